@@ -1,0 +1,15 @@
+//! Trawl's pure core: the normalized trajectory model, format detection and adapters, record
+//! framing, derived facts and quality flags, and the query language.
+//!
+//! Pure means: no SQLite, no tantivy, no Tauri, no async runtime, no file-system access. Input
+//! arrives as bytes or `serde_json::Value`s; parsing never fails as a whole, it returns values and
+//! diagnostics. Nothing here is serializable for the wire: the api crate converts.
+#![deny(missing_docs)]
+
+pub mod facts;
+pub mod formats;
+pub mod framing;
+pub mod model;
+pub mod query;
+
+pub use model::*;

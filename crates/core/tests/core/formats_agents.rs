@@ -1,0 +1,1 @@
+//! Tests: formats_agents.

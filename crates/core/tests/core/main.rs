@@ -1,0 +1,13 @@
+//! Integration tests of trawl-core: one binary, one module per feature.
+
+mod support;
+
+// Format adapters against the real fixtures in ../shared/fixtures/real and small built fixtures.
+mod formats_chat;
+mod formats_agents;
+// Derived facts and flags.
+mod facts;
+// The query language parser.
+mod query;
+// Record framing (lines, arrays, BOM, CRLF).
+mod framing;
