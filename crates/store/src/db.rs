@@ -1,0 +1,62 @@
+//! The SQLite database: opening it, applying the embedded migrations in order, and refusing a
+//! database written by a newer trawl.
+//!
+//! Migrations are the files in `migrations/` at the repository root, embedded at build time and
+//! applied forward-only; `PRAGMA user_version` records how many have run. This module does not
+//! know about trajectories beyond running the schema.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// The embedded migrations, in order. Never edit one that has landed; append a new one.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../../migrations/0001_init.sql"))];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Opens (creating if needed) a database file, applies pending migrations, and sets the pragmas
+/// trawl relies on (WAL, foreign keys, a busy timeout).
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
+                path: parent.display().to_string(),
+                source: e,
+            })?;
+        }
+    }
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -64_000)?;
+    migrate(&conn, path)?;
+    Ok(conn)
+}
+
+/// Applies pending migrations, each in its own transaction together with the version bump.
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.display().to_string(),
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as i64 + 1;
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql).map_err(|e| StoreError::Migration {
+            name: (*name).to_string(),
+            source: e,
+        })?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,1070 @@
+//! Streaming ingest: files in, trajectories, outcomes and diagnostics out, in batched
+//! transactions that a `kill -9` can interrupt at any point without leaving half a trajectory.
+//!
+//! Shape of the pipeline: the calling thread plans the files (walking directories, deciding
+//! whether each file is new, unchanged or to be resumed), a reader thread frames records into
+//! batches, worker threads parse, recognise, derive facts, cut content-addressed blobs and build
+//! index documents, and the calling thread writes batches in order: one SQLite transaction per
+//! batch (trajectories, blobs, calls, diagnostics and the file's committed offset together), then
+//! the batch's documents to the index. A resumed file starts at its last committed offset.
+//!
+//! Nothing is skipped silently: every record is stored, counted as a duplicate of a stored one,
+//! or reported as a diagnostic naming file and line (or row).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use tantivy::TantivyDocument;
+use trawl_core::facts::Facts;
+use trawl_core::framing::{self, Compression, Framing};
+use trawl_core::{Diagnostic, OutcomeFact, Recognized, Severity, Trajectory};
+
+use crate::index::{self, DocRow};
+use crate::{Store, StoreError};
+
+/// Dictionary kind: repository.
+pub const DICT_REPO: i64 = 1;
+/// Dictionary kind: dataset.
+pub const DICT_DATASET: i64 = 2;
+/// Dictionary kind: format.
+pub const DICT_FORMAT: i64 = 3;
+/// Dictionary kind: model.
+pub const DICT_MODEL: i64 = 4;
+
+/// A batch closes at this many bytes of input…
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// …or this many records.
+const BATCH_RECORDS: usize = 256;
+/// The index commits after this many bytes of input (and at the end of every ingest).
+const INDEX_COMMIT_BYTES: u64 = 512 * 1024 * 1024;
+/// How many diagnostics a summary carries in full (all are stored in the database).
+const SUMMARY_DIAGNOSTICS: usize = 50;
+
+/// Options of one ingest run.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Re-read files that were completely ingested before and have not changed.
+    pub force: bool,
+    /// Worker threads (0 = number of cores).
+    pub workers: usize,
+    /// Set to stop after the current batch.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// Progress, reported after every written batch.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// Records read so far.
+    pub records: u64,
+    /// Bytes of input read so far (decompressed for compressed files).
+    pub bytes: u64,
+    /// Total bytes of the input files on disk (compressed size for compressed files).
+    pub total_bytes: u64,
+    /// Bytes of the files on disk consumed so far (comparable with `total_bytes`).
+    pub disk_bytes: u64,
+    /// Time since the start.
+    pub elapsed: Duration,
+    /// The file being read.
+    pub current_file: String,
+}
+
+/// What an ingest run did.
+#[derive(Debug, Clone, Default)]
+pub struct IngestSummary {
+    /// Files read (or resumed).
+    pub files: u64,
+    /// Files skipped because they were completely ingested before and are unchanged.
+    pub files_unchanged: u64,
+    /// Records read (every JSON value framed, including failures).
+    pub records: u64,
+    /// Trajectories newly stored.
+    pub stored: u64,
+    /// Records identical to an already stored trajectory.
+    pub duplicates: u64,
+    /// Outcome statements read from report files.
+    pub outcomes: u64,
+    /// Trajectories whose resolved label was filled in from a report.
+    pub resolved_joined: u64,
+    /// Newly stored trajectories per format.
+    pub by_format: BTreeMap<String, u64>,
+    /// Diagnostics of severity error (records or files not stored).
+    pub errors: u64,
+    /// Diagnostics of severity warning (stored, but odd).
+    pub warnings: u64,
+    /// The first diagnostics, in order (all are in the database).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// True when stopped by the cancel flag.
+    pub cancelled: bool,
+}
+
+/// One file to read.
+struct PlannedFile {
+    path: PathBuf,
+    display: String,
+    source_id: i64,
+    framing: Framing,
+    compression: Compression,
+    start_offset: u64,
+    start_line: u64,
+    size: u64,
+}
+
+/// One framed record.
+struct RawRecord {
+    bytes: Vec<u8>,
+    offset: u64,
+    line: u64,
+}
+
+/// What the reader hands to the workers.
+struct Batch {
+    seq: u64,
+    file: usize,
+    records: Vec<RawRecord>,
+    diagnostics: Vec<Diagnostic>,
+    /// Offset and line just past this batch, for resuming.
+    end_offset: u64,
+    end_line: u64,
+    file_done: bool,
+    disk_bytes: u64,
+}
+
+/// A trajectory ready to write.
+struct ReadyTrajectory {
+    uid: String,
+    offset: u64,
+    len: u64,
+    line: u64,
+    traj: Trajectory,
+    facts: Facts,
+    encoded: Vec<u8>,
+    blobs: Vec<([u8; 32], Vec<u8>)>,
+    doc: TantivyDocument,
+}
+
+/// What the workers hand to the writer.
+struct Processed {
+    seq: u64,
+    file: usize,
+    trajectories: Vec<ReadyTrajectory>,
+    outcomes: Vec<OutcomeFact>,
+    diagnostics: Vec<Diagnostic>,
+    records: u64,
+    bytes: u64,
+    end_offset: u64,
+    end_line: u64,
+    file_done: bool,
+    disk_bytes: u64,
+}
+
+/// Ingests files and directories into the store.
+pub fn ingest(
+    store: &mut Store,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    mut progress: impl FnMut(&Progress),
+) -> Result<IngestSummary, StoreError> {
+    let started = Instant::now();
+    let mut summary = IngestSummary::default();
+    let mut early_diags = Vec::new();
+    let files = plan(store, paths, opts, &mut summary, &mut early_diags)?;
+    write_diagnostics(&store.conn, &early_diags)?;
+    for d in early_diags {
+        note_diagnostic(&mut summary, d);
+    }
+    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
+    summary.files = files.len() as u64;
+    if files.is_empty() {
+        summary.elapsed = started.elapsed();
+        return Ok(summary);
+    }
+
+    let workers = if opts.workers == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    } else {
+        opts.workers
+    };
+    let cancel = opts.cancel.clone().unwrap_or_default();
+    let fields = store.index.fields;
+    let file_meta: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (f.display.clone(), name)
+        })
+        .collect();
+    let file_meta = Arc::new(file_meta);
+
+    let (batch_tx, batch_rx) = sync_channel::<Batch>(workers * 2);
+    let batch_rx = Arc::new(Mutex::new(batch_rx));
+    let (done_tx, done_rx) = sync_channel::<Processed>(workers * 2);
+
+    let reader_plan: Vec<(PathBuf, String, Framing, Compression, u64, u64)> = files
+        .iter()
+        .map(|f| (f.path.clone(), f.display.clone(), f.framing, f.compression, f.start_offset, f.start_line))
+        .collect();
+    let reader_cancel = cancel.clone();
+    let reader = std::thread::spawn(move || read_files(reader_plan, batch_tx, reader_cancel));
+    let mut worker_handles = Vec::new();
+    for _ in 0..workers {
+        let rx = Arc::clone(&batch_rx);
+        let tx = done_tx.clone();
+        let meta = Arc::clone(&file_meta);
+        worker_handles.push(std::thread::spawn(move || work(rx, tx, meta, fields)));
+    }
+    drop(done_tx);
+
+    let result = write_all(store, &files, done_rx, &mut summary, total_bytes, started, &cancel, &mut progress);
+    // Drain the pipeline whatever happened, so threads end.
+    cancel.store(true, Ordering::SeqCst);
+    let _ = reader.join();
+    for h in worker_handles {
+        let _ = h.join();
+    }
+    result?;
+    store.index.close_writer()?;
+    summary.cancelled = opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn note_diagnostic(summary: &mut IngestSummary, d: Diagnostic) {
+    match d.severity {
+        Severity::Error => summary.errors += 1,
+        Severity::Warning => summary.warnings += 1,
+    }
+    if summary.diagnostics.len() < SUMMARY_DIAGNOSTICS {
+        summary.diagnostics.push(d);
+    }
+}
+
+/// Expands directories, classifies files and decides, for each, whether to read it from the
+/// start, resume it, or skip it as unchanged.
+fn plan(
+    store: &mut Store,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    summary: &mut IngestSummary,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<PlannedFile>, StoreError> {
+    let mut found: Vec<(PathBuf, bool)> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| StoreError::Io {
+            path: p.display().to_string(),
+            source: e,
+        })?;
+        if meta.is_dir() {
+            walk(p, &mut found).map_err(|e| StoreError::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
+        } else {
+            found.push((p.clone(), true));
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (path, named) in found {
+        let abs = std::fs::canonicalize(&path).unwrap_or(path.clone());
+        if !seen.insert(abs.clone()) {
+            continue;
+        }
+        let display = abs.display().to_string();
+        let name = abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (framing, compression) = match framing::classify(&name) {
+            Some(c) => c,
+            None if named => (Framing::Lines, Compression::None),
+            None => continue,
+        };
+        let size = match std::fs::metadata(&abs) {
+            Ok(m) => m.len(),
+            Err(e) => {
+                diags.push(Diagnostic::error(&display, 0, format!("cannot read file: {e}")));
+                continue;
+            }
+        };
+        let fingerprint = match fingerprint(&abs, size) {
+            Ok(f) => f,
+            Err(e) => {
+                diags.push(Diagnostic::error(&display, 0, format!("cannot read file: {e}")));
+                continue;
+            }
+        };
+        let existing: Option<(i64, String, i64, i64, bool)> = store
+            .conn
+            .query_row(
+                "SELECT id, fingerprint, committed_offset, committed_line, complete FROM sources WHERE path = ?1",
+                [&display],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let (source_id, start_offset, start_line) = match existing {
+            Some((id, fp, _, _, true)) if fp == fingerprint && !opts.force => {
+                let _ = id;
+                summary.files_unchanged += 1;
+                continue;
+            }
+            Some((id, fp, off, line, false)) if fp == fingerprint && !opts.force => (id, off as u64, line as u64),
+            Some((id, _, _, _, _)) => {
+                store.conn.execute(
+                    "UPDATE sources SET size = ?2, fingerprint = ?3, committed_offset = 0, committed_line = 0, complete = 0 WHERE id = ?1",
+                    params![id, size as i64, fingerprint],
+                )?;
+                (id, 0, 0)
+            }
+            None => {
+                store.conn.execute(
+                    "INSERT INTO sources (path, size, fingerprint) VALUES (?1, ?2, ?3)",
+                    params![display, size as i64, fingerprint],
+                )?;
+                (store.conn.last_insert_rowid(), 0, 0)
+            }
+        };
+        out.push(PlannedFile {
+            path: abs,
+            display,
+            source_id,
+            framing,
+            compression,
+            start_offset,
+            start_line,
+            size,
+        });
+    }
+    Ok(out)
+}
+
+/// Collects the files under a directory that look like trajectory data, in a stable order.
+fn walk(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let ft = e.file_type()?;
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if ft.is_dir() {
+            walk(&e.path(), out)?;
+        } else if ft.is_file() {
+            out.push((e.path(), false));
+        }
+    }
+    Ok(())
+}
+
+/// Identifies a file's content cheaply: its size and a hash of its first and last 64 KiB.
+fn fingerprint(path: &Path, size: u64) -> std::io::Result<String> {
+    let mut f = File::open(path)?;
+    let mut h = blake3::Hasher::new();
+    h.update(&size.to_le_bytes());
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = read_full(&mut f, &mut buf)?;
+    h.update(&buf[..n]);
+    if size > 128 * 1024 {
+        f.seek(SeekFrom::Start(size - 64 * 1024))?;
+        let n = read_full(&mut f, &mut buf)?;
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().to_hex()[..32].to_string())
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Counts bytes read from the file on disk (before decompression), for progress.
+struct CountingReader<R> {
+    inner: R,
+    count: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn open_decoded(
+    path: &Path,
+    compression: Compression,
+    disk: Arc<std::sync::atomic::AtomicU64>,
+) -> std::io::Result<Box<dyn BufRead + Send>> {
+    let file = File::open(path)?;
+    let counted = CountingReader { inner: file, count: disk };
+    Ok(match compression {
+        Compression::None => Box::new(BufReader::with_capacity(1 << 20, counted)),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::read::MultiGzDecoder::new(BufReader::new(counted)),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            1 << 20,
+            zstd::stream::read::Decoder::new(counted)?,
+        )),
+    })
+}
+
+/// The reader thread: frames every planned file into batches.
+fn read_files(
+    plan: Vec<(PathBuf, String, Framing, Compression, u64, u64)>,
+    tx: SyncSender<Batch>,
+    cancel: Arc<AtomicBool>,
+) {
+    let mut seq = 0u64;
+    for (file_idx, (path, display, framing, compression, start_offset, start_line)) in plan.into_iter().enumerate() {
+        let disk = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut emit = |records: Vec<RawRecord>, diagnostics: Vec<Diagnostic>, end_offset: u64, end_line: u64, file_done: bool| -> bool {
+            let b = Batch {
+                seq,
+                file: file_idx,
+                records,
+                diagnostics,
+                end_offset,
+                end_line,
+                file_done,
+                disk_bytes: disk.load(Ordering::Relaxed),
+            };
+            seq += 1;
+            tx.send(b).is_ok() && !cancel.load(Ordering::SeqCst)
+        };
+        let keep_going = match framing {
+            Framing::Lines => read_lines(&path, &display, compression, start_offset, start_line, Arc::clone(&disk), &mut emit),
+            Framing::Whole => read_whole(&path, &display, compression, Arc::clone(&disk), &mut emit),
+            Framing::Parquet => read_parquet(&path, &display, start_line, &mut emit),
+        };
+        if !keep_going {
+            return;
+        }
+    }
+}
+
+type Emit<'a> = dyn FnMut(Vec<RawRecord>, Vec<Diagnostic>, u64, u64, bool) -> bool + 'a;
+
+fn read_lines(
+    path: &Path,
+    display: &str,
+    compression: Compression,
+    start_offset: u64,
+    start_line: u64,
+    disk: Arc<std::sync::atomic::AtomicU64>,
+    emit: &mut Emit<'_>,
+) -> bool {
+    let mut reader = match open_decoded(path, compression, disk) {
+        Ok(r) => r,
+        Err(e) => return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true),
+    };
+    // Skip what earlier runs committed.
+    if start_offset > 0 {
+        match std::io::copy(&mut (&mut reader).take(start_offset), &mut std::io::sink()) {
+            Ok(n) if n == start_offset => {}
+            _ => {
+                return emit(
+                    Vec::new(),
+                    vec![Diagnostic::error(display, start_line, "file shorter than its committed offset")],
+                    start_offset,
+                    start_line,
+                    true,
+                )
+            }
+        }
+    }
+    let mut offset = start_offset;
+    let mut line_no = start_line;
+    let mut records = Vec::new();
+    let mut diags = Vec::new();
+    let mut batch_bytes = 0usize;
+    let mut checked_binary = start_offset > 0;
+    loop {
+        let mut buf = Vec::new();
+        let n = match reader.read_until(b'\n', &mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                diags.push(Diagnostic::error(display, line_no + 1, format!("read error: {e}")));
+                return emit(records, diags, offset, line_no, true);
+            }
+        };
+        if n == 0 {
+            return emit(records, diags, offset, line_no, true);
+        }
+        line_no += 1;
+        let rec_offset = offset;
+        offset += n as u64;
+        if !checked_binary {
+            checked_binary = true;
+            let head = framing::trim_line(&buf);
+            let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
+            if !matches!(first, Some(b'{') | Some(b'[') | None) && memchr::memchr(0, &buf[..buf.len().min(4096)]).is_some() {
+                diags.push(Diagnostic::error(display, 0, "binary file, not json lines"));
+                return emit(records, diags, offset, line_no, true);
+            }
+        }
+        let trimmed = framing::trim_line(&buf);
+        if framing::is_blank(trimmed) {
+            continue;
+        }
+        // Keep the record's bytes exactly as they stand in the file, minus the line end and a
+        // leading BOM: that is what exports write back.
+        let start = buf.len() - buf.len() + (trimmed.as_ptr() as usize - buf.as_ptr() as usize);
+        let len = trimmed.len();
+        buf.truncate(start + len);
+        if start > 0 {
+            buf.drain(..start);
+        }
+        batch_bytes += len;
+        records.push(RawRecord { bytes: buf, offset: rec_offset + start as u64, line: line_no });
+        if records.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
+            if !emit(std::mem::take(&mut records), std::mem::take(&mut diags), offset, line_no, false) {
+                return false;
+            }
+            batch_bytes = 0;
+        }
+    }
+}
+
+fn read_whole(
+    path: &Path,
+    display: &str,
+    compression: Compression,
+    disk: Arc<std::sync::atomic::AtomicU64>,
+    emit: &mut Emit<'_>,
+) -> bool {
+    let mut bytes = Vec::new();
+    let read = open_decoded(path, compression, disk).and_then(|mut r| r.read_to_end(&mut bytes));
+    if let Err(e) = read {
+        return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot read file: {e}"))], 0, 0, true);
+    }
+    let size = bytes.len() as u64;
+    let body = framing::trim_line(&bytes);
+    if framing::is_blank(body) {
+        return emit(Vec::new(), vec![Diagnostic::error(display, 0, "empty file")], size, 0, true);
+    }
+    // A `.json` file that holds JSON lines is read as lines.
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        if e.to_string().starts_with("trailing characters") {
+            let mut records = Vec::new();
+            let mut offset = 0u64;
+            for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+                let t = framing::trim_line(line);
+                if !framing::is_blank(t) {
+                    records.push(RawRecord { bytes: t.to_vec(), offset, line: i as u64 + 1 });
+                }
+                offset += line.len() as u64;
+            }
+            let lines = records.last().map(|r| r.line).unwrap_or(0);
+            return emit(records, Vec::new(), size, lines, true);
+        }
+    }
+    let offset = (body.as_ptr() as usize - bytes.as_ptr() as usize) as u64;
+    let rec = RawRecord { bytes: body.to_vec(), offset, line: 1 };
+    emit(vec![rec], Vec::new(), size, 1, true)
+}
+
+fn read_parquet(path: &Path, display: &str, start_row: u64, emit: &mut Emit<'_>) -> bool {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true),
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(64).build());
+    let reader = match reader {
+        Ok(r) => r,
+        Err(e) => return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("not a readable parquet file: {e}"))], 0, 0, true),
+    };
+    let mut row = 0u64;
+    for batch in reader {
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => {
+                return emit(
+                    Vec::new(),
+                    vec![Diagnostic::error(display, row + 1, format!("parquet read error: {e}"))],
+                    row,
+                    row,
+                    true,
+                )
+            }
+        };
+        let n = batch.num_rows() as u64;
+        if row + n <= start_row {
+            row += n;
+            continue;
+        }
+        let mut out = Vec::new();
+        let mut w = arrow_json::LineDelimitedWriter::new(&mut out);
+        let written = w.write(&batch).and_then(|_| w.finish());
+        drop(w);
+        let mut records = Vec::new();
+        let mut diags = Vec::new();
+        match written {
+            Ok(()) => {
+                for (i, line) in out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+                    let r = row + i as u64 + 1;
+                    if r > start_row {
+                        records.push(RawRecord { bytes: line.to_vec(), offset: 0, line: r });
+                    }
+                }
+            }
+            Err(e) => diags.push(Diagnostic::error(
+                display,
+                row + 1,
+                format!("rows {}..{}: cannot convert parquet rows to json: {e}", row + 1, row + n),
+            )),
+        }
+        row += n;
+        if !emit(records, diags, row, row, false) {
+            return false;
+        }
+    }
+    emit(Vec::new(), Vec::new(), row, row, true)
+}
+
+/// Per-worker memory of blob hashes whose data this worker already sent in an earlier (or the
+/// current) batch. Batches a worker takes are in increasing order, so a reference to a hash in
+/// this set is always written after (or with) the blob's data.
+struct SentBlobs {
+    hashes: HashSet<u128>,
+}
+
+impl SentBlobs {
+    const MAX: usize = 4_000_000;
+    fn first_time(&mut self, hash: &[u8; 32]) -> bool {
+        if self.hashes.len() >= Self::MAX {
+            self.hashes.clear();
+        }
+        let key = u128::from_le_bytes(hash[..16].try_into().expect("16 bytes"));
+        self.hashes.insert(key)
+    }
+}
+
+/// A worker thread: parses and prepares batches until the reader is done.
+fn work(
+    rx: Arc<Mutex<Receiver<Batch>>>,
+    tx: SyncSender<Processed>,
+    meta: Arc<Vec<(String, String)>>,
+    fields: index::Fields,
+) {
+    let mut sent = SentBlobs { hashes: HashSet::new() };
+    loop {
+        let batch = {
+            let guard = match rx.lock() {
+                Ok(g) => g,
+                Err(_) => return,
+            };
+            match guard.recv() {
+                Ok(b) => b,
+                Err(_) => return,
+            }
+        };
+        let (display, file_name) = &meta[batch.file];
+        let mut p = Processed {
+            seq: batch.seq,
+            file: batch.file,
+            trajectories: Vec::new(),
+            outcomes: Vec::new(),
+            diagnostics: batch.diagnostics,
+            records: 0,
+            bytes: 0,
+            end_offset: batch.end_offset,
+            end_line: batch.end_line,
+            file_done: batch.file_done,
+            disk_bytes: batch.disk_bytes,
+        };
+        for rec in batch.records {
+            p.records += 1;
+            p.bytes += rec.bytes.len() as u64;
+            process_record(rec, display, file_name, None, &mut p, &mut sent, &fields);
+        }
+        if tx.send(p).is_err() {
+            return;
+        }
+    }
+}
+
+fn process_record(
+    rec: RawRecord,
+    display: &str,
+    file_name: &str,
+    element: Option<usize>,
+    p: &mut Processed,
+    sent: &mut SentBlobs,
+    fields: &index::Fields,
+) {
+    let at = |msg: String| match element {
+        Some(i) => format!("element {}: {msg}", i + 1),
+        None => msg,
+    };
+    let value = match framing::parse_record(&rec.bytes) {
+        Ok(v) => v,
+        Err(reason) => {
+            p.diagnostics.push(Diagnostic::error(display, rec.line, at(reason)));
+            return;
+        }
+    };
+    let recognition = match trawl_core::formats::recognize(value, file_name) {
+        Ok(r) => r,
+        Err(reason) => {
+            p.diagnostics.push(Diagnostic::error(display, rec.line, at(reason)));
+            return;
+        }
+    };
+    for w in recognition.warnings {
+        p.diagnostics.push(Diagnostic::warning(display, rec.line, at(w)));
+    }
+    match recognition.recognized {
+        Recognized::Trajectory(traj) => {
+            let traj = *traj;
+            let facts = trawl_core::facts::derive(&traj);
+            let uid = framing::record_id(&rec.bytes);
+            let (encoded, cut) = crate::segments::encode(&rec.bytes);
+            let mut blobs = Vec::new();
+            for b in cut {
+                if sent.first_time(&b.hash) {
+                    blobs.push((b.hash, crate::segments::compress_blob(b.bytes)));
+                }
+            }
+            let mut doc = TantivyDocument::default();
+            index::for_each_text(&traj, |piece| doc.add_text(fields.text, piece));
+            p.trajectories.push(ReadyTrajectory {
+                uid,
+                offset: rec.offset,
+                len: rec.bytes.len() as u64,
+                line: rec.line,
+                traj,
+                facts,
+                encoded,
+                blobs,
+                doc,
+            });
+        }
+        Recognized::Outcomes(facts) => p.outcomes.extend(facts),
+        Recognized::Records(items) => {
+            if element.is_some() {
+                p.diagnostics.push(Diagnostic::error(display, rec.line, at("nested container of records".into())));
+                return;
+            }
+            for (i, item) in items.into_iter().enumerate() {
+                let bytes = serde_json::to_vec(&item).expect("serializing a parsed value");
+                let sub = RawRecord { bytes, offset: rec.offset, line: rec.line };
+                process_record(sub, display, file_name, Some(i), p, sent, fields);
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_all(
+    store: &mut Store,
+    files: &[PlannedFile],
+    rx: Receiver<Processed>,
+    summary: &mut IngestSummary,
+    total_bytes: u64,
+    started: Instant,
+    cancel: &AtomicBool,
+    progress: &mut impl FnMut(&Progress),
+) -> Result<(), StoreError> {
+    let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut dicts = DictCache::default();
+    let mut since_commit = 0u64;
+    let mut last_seq = 0i64;
+    let mut disk_done_before = 0u64; // disk bytes of files already finished
+    let mut prog = Progress { total_bytes, ..Progress::default() };
+    while let Ok(p) = rx.recv() {
+        pending.insert(p.seq, p);
+        while let Some(p) = pending.remove(&next) {
+            next += 1;
+            let file = &files[p.file];
+            since_commit += p.bytes;
+            let (records, bytes, disk_bytes, file_done) = (p.records, p.bytes, p.disk_bytes, p.file_done);
+            let seq = write_batch(store, file, file_done, p, summary, &mut dicts)?;
+            last_seq = seq;
+            prog.records += records;
+            prog.bytes += bytes;
+            summary.records += records;
+            summary.bytes += bytes;
+            prog.disk_bytes = disk_done_before + disk_bytes.min(file.size);
+            if file_done {
+                disk_done_before += file.size;
+                prog.disk_bytes = disk_done_before;
+            }
+            prog.elapsed = started.elapsed();
+            prog.current_file.clone_from(&file.display);
+            progress(&prog);
+            if since_commit >= INDEX_COMMIT_BYTES {
+                store.index.commit(last_seq)?;
+                since_commit = 0;
+            }
+            if cancel.load(Ordering::SeqCst) {
+                store.index.commit(last_seq)?;
+                return Ok(());
+            }
+        }
+    }
+    if next > 0 {
+        store.index.commit(last_seq)?;
+    }
+    Ok(())
+}
+
+/// Dictionary ids, cached.
+#[derive(Default)]
+struct DictCache {
+    ids: HashMap<(i64, String), u64>,
+}
+
+impl DictCache {
+    fn get(&mut self, conn: &Connection, kind: i64, value: Option<&str>) -> Result<u64, StoreError> {
+        let Some(v) = value else { return Ok(0) };
+        if let Some(id) = self.ids.get(&(kind, v.to_string())) {
+            return Ok(*id);
+        }
+        let id = dict_id(conn, kind, Some(v))?;
+        self.ids.insert((kind, v.to_string()), id);
+        Ok(id)
+    }
+}
+
+/// The dictionary id of a value (0 for none), inserting it when new.
+pub fn dict_id(conn: &Connection, kind: i64, value: Option<&str>) -> Result<u64, StoreError> {
+    let Some(v) = value else { return Ok(0) };
+    conn.prepare_cached("INSERT OR IGNORE INTO dict (kind, value) VALUES (?1, ?2)")?
+        .execute(params![kind, v])?;
+    let id: i64 = conn
+        .prepare_cached("SELECT id FROM dict WHERE kind = ?1 AND value = ?2")?
+        .query_row(params![kind, v], |r| r.get(0))?;
+    Ok(id as u64)
+}
+
+/// The directory that an outcome file's statements apply to: its own directory, or, for files
+/// under a `logs/` directory (the SWE-bench harness layout `run/logs/<id>/report.json`), the
+/// directory holding `logs/`. Ends with a path separator.
+pub fn outcome_scope(path: &str) -> String {
+    let p = Path::new(path);
+    let mut dir = p.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let mut cur = dir.clone();
+    while let Some(parent) = cur.parent() {
+        if cur.file_name().is_some_and(|n| n == "logs") {
+            dir = parent.to_path_buf();
+            break;
+        }
+        cur = parent.to_path_buf();
+    }
+    let mut s = dir.display().to_string();
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    s
+}
+
+/// Precedence of a record's own label (beats every report).
+const PRECEDENCE_OWN: i64 = 3;
+
+fn write_batch(
+    store: &mut Store,
+    file: &PlannedFile,
+    file_done: bool,
+    p: Processed,
+    summary: &mut IngestSummary,
+    dicts: &mut DictCache,
+) -> Result<i64, StoreError> {
+    let tx = store.conn.transaction()?;
+    let seq = crate::next_seq(&tx)?;
+    let mut new_docs: Vec<(i64, usize)> = Vec::new();
+    let mut row_dicts: Vec<(u64, u64, u64, u64, Option<bool>)> = Vec::new();
+    {
+        let mut ins_blob = tx.prepare_cached("INSERT OR IGNORE INTO blobs (hash, data) VALUES (?1, ?2)")?;
+        let mut ins_traj = tx.prepare_cached(
+            "INSERT OR IGNORE INTO trajectories (uid, source_id, byte_offset, byte_len, line, format, instance_id, repo, dataset,
+                license, model, trajectory_id, resolved_own, resolved, resolved_prec, exit_status, error, cost, prompt_tokens,
+                completion_tokens, api_calls, raw, steps, tool_calls, patch_files, patch_added, patch_removed, flags, facts, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
+                ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+        )?;
+        let mut ins_call =
+            tx.prepare_cached("INSERT INTO calls (traj, step, tool, cmd, exit_code) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut find_outcome = tx.prepare_cached(
+            "SELECT resolved, precedence FROM outcomes WHERE instance_id = ?1 AND substr(?2, 1, length(scope)) = scope
+             ORDER BY precedence DESC LIMIT 1",
+        )?;
+        let mut same_tid = tx.prepare_cached("SELECT uid FROM trajectories WHERE trajectory_id = ?1 AND uid != ?2 LIMIT 1")?;
+        let mut diags_extra = Vec::new();
+        for (i, t) in p.trajectories.iter().enumerate() {
+            for (hash, data) in &t.blobs {
+                ins_blob.execute(params![&hash[..], data])?;
+            }
+            let traj = &t.traj;
+            let own = traj.outcome.resolved;
+            let (resolved, prec) = match own {
+                Some(r) => (Some(r), Some(PRECEDENCE_OWN)),
+                None => match &traj.instance_id {
+                    Some(inst) => find_outcome
+                        .query_row(params![inst, file.display], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, i64>(1)?)))
+                        .optional()?
+                        .map(|(r, p)| (Some(r), Some(p)))
+                        .unwrap_or((None, None)),
+                    None => (None, None),
+                },
+            };
+            let f = &t.facts;
+            let facts_json = facts_json(f);
+            let inserted = ins_traj.execute(params![
+                t.uid,
+                file.source_id,
+                t.offset as i64,
+                t.len as i64,
+                t.line as i64,
+                traj.format.as_str(),
+                traj.instance_id,
+                traj.repo,
+                traj.dataset,
+                traj.license,
+                traj.model,
+                traj.trajectory_id,
+                own,
+                resolved,
+                prec,
+                traj.outcome.exit_status,
+                traj.outcome.error,
+                traj.usage.cost,
+                traj.usage.prompt_tokens.map(|v| v as i64),
+                traj.usage.completion_tokens.map(|v| v as i64),
+                traj.usage.api_calls.map(|v| v as i64),
+                t.encoded,
+                f.steps as i64,
+                f.tool_calls as i64,
+                f.patch.files.len() as i64,
+                f.patch.added as i64,
+                f.patch.removed as i64,
+                i64::from(f.flags.0),
+                facts_json,
+                seq,
+            ])?;
+            if inserted == 0 {
+                summary.duplicates += 1;
+                continue;
+            }
+            let row_id = tx.last_insert_rowid();
+            for c in &f.calls {
+                ins_call.execute(params![row_id, c.step as i64, c.tool, c.cmd, c.exit_code])?;
+            }
+            if let Some(tid) = &traj.trajectory_id {
+                if let Some(other) = same_tid.query_row(params![tid, t.uid], |r| r.get::<_, String>(0)).optional()? {
+                    diags_extra.push(Diagnostic::warning(
+                        &file.display,
+                        t.line,
+                        format!("trajectory_id {tid} also names stored trajectory {other} with different content; both kept"),
+                    ));
+                }
+            }
+            summary.stored += 1;
+            *summary.by_format.entry(traj.format.as_str().to_string()).or_default() += 1;
+            let repo = dicts.get(&tx, DICT_REPO, traj.repo.as_deref())?;
+            let dataset = dicts.get(&tx, DICT_DATASET, traj.dataset.as_deref())?;
+            let format = dicts.get(&tx, DICT_FORMAT, Some(traj.format.as_str()))?;
+            let model = dicts.get(&tx, DICT_MODEL, traj.model.as_deref())?;
+            new_docs.push((row_id, i));
+            row_dicts.push((repo, dataset, format, model, resolved));
+        }
+        // Outcome statements: record them and fill in labels of trajectories that have none
+        // from a more specific source.
+        let mut joined_ids: Vec<i64> = Vec::new();
+        if !p.outcomes.is_empty() {
+            let scope = outcome_scope(&file.display);
+            let mut ins_out = tx.prepare_cached(
+                "INSERT OR REPLACE INTO outcomes (instance_id, scope, precedence, resolved, source_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut upd = tx.prepare_cached(
+                "UPDATE trajectories SET resolved = ?1, resolved_prec = ?2, seq = ?3
+                 WHERE instance_id = ?4 AND resolved_own IS NULL AND (resolved_prec IS NULL OR resolved_prec <= ?2)
+                   AND (resolved IS NULL OR resolved != ?1 OR resolved_prec != ?2)
+                   AND source_id IN (SELECT id FROM sources WHERE substr(path, 1, length(?5)) = ?5)
+                 RETURNING id",
+            )?;
+            for o in &p.outcomes {
+                ins_out.execute(params![o.instance_id, scope, o.precedence as i64, o.resolved, file.source_id])?;
+                let ids = upd
+                    .query_map(params![o.resolved, o.precedence as i64, seq, o.instance_id, scope], |r| r.get::<_, i64>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                joined_ids.extend(ids);
+            }
+            summary.outcomes += p.outcomes.len() as u64;
+            summary.resolved_joined += joined_ids.len() as u64;
+        }
+        let all_diags: Vec<&Diagnostic> = p.diagnostics.iter().chain(diags_extra.iter()).collect();
+        write_diagnostics_tx(&tx, all_diags.iter().copied())?;
+        for d in all_diags {
+            note_diagnostic(summary, d.clone());
+        }
+        tx.execute(
+            "UPDATE sources SET committed_offset = ?2, committed_line = ?3, complete = ?4 WHERE id = ?1",
+            params![file.source_id, p.end_offset as i64, p.end_line as i64, file_done],
+        )?;
+        drop((ins_blob, ins_traj, ins_call, find_outcome, same_tid));
+        tx.commit()?;
+        // The index follows the committed rows.
+        let fields = store.index.fields;
+        let mut trajectories = p.trajectories;
+        for ((row_id, i), (repo, dataset, format, model, resolved)) in new_docs.iter().zip(row_dicts) {
+            let t = &mut trajectories[*i];
+            let row = DocRow { id: *row_id, uid: &t.uid, repo, dataset, format, model, resolved };
+            let mut doc = std::mem::take(&mut t.doc);
+            index::add_keyed_fields(&mut doc, &fields, &row, t.traj.instance_id.as_deref(), &t.facts);
+            store.index.writer()?.add_document(doc)?;
+        }
+        if !joined_ids.is_empty() {
+            index::reindex_rows(store, &joined_ids)?;
+        }
+    }
+    Ok(seq)
+}
+
+fn facts_json(f: &Facts) -> String {
+    serde_json::json!({
+        "tool_counts": f.tool_counts,
+        "edited_files": f.edited_files,
+        "patch_files": f.patch.files,
+        "patch_created": f.patch.created,
+        "languages": f.patch.languages,
+    })
+    .to_string()
+}
+
+fn write_diagnostics(conn: &Connection, diags: &[Diagnostic]) -> Result<(), StoreError> {
+    write_diagnostics_tx(conn, diags.iter())
+}
+
+fn write_diagnostics_tx<'a>(conn: &Connection, diags: impl Iterator<Item = &'a Diagnostic>) -> Result<(), StoreError> {
+    let mut st = conn.prepare_cached(
+        "INSERT OR IGNORE INTO diagnostics (file, line, severity, message) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for d in diags {
+        let sev = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        st.execute(params![d.file, d.line as i64, sev, d.message])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! Content-addressed storage of original records.
+//!
+//! A record's original bytes are cut at its long JSON string tokens: each such token (its raw,
+//! still-escaped bytes) becomes a blob keyed by its blake3 hash and stored once in the `blobs`
+//! table, and the record itself becomes a short list of segments (literal bytes and blob
+//! references), zstd-compressed. Rebuilding concatenates the segments, so the original bytes come
+//! back exactly, whatever the format. The system prompt of 300k rows is stored once.
+//!
+//! This module only encodes and decodes; the store decides where blobs live.
+
+/// String tokens at least this long (raw bytes between the quotes) become blobs.
+pub const MIN_BLOB_LEN: usize = 512;
+
+const TAG_LITERAL: u8 = 0;
+const TAG_BLOB: u8 = 1;
+const ZSTD_LEVEL: i32 = 3;
+
+/// A blob cut from a record: its hash and its raw bytes.
+pub struct CutBlob<'a> {
+    /// blake3 of `bytes`.
+    pub hash: [u8; 32],
+    /// The raw bytes of the string token, without the quotes.
+    pub bytes: &'a [u8],
+}
+
+/// Encodes a record into compressed segments, returning the encoding and the blobs it refers to.
+///
+/// `raw` must be valid JSON (it has been parsed before); on anything else the scanner still
+/// terminates and the encoding still round-trips, it may just cut fewer blobs.
+pub fn encode(raw: &[u8]) -> (Vec<u8>, Vec<CutBlob<'_>>) {
+    let mut out = Vec::with_capacity(raw.len() / 4);
+    let mut blobs = Vec::new();
+    let mut literal_start = 0;
+    let mut i = 0;
+    while let Some(q) = memchr::memchr(b'"', &raw[i..]) {
+        let start = i + q + 1;
+        let end = string_end(raw, start);
+        if end - start >= MIN_BLOB_LEN {
+            push_literal(&mut out, &raw[literal_start..start]);
+            let bytes = &raw[start..end];
+            let hash = *blake3::hash(bytes).as_bytes();
+            out.push(TAG_BLOB);
+            out.extend_from_slice(&hash);
+            blobs.push(CutBlob { hash, bytes });
+            literal_start = end;
+        }
+        i = (end + 1).min(raw.len());
+        if end >= raw.len() {
+            break;
+        }
+    }
+    push_literal(&mut out, &raw[literal_start..]);
+    let compressed = zstd::bulk::compress(&out, ZSTD_LEVEL).expect("zstd compression of memory");
+    (compressed, blobs)
+}
+
+/// Index of the closing quote of a string token whose content starts at `start` (or the end of
+/// input for an unterminated string).
+fn string_end(raw: &[u8], start: usize) -> usize {
+    let mut j = start;
+    loop {
+        match memchr::memchr2(b'"', b'\\', &raw[j..]) {
+            None => return raw.len(),
+            Some(k) => {
+                let at = j + k;
+                if raw[at] == b'"' {
+                    return at;
+                }
+                j = at + 2;
+                if j >= raw.len() {
+                    return raw.len();
+                }
+            }
+        }
+    }
+}
+
+fn push_literal(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    out.push(TAG_LITERAL);
+    push_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn read_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = *buf.get(*pos)?;
+        *pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+}
+
+/// Compresses a blob's bytes for storage.
+pub fn compress_blob(bytes: &[u8]) -> Vec<u8> {
+    zstd::bulk::compress(bytes, ZSTD_LEVEL).expect("zstd compression of memory")
+}
+
+/// Decompresses a stored blob.
+pub fn decompress_blob(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    zstd::stream::decode_all(data)
+}
+
+/// Rebuilds the original bytes from an encoding, fetching blobs through `blob`.
+pub fn decode(
+    encoded: &[u8],
+    mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<Vec<u8>>,
+) -> std::io::Result<Vec<u8>> {
+    let plain = zstd::stream::decode_all(encoded)?;
+    let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
+    let mut out = Vec::with_capacity(plain.len() * 4);
+    let mut pos = 0;
+    while pos < plain.len() {
+        let tag = plain[pos];
+        pos += 1;
+        match tag {
+            TAG_LITERAL => {
+                let len = read_varint(&plain, &mut pos).ok_or_else(corrupt)? as usize;
+                let bytes = plain.get(pos..pos + len).ok_or_else(corrupt)?;
+                out.extend_from_slice(bytes);
+                pos += len;
+            }
+            TAG_BLOB => {
+                let hash: [u8; 32] = plain
+                    .get(pos..pos + 32)
+                    .ok_or_else(corrupt)?
+                    .try_into()
+                    .map_err(|_| corrupt())?;
+                pos += 32;
+                out.extend_from_slice(&blob(&hash)?);
+            }
+            _ => return Err(corrupt()),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn round_trip(raw: &[u8]) -> usize {
+        let (enc, blobs) = encode(raw);
+        let n = blobs.len();
+        let map: HashMap<[u8; 32], Vec<u8>> = blobs.iter().map(|b| (b.hash, b.bytes.to_vec())).collect();
+        let back = decode(&enc, |h| Ok(map[h].clone())).unwrap();
+        assert_eq!(back, raw);
+        n
+    }
+
+    #[test]
+    fn round_trips_short_and_long_strings() {
+        let long = "x".repeat(MIN_BLOB_LEN);
+        let escaped = format!("a\\\"b\\\\{}", "y".repeat(MIN_BLOB_LEN));
+        let raw = format!(r#"{{"a":"short","b":"{long}","c":["{escaped}", 1, "{long}"]}}"#);
+        assert_eq!(round_trip(raw.as_bytes()), 3);
+        assert_eq!(round_trip(b"{}"), 0);
+        assert_eq!(round_trip(b""), 0);
+        assert_eq!(round_trip(b"\"unterminated"), 0);
+        assert_eq!(round_trip(b"\"ends with backslash\\"), 0);
+    }
+
+    #[test]
+    fn identical_strings_share_a_hash() {
+        let long = "z".repeat(2000);
+        let raw = format!(r#"["{long}","{long}"]"#);
+        let (_, blobs) = encode(raw.as_bytes());
+        assert_eq!(blobs.len(), 2);
+        assert_eq!(blobs[0].hash, blobs[1].hash);
+    }
+}
