@@ -24,9 +24,10 @@ CREATE TABLE sources (
 -- records contain them (the system prompt in every row, the same file viewed many times).
 -- `hash` is blake3 of the raw (escaped) bytes; `data` is zstd-compressed.
 CREATE TABLE blobs (
-    hash BLOB PRIMARY KEY,
+    id   INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
     data BLOB NOT NULL
-) WITHOUT ROWID;
+);
 
 -- Small dictionaries for facet values (kind: 1 repo, 2 dataset, 3 format, 4 model).
 CREATE TABLE dict (
@@ -38,7 +39,7 @@ CREATE TABLE dict (
 
 -- One row per trajectory. `uid` is the stable id (content hash of the original record).
 -- `raw` is the original record as segments (literal bytes and blob references), zstd-compressed:
--- exports rebuild it byte for byte. Columns after `raw` are derived and recomputable.
+-- exports rebuild it byte for byte. Columns from `steps` on are derived and recomputable.
 CREATE TABLE trajectories (
     id                INTEGER PRIMARY KEY,
     uid               TEXT NOT NULL UNIQUE,
@@ -62,7 +63,6 @@ CREATE TABLE trajectories (
     prompt_tokens     INTEGER,
     completion_tokens INTEGER,
     api_calls         INTEGER,
-    raw               BLOB NOT NULL,
     steps             INTEGER NOT NULL,
     tool_calls        INTEGER NOT NULL,
     patch_files       INTEGER NOT NULL,
@@ -70,7 +70,8 @@ CREATE TABLE trajectories (
     patch_removed     INTEGER NOT NULL,
     flags             INTEGER NOT NULL,
     facts             TEXT NOT NULL,      -- JSON: tool counts, edited files, patch files, languages
-    seq               INTEGER NOT NULL    -- change sequence: the index catches up on seq > its own
+    seq               INTEGER NOT NULL,   -- change sequence: the index catches up on seq > its own
+    raw               BLOB NOT NULL       -- last: large, so reading the columns before it stays cheap
 );
 CREATE INDEX trajectories_instance ON trajectories (instance_id);
 CREATE INDEX trajectories_seq ON trajectories (seq);
@@ -86,6 +87,17 @@ CREATE TABLE calls (
 );
 CREATE INDEX calls_traj ON calls (traj);
 CREATE INDEX calls_tool ON calls (tool);
+
+-- Index bookkeeping (derived, rebuilt with the index): long texts indexed once. The first
+-- trajectory containing a text (`owner`) indexes it inline; when a second one contains it, it
+-- becomes a chunk document of its own (`state` 1, created at `seq`) that trajectories reference.
+CREATE TABLE chunks (
+    hash  INTEGER PRIMARY KEY,
+    owner INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    seq   INTEGER
+);
+CREATE INDEX chunks_seq ON chunks (seq) WHERE seq IS NOT NULL;
 
 -- Outcome statements from report files, joined to trajectories by instance id within `scope`
 -- (a directory prefix: trajectories from files under it).

@@ -1,2 +1,414 @@
-//! stub
-fn main(){}
+//! `trawl`: every use case of the library, headless and scriptable.
+//!
+//! A thin layer over `trawl-api`: it parses arguments, calls one `Library` method, and prints
+//! either a human rendering or the protocol type as JSON (`--json`, a stable contract documented
+//! in the README). Exit status 0 when the run did its job (diagnostics are not failures), 1 with a
+//! one-line reason on stderr when it could not.
+
+mod render;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use trawl_api::protocol::{DiagnosticsRequest, IngestRequest, SearchRequest};
+use trawl_api::Library;
+
+#[derive(Parser)]
+#[command(name = "trawl", version, about = "Curate datasets of software-engineering agent trajectories")]
+struct Cli {
+    /// The database file (default: trawl.db in the user's data directory).
+    #[arg(long, global = true, env = "TRAWL_DB")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read trajectory files and directories into the database.
+    Ingest {
+        /// Files or directories (walked).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Re-read files already ingested completely and unchanged.
+        #[arg(long)]
+        force: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Search with the query language (see the README).
+    Search {
+        /// The query.
+        query: String,
+        /// Hits per page.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Hits to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// relevance, ingest, steps_desc, steps_asc, patch_lines_desc.
+        #[arg(long)]
+        sort: Option<String>,
+        /// Only count matches (fastest).
+        #[arg(long)]
+        count: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one trajectory as a readable trace.
+    Show {
+        /// Trajectory id (or a unique prefix of at least 6 characters).
+        id: String,
+        /// Print the normalized trajectory as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print the original record bytes.
+        #[arg(long, conflicts_with = "json")]
+        raw: bool,
+        /// Show observations in full (default: first 15 lines).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Counts about the database.
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What ingest could not read (or read with a warning).
+    Diagnostics {
+        /// Only this file.
+        #[arg(long)]
+        file: Option<String>,
+        /// At most this many.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the search index and derived facts from the database.
+    Reindex {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate synthetic SWE-ZERO-shaped JSONL (deterministic from the seed).
+    Gen {
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Number of rows.
+        #[arg(long, conflicts_with = "bytes")]
+        count: Option<u64>,
+        /// Write rows until at least this many bytes (accepts K, M, G suffixes).
+        #[arg(long)]
+        bytes: Option<String>,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Run each query of a file (one per line) several times in-process and report latencies.
+    BenchQueries {
+        /// File with one query per line (blank lines and lines starting with # are skipped).
+        file: PathBuf,
+        /// Runs per query.
+        #[arg(long, default_value_t = 10)]
+        repeat: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build a demo database: generated trajectories plus the real fixtures, then print what is in it.
+    Demo {
+        /// Where to put the demo data and database.
+        #[arg(long, default_value = "demo")]
+        dir: PathBuf,
+        /// Generated trajectories.
+        #[arg(long, default_value_t = 2000)]
+        count: u64,
+        /// Directory of real fixtures to ingest too (skipped when missing).
+        #[arg(long, default_value = "../shared/fixtures/real")]
+        fixtures: PathBuf,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        let mut msg = format!("{e}");
+        for cause in e.chain().skip(1) {
+            msg.push_str(&format!(": {cause}"));
+        }
+        eprintln!("trawl: {}", msg.lines().next().unwrap_or(""));
+        std::process::exit(1);
+    }
+}
+
+fn default_db() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("trawl")
+        .join("trawl.db")
+}
+
+fn open(db: &Option<PathBuf>) -> Result<Library> {
+    let path = db.clone().unwrap_or_else(default_db);
+    Library::open(&path).with_context(|| format!("cannot open database {}", path.display()))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Ingest { paths, force, json, quiet } => {
+            for p in &paths {
+                if !p.exists() {
+                    bail!("cannot read {}: no such file or directory", p.display());
+                }
+            }
+            let mut lib = open(&cli.db)?;
+            let report = ingest_with_progress(&mut lib, &paths, force, quiet || json)?;
+            if json {
+                print_json(&report)?;
+            } else {
+                render::ingest_summary(&report);
+            }
+        }
+        Command::Search { query, limit, offset, sort, count, json } => {
+            let lib = open(&cli.db)?;
+            if count {
+                let (n, ms) = lib.count(&query)?;
+                if json {
+                    print_json(&serde_json::json!({"total": n, "took_ms": ms}))?;
+                } else {
+                    println!("{n}");
+                }
+                return Ok(());
+            }
+            let resp = lib.search(&SearchRequest { query, limit, offset, sort, snippets: true })?;
+            if json {
+                print_json(&resp)?;
+            } else {
+                render::search(&resp);
+            }
+        }
+        Command::Show { id, json, raw, full } => {
+            let lib = open(&cli.db)?;
+            if raw {
+                let bytes = lib.raw(&id)?;
+                let mut out = std::io::stdout().lock();
+                out.write_all(&bytes)?;
+                out.write_all(b"\n")?;
+            } else {
+                let t = lib.show(&id)?;
+                if json {
+                    print_json(&t)?;
+                } else {
+                    render::trajectory(&t, full);
+                }
+            }
+        }
+        Command::Stats { json } => {
+            let lib = open(&cli.db)?;
+            let s = lib.stats()?;
+            if json {
+                print_json(&s)?;
+            } else {
+                render::stats(&s);
+            }
+        }
+        Command::Diagnostics { file, limit, json } => {
+            let lib = open(&cli.db)?;
+            let d = lib.diagnostics(&DiagnosticsRequest { file, limit })?;
+            if json {
+                print_json(&d)?;
+            } else {
+                for x in &d.diagnostics {
+                    println!("{}:{}: {}: {}", x.file, x.line, x.severity, x.message);
+                }
+                eprintln!("{} diagnostics", d.total);
+            }
+        }
+        Command::Reindex { json } => {
+            let mut lib = open(&cli.db)?;
+            let r = lib.reindex()?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!("indexed {} trajectories in {:.1}s", r.indexed, r.elapsed_s);
+            }
+        }
+        Command::Gen { seed, count, bytes, out } => {
+            let cfg = trawl_gen::GenConfig::new(seed);
+            let file = std::fs::File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let w = std::io::BufWriter::with_capacity(1 << 20, file);
+            let (rows, written) = match (count, bytes) {
+                (Some(n), _) => (n, trawl_gen::write_jsonl(&cfg, n, w)?),
+                (None, Some(b)) => trawl_gen::write_until_bytes(&cfg, parse_size(&b)?, w)?,
+                (None, None) => bail!("give --count or --bytes"),
+            };
+            eprintln!("wrote {rows} rows, {written} bytes to {}", out.display());
+        }
+        Command::BenchQueries { file, repeat, json } => {
+            let lib = open(&cli.db)?;
+            bench_queries(&lib, &file, repeat, json)?;
+        }
+        Command::Demo { dir, count, fixtures } => demo(&dir, count, &fixtures)?,
+    }
+    Ok(())
+}
+
+fn ingest_with_progress(
+    lib: &mut Library,
+    paths: &[PathBuf],
+    force: bool,
+    quiet: bool,
+) -> Result<trawl_api::protocol::IngestReport> {
+    let req = IngestRequest {
+        paths: paths.iter().map(|p| p.display().to_string()).collect(),
+        force,
+    };
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        b
+    };
+    let report = lib.ingest(&req, |p| {
+        bar.set_length(p.total_bytes);
+        bar.set_position(p.disk_bytes);
+        bar.set_message(format!("{} records, {:.0} MB/s", p.records, p.mb_per_s));
+    })?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+fn parse_size(s: &str) -> Result<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last() {
+        Some('K' | 'k') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('M' | 'm') => (&s[..s.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    let n: f64 = num.parse().with_context(|| format!("bad size '{s}'"))?;
+    Ok((n * mult as f64) as u64)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn bench_queries(lib: &Library, file: &Path, repeat: usize, json: bool) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let queries: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let mut all = Vec::new();
+    let mut per = Vec::new();
+    for q in &queries {
+        let mut times = Vec::new();
+        let mut total = 0;
+        for _ in 0..repeat.max(1) {
+            let t0 = Instant::now();
+            let r = lib.search(&SearchRequest {
+                query: q.to_string(),
+                limit: 20,
+                offset: 0,
+                sort: None,
+                snippets: true,
+            })?;
+            times.push(t0.elapsed().as_secs_f64() * 1000.0);
+            total = r.total;
+        }
+        times.sort_by(f64::total_cmp);
+        all.extend(times.iter().copied());
+        per.push(serde_json::json!({
+            "query": q, "total": total,
+            "p50_ms": percentile(&times, 0.5), "p95_ms": percentile(&times, 0.95),
+        }));
+    }
+    all.sort_by(f64::total_cmp);
+    let out = serde_json::json!({
+        "queries": per,
+        "p50_ms": percentile(&all, 0.5),
+        "p95_ms": percentile(&all, 0.95),
+        "runs": all.len(),
+    });
+    if json {
+        print_json(&out)?;
+    } else {
+        for q in &per {
+            println!(
+                "{:>8.2} ms p50 {:>8.2} ms p95 {:>7} hits  {}",
+                q["p50_ms"].as_f64().unwrap_or(0.0),
+                q["p95_ms"].as_f64().unwrap_or(0.0),
+                q["total"],
+                q["query"].as_str().unwrap_or("")
+            );
+        }
+        println!(
+            "all: p50 {:.2} ms, p95 {:.2} ms over {} runs",
+            out["p50_ms"].as_f64().unwrap_or(0.0),
+            out["p95_ms"].as_f64().unwrap_or(0.0),
+            all.len()
+        );
+    }
+    Ok(())
+}
+
+fn demo(dir: &Path, count: u64, fixtures: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let data = dir.join("swe-zero-demo.jsonl");
+    if !data.exists() {
+        let f = std::fs::File::create(&data)?;
+        let bytes = trawl_gen::write_jsonl(&trawl_gen::GenConfig::new(7), count, std::io::BufWriter::new(f))?;
+        eprintln!("generated {count} trajectories ({:.0} MB) in {}", bytes as f64 / 1e6, data.display());
+    }
+    let db = dir.join("demo.trawl.db");
+    let mut lib = Library::open(&db)?;
+    let mut paths = vec![data];
+    if fixtures.is_dir() {
+        paths.push(fixtures.to_path_buf());
+    }
+    let report = ingest_with_progress(&mut lib, &paths, false, false)?;
+    render::ingest_summary(&report);
+    render::stats(&lib.stats()?);
+    for q in [
+        "\"maximum recursion depth\"",
+        "flag:ran_tests step:(tool:execute_bash cmd:/pytest/ exit:!0)",
+        "resolved:true",
+    ] {
+        println!("\n$ trawl --db {} search '{q}' --limit 3", db.display());
+        let r = lib.search(&SearchRequest { query: q.into(), limit: 3, offset: 0, sort: None, snippets: true })?;
+        render::search(&r);
+    }
+    println!("\nThe demo database is {}; try: trawl --db {} show <id>", db.display(), db.display());
+    Ok(())
+}

@@ -7,6 +7,7 @@
 //! the index. On open, rows with a higher sequence are (re)indexed from SQLite, so a killed ingest
 //! never leaves the two disagreeing for long, and `reindex` rebuilds everything from scratch.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -59,7 +60,21 @@ pub struct Fields {
     pub patch_files: Field,
     /// Lines added + removed in the patch.
     pub patch_lines: Field,
+    /// 0 for a trajectory document, 1 for a chunk document (a long text shared by trajectories).
+    pub kind: Field,
+    /// Chunk documents: the chunk key.
+    pub chunk: Field,
+    /// Trajectory documents: keys of the shared chunks the trajectory contains.
+    pub chunk_ref: Field,
 }
+
+/// Document kind: a trajectory.
+pub const KIND_TRAJECTORY: u64 = 0;
+/// Document kind: a shared chunk of text.
+pub const KIND_CHUNK: u64 = 1;
+/// Texts at least this long are content-addressed in the index: indexed once however many
+/// trajectories contain them.
+pub const CHUNK_MIN: usize = 512;
 
 /// The index handle.
 pub struct Index {
@@ -95,7 +110,10 @@ fn schema() -> (Schema, Fields) {
         tool: b.add_text_field("tool", STRING),
         steps: b.add_u64_field("steps", num.clone()),
         patch_files: b.add_u64_field("patch_files", num.clone()),
-        patch_lines: b.add_u64_field("patch_lines", num),
+        patch_lines: b.add_u64_field("patch_lines", num.clone()),
+        kind: b.add_u64_field("kind", num.clone()),
+        chunk: b.add_u64_field("chunk", num),
+        chunk_ref: b.add_u64_field("chunk_ref", NumericOptions::default().set_indexed()),
     };
     (b.build(), fields)
 }
@@ -203,16 +221,79 @@ pub fn resolved_code(r: Option<bool>) -> u64 {
     }
 }
 
-/// Builds the document of one trajectory.
-pub fn build_doc(f: &Fields, row: &DocRow<'_>, t: &Trajectory, facts: &Facts) -> TantivyDocument {
+/// The key of a long text in the index (63 bits, so it fits SQLite's INTEGER).
+pub fn chunk_key(text: &str) -> u64 {
+    let h = blake3::hash(text.as_bytes());
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes")) >> 1
+}
+
+/// Builds the document of one trajectory (and the chunk documents it is the first to share).
+///
+/// Texts shorter than [`CHUNK_MIN`] are indexed inline. A long text is indexed inline by the
+/// first trajectory that contains it (its owner, recorded in the `chunks` table); when another
+/// trajectory contains it too, it becomes a chunk document, and every later trajectory refers to
+/// it by key instead of indexing it again. `keys` are the chunk keys of the long pieces in order,
+/// when the caller computed them already (ingest workers do). Runs inside the caller's
+/// transaction: the `chunks` rows commit together with the trajectory rows.
+pub fn build_doc(
+    conn: &rusqlite::Connection,
+    f: &Fields,
+    row: &DocRow<'_>,
+    t: &Trajectory,
+    facts: &Facts,
+    seq: i64,
+    keys: Option<&[u64]>,
+) -> Result<(TantivyDocument, Vec<TantivyDocument>), StoreError> {
     let mut d = TantivyDocument::default();
-    for_each_text(t, |piece| d.add_text(f.text, piece));
+    let mut chunk_docs = Vec::new();
+    let mut lookup = conn.prepare_cached("SELECT owner, state FROM chunks WHERE hash = ?1")?;
+    let mut insert = conn.prepare_cached("INSERT INTO chunks (hash, owner, state) VALUES (?1, ?2, 0)")?;
+    let mut promote = conn.prepare_cached("UPDATE chunks SET state = 1, seq = ?2 WHERE hash = ?1")?;
+    let mut long_index = 0;
+    for piece in text_pieces(t) {
+        let piece: &str = &piece;
+        if piece.len() < CHUNK_MIN {
+            d.add_text(f.text, piece);
+            continue;
+        }
+        let key = keys.and_then(|k| k.get(long_index).copied()).unwrap_or_else(|| chunk_key(piece));
+        long_index += 1;
+        let found: Option<(i64, i64)> =
+            rusqlite::OptionalExtension::optional(lookup.query_row([key as i64], |r| Ok((r.get(0)?, r.get(1)?))))?;
+        match found {
+            None => {
+                insert.execute(rusqlite::params![key as i64, row.id])?;
+                d.add_text(f.text, piece);
+            }
+            Some((owner, _)) if owner == row.id => d.add_text(f.text, piece),
+            Some((_, 0)) => {
+                promote.execute(rusqlite::params![key as i64, seq])?;
+                chunk_docs.push(chunk_doc(f, key, piece));
+                d.add_u64(f.chunk_ref, key);
+            }
+            Some(_) => d.add_u64(f.chunk_ref, key),
+        }
+    }
     add_keyed_fields(&mut d, f, row, t.instance_id.as_deref(), facts);
+    Ok((d, chunk_docs))
+}
+
+fn chunk_doc(f: &Fields, key: u64, text: &str) -> TantivyDocument {
+    let mut d = TantivyDocument::default();
+    d.add_u64(f.kind, KIND_CHUNK);
+    d.add_u64(f.chunk, key);
+    d.add_text(f.text, text);
     d
+}
+
+/// The chunk keys of a trajectory's long pieces, in the order [`build_doc`] meets them.
+pub fn long_piece_keys(t: &Trajectory) -> Vec<u64> {
+    text_pieces(t).iter().filter(|p| p.len() >= CHUNK_MIN).map(|p| chunk_key(p)).collect()
 }
 
 /// Adds everything but the text to a document: our ids, dictionary ids, flags, tools and counts.
 pub fn add_keyed_fields(d: &mut TantivyDocument, f: &Fields, row: &DocRow<'_>, instance: Option<&str>, facts: &Facts) {
+    d.add_u64(f.kind, KIND_TRAJECTORY);
     d.add_u64(f.id, row.id as u64);
     d.add_text(f.uid, row.uid);
     d.add_u64(f.repo, row.repo);
@@ -235,10 +316,10 @@ pub fn add_keyed_fields(d: &mut TantivyDocument, f: &Fields, row: &DocRow<'_>, i
     }
 }
 
-/// Calls `f` with every distinct text piece of a trajectory that is indexed: the problem
+/// Every distinct text piece of a trajectory that is indexed: the problem
 /// statement, step texts, thoughts, tool-call arguments, observations and the patch. Identical
 /// pieces within one trajectory are indexed once; pieces are capped at `MAX_PIECE_BYTES`.
-pub fn for_each_text(t: &Trajectory, mut f: impl FnMut(&str)) {
+pub fn text_pieces(t: &Trajectory) -> Vec<Cow<'_, str>> {
     let mut pieces: Vec<&str> = Vec::new();
     let mut owned: Vec<String> = Vec::new();
     if let Some(p) = &t.problem_statement {
@@ -269,14 +350,22 @@ pub fn for_each_text(t: &Trajectory, mut f: impl FnMut(&str)) {
     if let Some(p) = &t.patch {
         pieces.push(p);
     }
-    pieces.extend(owned.iter().map(String::as_str));
-    let mut seen: HashSet<&str> = HashSet::with_capacity(pieces.len());
-    for piece in pieces {
-        let piece = cap(piece);
-        if !piece.trim().is_empty() && seen.insert(piece) {
-            f(piece);
-        }
+    if let Some(e) = &t.outcome.error {
+        pieces.push(e);
     }
+    if let Some(e) = &t.outcome.exit_status {
+        pieces.push(e);
+    }
+    let mut seen: HashSet<&str> = HashSet::with_capacity(pieces.len());
+    let mut out: Vec<Cow<'_, str>> = pieces
+        .into_iter()
+        .map(cap)
+        .filter(|p| !p.trim().is_empty() && seen.insert(p))
+        .map(Cow::Borrowed)
+        .collect();
+    // Non-string argument values (numbers, arrays) are indexed as their JSON text.
+    out.extend(owned.into_iter().filter(|o| !o.trim().is_empty()).map(|o| Cow::Owned(cap(&o).to_string())));
+    out
 }
 
 fn cap(s: &str) -> &str {
@@ -299,67 +388,92 @@ pub fn delete_row(index: &mut Index, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Brings the index up to date with SQLite: (re)indexes every row whose sequence is above the
-/// index's committed one. Runs on open; cheap when nothing is pending.
+/// The change sequence SQLite has reached.
+pub fn db_seq(conn: &rusqlite::Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key='seq'", [], |r| r.get(0))?)
+}
+
+/// Brings the index up to date with SQLite: (re)indexes every row and every chunk document whose
+/// sequence is above the index's committed one. Runs on open; cheap when nothing is pending.
 pub fn catch_up(store: &mut Store) -> Result<usize, StoreError> {
     let committed = store.index.committed_seq()?;
-    let max_seq: i64 = store
-        .conn
-        .query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key='seq'", [], |r| r.get(0))?;
+    let max_seq = db_seq(&store.conn)?;
     if max_seq <= committed {
         return Ok(0);
     }
     let ids: Vec<i64> = {
-        let mut st = store
-            .conn
-            .prepare("SELECT id FROM trajectories WHERE seq > ?1 ORDER BY id")?;
+        let mut st = store.conn.prepare("SELECT id FROM trajectories WHERE seq > ?1 ORDER BY id")?;
         let rows = st.query_map([committed], |r| r.get(0))?;
         rows.collect::<Result<_, _>>()?
     };
     let n = ids.len();
-    reindex_rows(store, &ids)?;
+    reindex_rows(store, &ids, max_seq, false)?;
+    // Chunk documents created by batches the index had not committed.
+    let chunks: Vec<(i64, i64)> = {
+        let mut st = store.conn.prepare("SELECT hash, owner FROM chunks WHERE state = 1 AND seq > ?1")?;
+        let rows = st.query_map([committed], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (key, owner) in chunks {
+        let loaded = crate::show::load_row_conn(&store.conn, owner)?;
+        let pieces = text_pieces(&loaded.traj);
+        if let Some(piece) = pieces.iter().find(|p| p.len() >= CHUNK_MIN && chunk_key(p) == key as u64) {
+            let f = store.index.fields;
+            let w = store.index.writer()?;
+            w.delete_term(Term::from_field_u64(f.chunk, key as u64));
+            w.add_document(chunk_doc(&f, key as u64, piece))?;
+        }
+    }
     store.index.commit(max_seq)?;
     store.index.close_writer()?;
     Ok(n)
 }
 
-/// Rebuilds the documents of the given rows from their stored records.
-pub fn reindex_rows(store: &mut Store, ids: &[i64]) -> Result<(), StoreError> {
-    for &id in ids {
-        let loaded = crate::show::load_row(store, id)?;
-        let fields = store.index.fields;
-        let row = DocRow {
-            id,
-            uid: &loaded.uid,
-            repo: crate::ingest::dict_id(&store.conn, crate::ingest::DICT_REPO, loaded.traj.repo.as_deref())?,
-            dataset: crate::ingest::dict_id(&store.conn, crate::ingest::DICT_DATASET, loaded.traj.dataset.as_deref())?,
-            format: crate::ingest::dict_id(&store.conn, crate::ingest::DICT_FORMAT, Some(loaded.traj.format.as_str()))?,
-            model: crate::ingest::dict_id(&store.conn, crate::ingest::DICT_MODEL, loaded.traj.model.as_deref())?,
-            resolved: loaded.resolved,
-        };
-        let facts = trawl_core::facts::derive(&loaded.traj);
-        let doc = build_doc(&fields, &row, &loaded.traj, &facts);
-        delete_row(&mut store.index, id)?;
-        store.index.writer()?.add_document(doc)?;
+/// Rebuilds the documents of the given rows from their stored records (replacing the old ones).
+/// With `refresh_derived`, the derived columns and calls of each row are recomputed too.
+pub fn reindex_rows(store: &mut Store, ids: &[i64], seq: i64, refresh_derived: bool) -> Result<(), StoreError> {
+    for batch in ids.chunks(256) {
+        let tx = store.conn.unchecked_transaction()?;
+        for &id in batch {
+            let loaded = crate::show::load_row_conn(&tx, id)?;
+            let t = &loaded.traj;
+            let row = DocRow {
+                id,
+                uid: &loaded.uid,
+                repo: crate::ingest::dict_id(&tx, crate::ingest::DICT_REPO, t.repo.as_deref())?,
+                dataset: crate::ingest::dict_id(&tx, crate::ingest::DICT_DATASET, t.dataset.as_deref())?,
+                format: crate::ingest::dict_id(&tx, crate::ingest::DICT_FORMAT, Some(t.format.as_str()))?,
+                model: crate::ingest::dict_id(&tx, crate::ingest::DICT_MODEL, t.model.as_deref())?,
+                resolved: loaded.resolved,
+            };
+            let facts = trawl_core::facts::derive(t);
+            if refresh_derived {
+                crate::ingest::refresh_derived(&tx, id, &facts)?;
+            }
+            let (doc, chunk_docs) = build_doc(&tx, &store.index.fields, &row, t, &facts, seq, None)?;
+            delete_row(&mut store.index, id)?;
+            let w = store.index.writer()?;
+            w.add_document(doc)?;
+            for c in chunk_docs {
+                w.add_document(c)?;
+            }
+        }
+        tx.commit()?;
     }
     Ok(())
 }
 
-/// Deletes the whole index and rebuilds it from SQLite.
+/// Deletes the whole index and rebuilds it, and the derived facts, from SQLite.
 pub fn rebuild(store: &mut Store) -> Result<usize, StoreError> {
-    {
-        let w = store.index.writer()?;
-        w.delete_all_documents()?;
-    }
+    store.index.writer()?.delete_all_documents()?;
+    store.conn.execute("DELETE FROM chunks", [])?;
     let ids: Vec<i64> = {
         let mut st = store.conn.prepare("SELECT id FROM trajectories ORDER BY id")?;
         let rows = st.query_map([], |r| r.get(0))?;
         rows.collect::<Result<_, _>>()?
     };
-    reindex_rows(store, &ids)?;
-    let max_seq: i64 = store
-        .conn
-        .query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key='seq'", [], |r| r.get(0))?;
+    let max_seq = db_seq(&store.conn)?;
+    reindex_rows(store, &ids, max_seq, true)?;
     store.index.commit(max_seq)?;
     store.index.close_writer()?;
     Ok(ids.len())

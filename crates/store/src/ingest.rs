@@ -150,7 +150,8 @@ struct ReadyTrajectory {
     facts: Facts,
     encoded: Vec<u8>,
     blobs: Vec<([u8; 32], Vec<u8>)>,
-    doc: TantivyDocument,
+    /// Chunk keys of the long text pieces, for the index (see `index::build_doc`).
+    chunk_keys: Vec<u64>,
 }
 
 /// What the workers hand to the writer.
@@ -489,12 +490,31 @@ fn read_lines(
             }
         }
     }
+    // A binary file (an image, UTF-16 text, noise) is one diagnostic, not one per "line". It is
+    // judged by the first 4 KiB of the file, not by its first line, which can be short and free of
+    // NUL bytes (a PNG's first line is `\x89PNG\r`).
+    if start_offset == 0 {
+        match reader.fill_buf() {
+            Ok(head) => {
+                let head = &head[..head.len().min(4096)];
+                let first = framing::trim_line(head).iter().find(|b| !b.is_ascii_whitespace()).copied();
+                if !matches!(first, Some(b'{') | Some(b'[') | None) && memchr::memchr(0, head).is_some() {
+                    return emit(Vec::new(), vec![Diagnostic::error(display, 0, "binary file, not json lines")], 0, 0, true);
+                }
+            }
+            Err(e) => {
+                return emit(Vec::new(), vec![Diagnostic::error(display, 1, format!("read error: {e}"))], 0, 0, true);
+            }
+        }
+    }
     let mut offset = start_offset;
     let mut line_no = start_line;
     let mut records = Vec::new();
     let mut diags = Vec::new();
     let mut batch_bytes = 0usize;
-    let mut checked_binary = start_offset > 0;
+    // Whether a line other than white space was seen: a file without one is reported as empty,
+    // as an empty `.json` file is.
+    let mut any_content = start_offset > 0;
     loop {
         let mut buf = Vec::new();
         let n = match reader.read_until(b'\n', &mut buf) {
@@ -505,24 +525,20 @@ fn read_lines(
             }
         };
         if n == 0 {
+            if !any_content {
+                let what = if line_no == 0 { "empty file" } else { "empty file (only blank lines)" };
+                diags.push(Diagnostic::error(display, 0, what));
+            }
             return emit(records, diags, offset, line_no, true);
         }
         line_no += 1;
         let rec_offset = offset;
         offset += n as u64;
-        if !checked_binary {
-            checked_binary = true;
-            let head = framing::trim_line(&buf);
-            let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
-            if !matches!(first, Some(b'{') | Some(b'[') | None) && memchr::memchr(0, &buf[..buf.len().min(4096)]).is_some() {
-                diags.push(Diagnostic::error(display, 0, "binary file, not json lines"));
-                return emit(records, diags, offset, line_no, true);
-            }
-        }
         let trimmed = framing::trim_line(&buf);
         if framing::is_blank(trimmed) {
             continue;
         }
+        any_content = true;
         // Keep the record's bytes exactly as they stand in the file, minus the line end and a
         // leading BOM: that is what exports write back.
         let start = buf.len() - buf.len() + (trimmed.as_ptr() as usize - buf.as_ptr() as usize);
@@ -559,15 +575,17 @@ fn read_whole(
     if framing::is_blank(body) {
         return emit(Vec::new(), vec![Diagnostic::error(display, 0, "empty file")], size, 0, true);
     }
-    // A `.json` file that holds JSON lines is read as lines.
+    // A `.json` file that holds JSON lines is read as lines: its first value is followed by more,
+    // or (when the first line is the broken one) its lines are mostly JSON objects on their own.
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-        if e.to_string().starts_with("trailing characters") {
+        if e.to_string().starts_with("trailing characters") || looks_like_json_lines(&bytes) {
             let mut records = Vec::new();
             let mut offset = 0u64;
             for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
                 let t = framing::trim_line(line);
                 if !framing::is_blank(t) {
-                    records.push(RawRecord { bytes: t.to_vec(), offset, line: i as u64 + 1 });
+                    let start = (t.as_ptr() as usize - line.as_ptr() as usize) as u64;
+                    records.push(RawRecord { bytes: t.to_vec(), offset: offset + start, line: i as u64 + 1 });
                 }
                 offset += line.len() as u64;
             }
@@ -578,6 +596,24 @@ fn read_whole(
     let offset = (body.as_ptr() as usize - bytes.as_ptr() as usize) as u64;
     let rec = RawRecord { bytes: body.to_vec(), offset, line: 1 };
     emit(vec![rec], Vec::new(), size, 1, true)
+}
+
+/// Whether a file that is not one JSON value holds JSON lines: at least two non-blank lines, at
+/// least half of which are JSON objects on their own (a broken pretty-printed file has almost none).
+fn looks_like_json_lines(bytes: &[u8]) -> bool {
+    let (mut lines, mut objects) = (0usize, 0usize);
+    for line in bytes.split(|b| *b == b'\n') {
+        let t = framing::trim_line(line);
+        if framing::is_blank(t) {
+            continue;
+        }
+        lines += 1;
+        let first = t.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok() {
+            objects += 1;
+        }
+    }
+    lines >= 2 && objects >= 1 && objects * 2 >= lines
 }
 
 fn read_parquet(path: &Path, display: &str, start_row: u64, emit: &mut Emit<'_>) -> bool {
@@ -645,6 +681,8 @@ fn read_parquet(path: &Path, display: &str, start_row: u64, emit: &mut Emit<'_>)
 /// this set is always written after (or with) the blob's data.
 struct SentBlobs {
     hashes: HashSet<u128>,
+    /// The worker's zstd context, reused for every record and blob.
+    compressor: zstd::bulk::Compressor<'static>,
 }
 
 impl SentBlobs {
@@ -665,7 +703,10 @@ fn work(
     meta: Arc<Vec<(String, String)>>,
     fields: index::Fields,
 ) {
-    let mut sent = SentBlobs { hashes: HashSet::new() };
+    let mut sent = SentBlobs {
+        hashes: HashSet::new(),
+        compressor: crate::segments::compressor(),
+    };
     loop {
         let batch = {
             let guard = match rx.lock() {
@@ -722,6 +763,20 @@ fn process_record(
             return;
         }
     };
+    // An array of records with some elements that are not objects (a `null`, a stray string):
+    // each element is read on its own, so the records land and the others are reported, instead
+    // of the whole array being refused.
+    if element.is_none() {
+        if let serde_json::Value::Array(items) = &value {
+            if items.iter().any(serde_json::Value::is_object) && !items.iter().all(serde_json::Value::is_object) {
+                if let serde_json::Value::Array(items) = value {
+                    p.records += items.len().saturating_sub(1) as u64;
+                    process_elements(items, &rec, display, file_name, p, sent, fields);
+                }
+                return;
+            }
+        }
+    }
     let recognition = match trawl_core::formats::recognize(value, file_name) {
         Ok(r) => r,
         Err(reason) => {
@@ -737,15 +792,14 @@ fn process_record(
             let traj = *traj;
             let facts = trawl_core::facts::derive(&traj);
             let uid = framing::record_id(&rec.bytes);
-            let (encoded, cut) = crate::segments::encode(&rec.bytes);
+            let (encoded, cut) = crate::segments::encode(&rec.bytes, &mut sent.compressor);
             let mut blobs = Vec::new();
             for b in cut {
                 if sent.first_time(&b.hash) {
-                    blobs.push((b.hash, crate::segments::compress_blob(b.bytes)));
+                    blobs.push((b.hash, crate::segments::compress_blob(&mut sent.compressor, b.bytes)));
                 }
             }
-            let mut doc = TantivyDocument::default();
-            index::for_each_text(&traj, |piece| doc.add_text(fields.text, piece));
+            let chunk_keys = index::long_piece_keys(&traj);
             p.trajectories.push(ReadyTrajectory {
                 uid,
                 offset: rec.offset,
@@ -755,7 +809,7 @@ fn process_record(
                 facts,
                 encoded,
                 blobs,
-                doc,
+                chunk_keys,
             });
         }
         Recognized::Outcomes(facts) => p.outcomes.extend(facts),
@@ -764,12 +818,28 @@ fn process_record(
                 p.diagnostics.push(Diagnostic::error(display, rec.line, at("nested container of records".into())));
                 return;
             }
-            for (i, item) in items.into_iter().enumerate() {
-                let bytes = serde_json::to_vec(&item).expect("serializing a parsed value");
-                let sub = RawRecord { bytes, offset: rec.offset, line: rec.line };
-                process_record(sub, display, file_name, Some(i), p, sent, fields);
-            }
+            // Each element is a record of its own.
+            p.records += items.len().saturating_sub(1) as u64;
+            process_elements(items, &rec, display, file_name, p, sent, fields);
         }
+    }
+}
+
+/// Processes the elements of a container record (a JSON array, a `preds.json` dict) one by one;
+/// their diagnostics name the container's line and the element's position.
+fn process_elements(
+    items: Vec<serde_json::Value>,
+    rec: &RawRecord,
+    display: &str,
+    file_name: &str,
+    p: &mut Processed,
+    sent: &mut SentBlobs,
+    fields: &index::Fields,
+) {
+    for (i, item) in items.into_iter().enumerate() {
+        let bytes = serde_json::to_vec(&item).expect("serializing a parsed value");
+        let sub = RawRecord { bytes, offset: rec.offset, line: rec.line };
+        process_record(sub, display, file_name, Some(i), p, sent, fields);
     }
 }
 
@@ -891,8 +961,7 @@ fn write_batch(
 ) -> Result<i64, StoreError> {
     let tx = store.conn.transaction()?;
     let seq = crate::next_seq(&tx)?;
-    let mut new_docs: Vec<(i64, usize)> = Vec::new();
-    let mut row_dicts: Vec<(u64, u64, u64, u64, Option<bool>)> = Vec::new();
+    let mut docs: Vec<TantivyDocument> = Vec::new();
     {
         let mut ins_blob = tx.prepare_cached("INSERT OR IGNORE INTO blobs (hash, data) VALUES (?1, ?2)")?;
         let mut ins_traj = tx.prepare_cached(
@@ -910,7 +979,7 @@ fn write_batch(
         )?;
         let mut same_tid = tx.prepare_cached("SELECT uid FROM trajectories WHERE trajectory_id = ?1 AND uid != ?2 LIMIT 1")?;
         let mut diags_extra = Vec::new();
-        for (i, t) in p.trajectories.iter().enumerate() {
+        for t in p.trajectories.iter() {
             for (hash, data) in &t.blobs {
                 ins_blob.execute(params![&hash[..], data])?;
             }
@@ -966,9 +1035,7 @@ fn write_batch(
                 continue;
             }
             let row_id = tx.last_insert_rowid();
-            for c in &f.calls {
-                ins_call.execute(params![row_id, c.step as i64, c.tool, c.cmd, c.exit_code])?;
-            }
+            store_calls(&mut ins_call, row_id, f)?;
             if let Some(tid) = &traj.trajectory_id {
                 if let Some(other) = same_tid.query_row(params![tid, t.uid], |r| r.get::<_, String>(0)).optional()? {
                     diags_extra.push(Diagnostic::warning(
@@ -984,8 +1051,11 @@ fn write_batch(
             let dataset = dicts.get(&tx, DICT_DATASET, traj.dataset.as_deref())?;
             let format = dicts.get(&tx, DICT_FORMAT, Some(traj.format.as_str()))?;
             let model = dicts.get(&tx, DICT_MODEL, traj.model.as_deref())?;
-            new_docs.push((row_id, i));
-            row_dicts.push((repo, dataset, format, model, resolved));
+            let row = DocRow { id: row_id, uid: &t.uid, repo, dataset, format, model, resolved };
+            let (doc, chunk_docs) =
+                index::build_doc(&tx, &store.index.fields, &row, traj, f, seq, Some(&t.chunk_keys))?;
+            docs.push(doc);
+            docs.extend(chunk_docs);
         }
         // Outcome statements: record them and fill in labels of trajectories that have none
         // from a more specific source.
@@ -1024,20 +1094,44 @@ fn write_batch(
         drop((ins_blob, ins_traj, ins_call, find_outcome, same_tid));
         tx.commit()?;
         // The index follows the committed rows.
-        let fields = store.index.fields;
-        let mut trajectories = p.trajectories;
-        for ((row_id, i), (repo, dataset, format, model, resolved)) in new_docs.iter().zip(row_dicts) {
-            let t = &mut trajectories[*i];
-            let row = DocRow { id: *row_id, uid: &t.uid, repo, dataset, format, model, resolved };
-            let mut doc = std::mem::take(&mut t.doc);
-            index::add_keyed_fields(&mut doc, &fields, &row, t.traj.instance_id.as_deref(), &t.facts);
-            store.index.writer()?.add_document(doc)?;
+        let w = store.index.writer()?;
+        for doc in docs {
+            w.add_document(doc)?;
         }
         if !joined_ids.is_empty() {
-            index::reindex_rows(store, &joined_ids)?;
+            index::reindex_rows(store, &joined_ids, seq, false)?;
         }
     }
     Ok(seq)
+}
+
+fn store_calls(ins_call: &mut rusqlite::CachedStatement<'_>, row_id: i64, f: &Facts) -> Result<(), StoreError> {
+    for c in &f.calls {
+        ins_call.execute(params![row_id, c.step as i64, c.tool, c.cmd, c.exit_code])?;
+    }
+    Ok(())
+}
+
+/// Rewrites a row's derived columns and calls from freshly derived facts (used by reindex).
+pub fn refresh_derived(conn: &Connection, id: i64, f: &Facts) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE trajectories SET steps = ?2, tool_calls = ?3, patch_files = ?4, patch_added = ?5, patch_removed = ?6,
+            flags = ?7, facts = ?8 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        f.steps as i64,
+        f.tool_calls as i64,
+        f.patch.files.len() as i64,
+        f.patch.added as i64,
+        f.patch.removed as i64,
+        i64::from(f.flags.0),
+        facts_json(f),
+    ])?;
+    conn.prepare_cached("DELETE FROM calls WHERE traj = ?1")?.execute([id])?;
+    let mut ins_call =
+        conn.prepare_cached("INSERT INTO calls (traj, step, tool, cmd, exit_code) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    store_calls(&mut ins_call, id, f)
 }
 
 fn facts_json(f: &Facts) -> String {

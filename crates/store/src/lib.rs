@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod search;
 pub mod segments;
 pub mod show;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 

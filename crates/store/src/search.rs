@@ -133,8 +133,8 @@ pub fn search(store: &Store, params: &SearchParams) -> Result<SearchResult, Stor
     let started = Instant::now();
     let expr = query::parse(&params.query).map_err(StoreError::Query)?;
     let analyzer = analyzer(store)?;
-    let compiled = compile(store, &analyzer, &expr)?;
     let searcher = store.index.reader.searcher();
+    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
     let limit = params.limit.max(1);
     let has_text = !text_leaves(&expr, &analyzer).is_empty();
     let sort = match params.sort {
@@ -186,8 +186,9 @@ pub fn count(store: &Store, query_text: &str) -> Result<(u64, Duration), StoreEr
     let started = Instant::now();
     let expr = query::parse(query_text).map_err(StoreError::Query)?;
     let analyzer = analyzer(store)?;
-    let compiled = compile(store, &analyzer, &expr)?;
-    let n = store.index.reader.searcher().search(&compiled, &tantivy::collector::Count)?;
+    let searcher = store.index.reader.searcher();
+    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
+    let n = searcher.search(&compiled, &tantivy::collector::Count)?;
     Ok((n as u64, started.elapsed()))
 }
 
@@ -251,7 +252,89 @@ fn text_leaves(expr: &Expr, analyzer: &TextAnalyzer) -> Vec<Vec<String>> {
     out
 }
 
-fn compile(store: &Store, analyzer: &TextAnalyzer, expr: &Expr) -> Result<Box<dyn Query>, StoreError> {
+/// Restricts a query to trajectory documents (chunk documents are never results).
+fn trajectories_only(store: &Store, q: Box<dyn Query>) -> Box<dyn Query> {
+    let kind = Term::from_field_u64(store.index.fields.kind, crate::index::KIND_TRAJECTORY);
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, Box::new(TermQuery::new(kind, IndexRecordOption::Basic)) as Box<dyn Query>),
+        (Occur::Must, q),
+    ]))
+}
+
+/// A full-text leaf: the trajectories that contain the text inline, or that reference a shared
+/// chunk containing it (see `index::build_doc`).
+fn text_leaf(store: &Store, searcher: &tantivy::Searcher, toks: Vec<String>) -> Result<Box<dyn Query>, StoreError> {
+    let f = &store.index.fields;
+    if toks.is_empty() {
+        return Ok(Box::new(AllQuery));
+    }
+    let inline = text_query(f.text, toks);
+    let in_chunks = BooleanQuery::new(vec![
+        (
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_u64(f.kind, crate::index::KIND_CHUNK),
+                IndexRecordOption::Basic,
+            )) as Box<dyn Query>,
+        ),
+        (Occur::Must, inline.box_clone()),
+    ]);
+    let keys = searcher.search(&in_chunks, &ChunkKeys)?;
+    if keys.is_empty() {
+        return Ok(inline);
+    }
+    let refs = TermSetQuery::new(keys.into_iter().map(|k| Term::from_field_u64(f.chunk_ref, k)));
+    Ok(Box::new(BooleanQuery::new(vec![
+        (Occur::Should, inline),
+        (Occur::Should, Box::new(refs) as Box<dyn Query>),
+    ])))
+}
+
+/// Collects the keys of matching chunk documents.
+struct ChunkKeys;
+
+struct SegmentChunkKeys {
+    col: tantivy::columnar::Column<u64>,
+    keys: Vec<u64>,
+}
+
+impl Collector for ChunkKeys {
+    type Fruit = Vec<u64>;
+    type Child = SegmentChunkKeys;
+
+    fn for_segment(&self, _ord: u32, reader: &SegmentReader) -> tantivy::Result<SegmentChunkKeys> {
+        Ok(SegmentChunkKeys { col: reader.fast_fields().u64("chunk")?, keys: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<u64>>) -> tantivy::Result<Vec<u64>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentChunkKeys {
+    type Fruit = Vec<u64>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(k) = self.col.first(doc) {
+            self.keys.push(k);
+        }
+    }
+
+    fn harvest(self) -> Vec<u64> {
+        self.keys
+    }
+}
+
+fn compile(
+    store: &Store,
+    searcher: &tantivy::Searcher,
+    analyzer: &TextAnalyzer,
+    expr: &Expr,
+) -> Result<Box<dyn Query>, StoreError> {
     let f = &store.index.fields;
     Ok(match expr {
         Expr::And(items) if items.is_empty() => Box::new(AllQuery),
@@ -259,8 +342,8 @@ fn compile(store: &Store, analyzer: &TextAnalyzer, expr: &Expr) -> Result<Box<dy
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for it in items {
                 match it {
-                    Expr::Not(inner) => clauses.push((Occur::MustNot, compile(store, analyzer, inner)?)),
-                    other => clauses.push((Occur::Must, compile(store, analyzer, other)?)),
+                    Expr::Not(inner) => clauses.push((Occur::MustNot, compile(store, searcher, analyzer, inner)?)),
+                    other => clauses.push((Occur::Must, compile(store, searcher, analyzer, other)?)),
                 }
             }
             if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
@@ -271,15 +354,15 @@ fn compile(store: &Store, analyzer: &TextAnalyzer, expr: &Expr) -> Result<Box<dy
         Expr::Or(items) => {
             let clauses = items
                 .iter()
-                .map(|it| Ok((Occur::Should, compile(store, analyzer, it)?)))
+                .map(|it| Ok((Occur::Should, compile(store, searcher, analyzer, it)?)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
             Box::new(BooleanQuery::new(clauses))
         }
         Expr::Not(inner) => Box::new(BooleanQuery::new(vec![
             (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-            (Occur::MustNot, compile(store, analyzer, inner)?),
+            (Occur::MustNot, compile(store, searcher, analyzer, inner)?),
         ])),
-        Expr::Word(w) | Expr::Phrase(w) => text_query(f.text, tokens(analyzer, w)),
+        Expr::Word(w) | Expr::Phrase(w) => text_leaf(store, searcher, tokens(analyzer, w))?,
         Expr::Field(filter) => compile_filter(store, filter)?,
         Expr::Step(conds) => {
             let ids = step_matches(store, conds)?;
@@ -504,8 +587,8 @@ pub fn find_match(
             }
         }
     }
-    if let Some(p) = &t.patch {
-        if let Some(s) = snippet_in(p, leaves, analyzer) {
+    for text in [&t.patch, &t.outcome.error, &t.outcome.exit_status].into_iter().flatten() {
+        if let Some(s) = snippet_in(text, leaves, analyzer) {
             return Some((None, s));
         }
     }

@@ -4,7 +4,7 @@
 //! The normalized trajectory is never stored; it is recomputed from the original record, so an
 //! improved adapter shows the improvement on old databases and the record stays the only truth.
 
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 use trawl_core::{Recognized, SourceRef, Trajectory};
 
 use crate::{Store, StoreError};
@@ -28,9 +28,8 @@ pub struct LoadedRow {
 }
 
 /// Rebuilds the original bytes of a row's record.
-pub fn raw_bytes(store: &Store, id: i64, uid: &str, encoded: &[u8]) -> Result<Vec<u8>, StoreError> {
-    let mut blob_stmt = store
-        .conn
+pub fn raw_bytes(conn: &Connection, id: i64, uid: &str, encoded: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let mut blob_stmt = conn
         .prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
     crate::segments::decode(encoded, |hash| {
         let data: Vec<u8> = blob_stmt
@@ -46,8 +45,12 @@ pub fn raw_bytes(store: &Store, id: i64, uid: &str, encoded: &[u8]) -> Result<Ve
 
 /// Loads a row by its row id.
 pub fn load_row(store: &Store, id: i64) -> Result<LoadedRow, StoreError> {
-    let row = store
-        .conn
+    load_row_conn(&store.conn, id)
+}
+
+/// Loads a row by its row id through a connection (or a transaction on it).
+pub fn load_row_conn(conn: &Connection, id: i64) -> Result<LoadedRow, StoreError> {
+    let row = conn
         .prepare_cached(
             "SELECT t.uid, s.path, t.byte_offset, t.byte_len, t.line, t.raw, t.resolved, t.resolved_own, t.flags
              FROM trajectories t JOIN sources s ON s.id = t.source_id WHERE t.id = ?1",
@@ -68,7 +71,7 @@ pub fn load_row(store: &Store, id: i64) -> Result<LoadedRow, StoreError> {
         .optional()?
         .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
     let (uid, path, offset, len, line, encoded, resolved, _own, flags) = row;
-    let raw = raw_bytes(store, id, &uid, &encoded)?;
+    let raw = raw_bytes(conn, id, &uid, &encoded)?;
     let damaged = |reason: String| StoreError::Damaged { id: uid.clone(), reason };
     let value = trawl_core::framing::parse_record(&raw).map_err(damaged)?;
     let file_name = std::path::Path::new(&path)

@@ -48,12 +48,40 @@ pub fn recognize(value: Value, file_name: &str) -> Result<Recognition, String> {
                 Format::MiniSweAgent => mini::parse(&value, &mut warnings)?,
                 Format::SwebenchPreds => preds::parse(&value, &mut warnings)?,
             };
+            let mut traj = traj;
+            fill_ids_from_file_name(&mut traj, file_name);
+            fill_repo_from_instance(&mut traj);
             Recognized::Trajectory(Box::new(traj))
         }
         Detected::Outcomes => Recognized::Outcomes(reports::parse(&value, file_name, &mut warnings)?),
         Detected::Container => Recognized::Records(preds::split_container(value)),
     };
     Ok(Recognition { recognized, warnings })
+}
+
+/// SWE-agent 0.x `.traj` and mini-swe-agent files name the instance only in their file name
+/// (`<instance_id>.traj`, `<instance_id>.traj.json`): fill the instance id (and repo) from it
+/// when the record has none.
+fn fill_ids_from_file_name(traj: &mut crate::model::Trajectory, file_name: &str) {
+    if traj.instance_id.is_some() || !matches!(traj.format, Format::SweAgentTraj | Format::MiniSweAgent) {
+        return;
+    }
+    let stem = file_name
+        .strip_suffix(".traj.json")
+        .or_else(|| file_name.strip_suffix(".traj"));
+    if let Some(stem) = stem.filter(|s| s.contains("__")) {
+        traj.instance_id = Some(stem.to_string());
+    }
+}
+
+/// Every format: a record that names its instance (`owner__name-123`) but not its repository
+/// gets the repository the instance id spells.
+fn fill_repo_from_instance(traj: &mut crate::model::Trajectory) {
+    if traj.repo.is_none() {
+        if let Some(inst) = &traj.instance_id {
+            traj.repo = util::repo_from_instance_id(inst);
+        }
+    }
 }
 
 /// What detection decided.

@@ -1,0 +1,376 @@
+//! The request/response protocol: plain serde types with public fields. This is the JSON
+//! contract of `trawl … --json` and of the HTTP API; domain types are converted into these here
+//! and nowhere else. Field names and meanings are stable; new fields may be added.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// `ingest`: files and directories to read.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct IngestRequest {
+    /// Paths of files or directories (walked).
+    pub paths: Vec<String>,
+    /// Re-read files that were completely ingested before and have not changed.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Progress of a running ingest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IngestProgress {
+    /// Records read so far.
+    pub records: u64,
+    /// Bytes of input read so far.
+    pub bytes: u64,
+    /// Bytes of the files on disk consumed so far.
+    pub disk_bytes: u64,
+    /// Total bytes of the files on disk.
+    pub total_bytes: u64,
+    /// Seconds since the start.
+    pub elapsed_s: f64,
+    /// MB/s of input so far.
+    pub mb_per_s: f64,
+    /// Estimated seconds left, when it can be estimated.
+    pub eta_s: Option<f64>,
+    /// The file being read.
+    pub current_file: String,
+}
+
+/// A diagnostic: a record or file that could not be stored, or was stored with a warning.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DiagnosticView {
+    /// `error` (not stored) or `warning` (stored, but odd).
+    pub severity: String,
+    /// The file.
+    pub file: String,
+    /// 1-based line or row; 0 for the whole file.
+    pub line: u64,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IngestReport {
+    /// Files read (or resumed).
+    pub files: u64,
+    /// Files skipped as completely ingested before and unchanged.
+    pub files_unchanged: u64,
+    /// Records read.
+    pub records: u64,
+    /// Trajectories newly stored.
+    pub stored: u64,
+    /// Records identical to an already stored trajectory (not stored again).
+    pub duplicates: u64,
+    /// Outcome statements read from report files.
+    pub outcomes: u64,
+    /// Trajectories whose resolved label was joined from a report.
+    pub resolved_joined: u64,
+    /// Newly stored trajectories per format.
+    pub by_format: BTreeMap<String, u64>,
+    /// Errors (records or files not stored).
+    pub errors: u64,
+    /// Warnings.
+    pub warnings: u64,
+    /// The first diagnostics (all are in `trawl diagnostics`).
+    pub diagnostics: Vec<DiagnosticView>,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Seconds.
+    pub elapsed_s: f64,
+    /// Stopped before the end.
+    pub cancelled: bool,
+}
+
+/// `search`: a query in the query language.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchRequest {
+    /// The query.
+    pub query: String,
+    /// Page size (default 20).
+    #[serde(default = "default_limit")]
+    pub limit: usize,
+    /// Hits to skip.
+    #[serde(default)]
+    pub offset: usize,
+    /// `relevance` (default), `ingest`, `steps_desc`, `steps_asc`, `patch_lines_desc`.
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// Compute the matched step and snippet of each hit (default true).
+    #[serde(default = "default_true")]
+    pub snippets: bool,
+}
+
+fn default_limit() -> usize {
+    20
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A facet value and its count.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FacetValue {
+    /// The value (`(none)` when the field is missing).
+    pub value: String,
+    /// Matching trajectories with this value.
+    pub count: u64,
+}
+
+/// A highlighted excerpt.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SnippetView {
+    /// The excerpt text (render as text, never as markup).
+    pub text: String,
+    /// Character ranges `[start, end)` of matched terms in `text`.
+    pub highlights: Vec<[usize; 2]>,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// Our stable trajectory id.
+    pub id: String,
+    /// Instance id.
+    pub instance_id: Option<String>,
+    /// The record's own trajectory id, or null.
+    pub trajectory_id: Option<String>,
+    /// Repository.
+    pub repo: Option<String>,
+    /// Dataset (task source).
+    pub dataset: Option<String>,
+    /// Format name.
+    pub format: String,
+    /// Model.
+    pub model: Option<String>,
+    /// true, false, or null when unknown.
+    pub resolved: Option<bool>,
+    /// Flag names.
+    pub flags: Vec<String>,
+    /// Step count.
+    pub steps: u64,
+    /// Files in the patch.
+    pub patch_files: u64,
+    /// Lines added + removed in the patch.
+    pub patch_lines: u64,
+    /// Index of the step the text query matched, or null.
+    pub step: Option<usize>,
+    /// A highlighted excerpt, or null when the query has no full-text part.
+    pub snippet: Option<SnippetView>,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// Trajectories matching.
+    pub total: u64,
+    /// Milliseconds spent answering inside the process.
+    pub took_ms: f64,
+    /// Facet counts over all matches: `repo`, `dataset`, `format`, `model`, `resolved`, `flag`.
+    pub facets: BTreeMap<String, Vec<FacetValue>>,
+    /// The requested page of hits.
+    pub hits: Vec<SearchHit>,
+}
+
+/// A tool call in a trajectory view.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ToolCallView {
+    /// Call id, when the format has one.
+    pub id: Option<String>,
+    /// Tool name.
+    pub name: String,
+    /// Arguments as JSON.
+    pub arguments: serde_json::Value,
+    /// The observation that answered the call.
+    pub observation: Option<String>,
+    /// Exit code stated by the observation.
+    pub exit_code: Option<i64>,
+}
+
+/// A step in a trajectory view.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepView {
+    /// 0-based index.
+    pub index: usize,
+    /// `system`, `user`, `assistant` or `tool`.
+    pub role: String,
+    /// Message text.
+    pub text: String,
+    /// Reasoning shown apart from the text.
+    pub thought: Option<String>,
+    /// Tool calls with their observations.
+    pub tool_calls: Vec<ToolCallView>,
+    /// Observation text of the step.
+    pub observation: Option<String>,
+    /// Exit code of the step's last call that states one.
+    pub exit_code: Option<i64>,
+}
+
+/// Where a record came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceView {
+    /// File path.
+    pub file: String,
+    /// Byte offset in the (decompressed) file.
+    pub byte_offset: u64,
+    /// Byte length.
+    pub byte_len: u64,
+    /// 1-based line or row.
+    pub line: u64,
+}
+
+/// Cost and tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct UsageView {
+    /// Dollars.
+    pub cost: Option<f64>,
+    /// Prompt tokens.
+    pub prompt_tokens: Option<u64>,
+    /// Completion tokens.
+    pub completion_tokens: Option<u64>,
+    /// Model calls.
+    pub api_calls: Option<u64>,
+}
+
+/// Facts derived at ingest.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct FactsView {
+    /// Calls per tool.
+    pub tool_counts: BTreeMap<String, u32>,
+    /// Files edited through editor calls.
+    pub edited_files: Vec<String>,
+    /// Files the patch touches.
+    pub patch_files: Vec<String>,
+    /// Lines added.
+    pub patch_added: u64,
+    /// Lines removed.
+    pub patch_removed: u64,
+    /// Patch files per language.
+    pub languages: BTreeMap<String, u32>,
+}
+
+/// One trajectory, normalized, for reading.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrajectoryView {
+    /// Stable id.
+    pub id: String,
+    /// Source location.
+    pub source: SourceView,
+    /// Format name.
+    pub format: String,
+    /// Instance id.
+    pub instance_id: Option<String>,
+    /// Repository.
+    pub repo: Option<String>,
+    /// Dataset.
+    pub dataset: Option<String>,
+    /// License.
+    pub license: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// The record's own trajectory id.
+    pub trajectory_id: Option<String>,
+    /// Task text.
+    pub problem_statement: Option<String>,
+    /// true, false, or null when unknown.
+    pub resolved: Option<bool>,
+    /// Exit status.
+    pub exit_status: Option<String>,
+    /// Error the run ended with.
+    pub error: Option<String>,
+    /// Cost and tokens.
+    pub usage: UsageView,
+    /// Flag names.
+    pub flags: Vec<String>,
+    /// Derived facts.
+    pub facts: FactsView,
+    /// Steps.
+    pub steps: Vec<StepView>,
+    /// Final patch.
+    pub patch: Option<String>,
+}
+
+/// Counts about the database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatsResponse {
+    /// Trajectories stored.
+    pub trajectories: u64,
+    /// Per format.
+    pub by_format: BTreeMap<String, u64>,
+    /// Per dataset (`(none)` when missing).
+    pub by_dataset: BTreeMap<String, u64>,
+    /// `true`, `false`, `unknown`.
+    pub resolved: BTreeMap<String, u64>,
+    /// Per flag.
+    pub flags: BTreeMap<String, u64>,
+    /// Diagnostics stored (errors + warnings).
+    pub diagnostics: u64,
+    /// Diagnostics of severity error.
+    pub errors: u64,
+    /// Diagnostics of severity warning.
+    pub warnings: u64,
+    /// Source files known.
+    pub sources: u64,
+    /// Distinct content-addressed blobs.
+    pub blobs: u64,
+    /// Documents in the search index.
+    pub indexed: u64,
+    /// Size of the database file in bytes.
+    pub db_bytes: u64,
+}
+
+/// `diagnostics`: the stored diagnostics, optionally of one file.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct DiagnosticsRequest {
+    /// Only this file.
+    pub file: Option<String>,
+    /// At most this many (default all).
+    pub limit: Option<usize>,
+}
+
+/// The stored diagnostics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DiagnosticsResponse {
+    /// Total stored (before `limit`).
+    pub total: u64,
+    /// In file and line order.
+    pub diagnostics: Vec<DiagnosticView>,
+}
+
+/// What a reindex did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReindexReport {
+    /// Documents indexed.
+    pub indexed: u64,
+    /// Seconds.
+    pub elapsed_s: f64,
+}
+
+/// Error codes the UI and scripts branch on.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The query has a syntax error (see `column`).
+    BadQuery,
+    /// No such trajectory.
+    NotFound,
+    /// The database is newer than this trawl.
+    DatabaseTooNew,
+    /// A path could not be read.
+    Io,
+    /// Anything else.
+    Internal,
+}
+
+/// An error as the protocol carries it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What kind of error.
+    pub code: ErrorCode,
+    /// A one-line lowercase message.
+    pub message: String,
+    /// For `bad_query`: the 1-based column.
+    pub column: Option<usize>,
+}

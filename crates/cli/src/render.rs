@@ -1,0 +1,180 @@
+//! Human renderings of protocol types for the terminal. JSON output does not pass through here.
+
+use trawl_api::protocol::{IngestReport, SearchResponse, StatsResponse, TrajectoryView};
+
+/// Prints an ingest summary.
+pub fn ingest_summary(r: &IngestReport) {
+    println!(
+        "{} records read from {} files ({:.1} MB in {:.1}s, {:.0} MB/s){}",
+        r.records,
+        r.files,
+        r.bytes as f64 / 1e6,
+        r.elapsed_s,
+        if r.elapsed_s > 0.0 { r.bytes as f64 / 1e6 / r.elapsed_s } else { 0.0 },
+        if r.files_unchanged > 0 { format!("; {} files unchanged since their last ingest", r.files_unchanged) } else { String::new() }
+    );
+    println!("  stored:     {}", r.stored);
+    println!("  duplicates: {} (already stored, skipped)", r.duplicates);
+    if r.outcomes > 0 {
+        println!("  outcomes:   {} statements, {} trajectories labelled from reports", r.outcomes, r.resolved_joined);
+    }
+    for (f, n) in &r.by_format {
+        println!("  {f:>18}: {n}");
+    }
+    println!("  diagnostics: {} errors, {} warnings", r.errors, r.warnings);
+    for d in &r.diagnostics {
+        println!("    {}:{}: {}: {}", d.file, d.line, d.severity, d.message);
+    }
+    if (r.errors + r.warnings) as usize > r.diagnostics.len() {
+        println!("    … see `trawl diagnostics` for all");
+    }
+}
+
+/// Prints database counts.
+pub fn stats(s: &StatsResponse) {
+    println!("{} trajectories ({} indexed), {} source files, {:.1} MB database", s.trajectories, s.indexed, s.sources, s.db_bytes as f64 / 1e6);
+    println!("by format:");
+    for (k, v) in &s.by_format {
+        println!("  {k:>18}: {v}");
+    }
+    println!("by dataset:");
+    for (k, v) in &s.by_dataset {
+        println!("  {k:>30}: {v}");
+    }
+    println!("resolved: {}", fmt_map(&s.resolved));
+    println!("flags: {}", fmt_map(&s.flags));
+    println!("diagnostics: {} errors, {} warnings", s.errors, s.warnings);
+}
+
+fn fmt_map(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Prints search results.
+pub fn search(r: &SearchResponse) {
+    println!("{} trajectories ({:.1} ms)", r.total, r.took_ms);
+    for name in ["repo", "dataset", "resolved", "flag"] {
+        if let Some(vals) = r.facets.get(name) {
+            let top: Vec<String> = vals.iter().filter(|v| v.count > 0).take(6).map(|v| format!("{}={}", v.value, v.count)).collect();
+            println!("  {name}: {}", top.join("  "));
+        }
+    }
+    for h in &r.hits {
+        let resolved = match h.resolved {
+            Some(true) => "resolved",
+            Some(false) => "unresolved",
+            None => "unknown",
+        };
+        println!(
+            "{}  {}  {}  {} steps  {}  [{}]",
+            h.id,
+            h.instance_id.as_deref().unwrap_or("-"),
+            h.repo.as_deref().unwrap_or("-"),
+            h.steps,
+            resolved,
+            h.flags.join(",")
+        );
+        if let Some(s) = &h.snippet {
+            let step = h.step.map(|i| format!("step {i}: ")).unwrap_or_default();
+            println!("    {step}{}", highlight(&s.text, &s.highlights).replace('\n', " ⏎ "));
+        }
+    }
+}
+
+fn highlight(text: &str, ranges: &[[usize; 2]]) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    for r in ranges {
+        let (a, b) = (r[0].min(chars.len()), r[1].min(chars.len()));
+        if a < i {
+            continue;
+        }
+        out.extend(&chars[i..a]);
+        out.push_str("\x1b[1;33m");
+        out.extend(&chars[a..b]);
+        out.push_str("\x1b[0m");
+        i = b;
+    }
+    out.extend(&chars[i..]);
+    out
+}
+
+fn clip(text: &str, lines: usize, full: bool) -> String {
+    if full {
+        return text.to_string();
+    }
+    let all: Vec<&str> = text.lines().collect();
+    if all.len() <= lines {
+        return text.to_string();
+    }
+    format!("{}\n… ({} more lines)", all[..lines].join("\n"), all.len() - lines)
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Prints a trajectory as a readable trace.
+pub fn trajectory(t: &TrajectoryView, full: bool) {
+    println!("\x1b[1m{}\x1b[0m  {}", t.instance_id.as_deref().unwrap_or("(no instance id)"), t.id);
+    println!(
+        "repo {}  dataset {}  format {}  model {}",
+        t.repo.as_deref().unwrap_or("-"),
+        t.dataset.as_deref().unwrap_or("-"),
+        t.format,
+        t.model.as_deref().unwrap_or("-")
+    );
+    println!(
+        "resolved {}  exit {}  steps {}  flags [{}]",
+        t.resolved.map(|r| r.to_string()).unwrap_or("unknown".into()),
+        t.exit_status.as_deref().unwrap_or("-"),
+        t.steps.len(),
+        t.flags.join(", ")
+    );
+    println!("source {}:{}", t.source.file, t.source.line);
+    if let Some(e) = &t.error {
+        println!("error: {e}");
+    }
+    for s in &t.steps {
+        println!("\n\x1b[36m── step {} · {} ──\x1b[0m", s.index, s.role);
+        if s.role == "system" && !full {
+            println!("{}", clip(&s.text, 3, false));
+            continue;
+        }
+        if let Some(th) = &s.thought {
+            println!("\x1b[2m{}\x1b[0m", indent(&clip(th, 10, full), "  💭 "));
+        }
+        if !s.text.trim().is_empty() {
+            println!("{}", clip(&s.text, 20, full));
+        }
+        for c in &s.tool_calls {
+            let args = match c.arguments.get("command").and_then(|v| v.as_str()) {
+                Some(cmd) if c.arguments.as_object().is_some_and(|o| o.len() == 1) => cmd.to_string(),
+                _ => serde_json::to_string(&c.arguments).unwrap_or_default(),
+            };
+            let exit = c.exit_code.map(|e| format!(" [exit {e}]")).unwrap_or_default();
+            println!("\x1b[33m▶ {}\x1b[0m{exit} {}", c.name, clip(&args, 8, full));
+            if let Some(o) = &c.observation {
+                println!("{}", indent(&clip(o, 15, full), "  │ "));
+            }
+        }
+        if s.tool_calls.is_empty() {
+            if let Some(o) = &s.observation {
+                println!("{}", indent(&clip(o, 15, full), "  │ "));
+            }
+        }
+    }
+    if let Some(p) = &t.patch {
+        println!("\n\x1b[36m── final patch ──\x1b[0m");
+        for l in clip(p, if full { usize::MAX } else { 60 }, full).lines() {
+            if l.starts_with('+') && !l.starts_with("+++") {
+                println!("\x1b[32m{l}\x1b[0m");
+            } else if l.starts_with('-') && !l.starts_with("---") {
+                println!("\x1b[31m{l}\x1b[0m");
+            } else {
+                println!("{l}");
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the `trawl` binary: one test binary, one module per feature. They run the
+//! real executable (`CARGO_BIN_EXE_trawl`) as a user or a script would.
+
+mod support;
+
+// A `kill -9` at many moments of a real ingest: the database always opens, holds only whole
+// trajectories, and a re-run reaches the exact final count.
+mod kill;
+// Re-ingesting the same files adds nothing, with and without --force.
+mod idempotent;
