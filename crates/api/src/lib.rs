@@ -23,11 +23,7 @@ pub struct ApiError(pub ErrorBody);
 
 impl ApiError {
     fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError(ErrorBody {
-            code,
-            message: message.into(),
-            column: None,
-        })
+        ApiError(ErrorBody { code, message: message.into(), column: None })
     }
 
     /// The error code.
@@ -78,10 +74,7 @@ impl Library {
         mut progress: impl FnMut(&IngestProgress),
     ) -> Result<IngestReport, ApiError> {
         let paths: Vec<PathBuf> = req.paths.iter().map(PathBuf::from).collect();
-        let opts = trawl_store::ingest::IngestOptions {
-            force: req.force,
-            ..Default::default()
-        };
+        let opts = trawl_store::ingest::IngestOptions { force: req.force, ..Default::default() };
         let s = trawl_store::ingest::ingest(&mut self.store, &paths, &opts, |p| progress(&progress_view(p)))?;
         Ok(IngestReport {
             files: s.files,
@@ -260,20 +253,14 @@ impl Library {
     /// The stored diagnostics.
     pub fn diagnostics(&self, req: &DiagnosticsRequest) -> Result<DiagnosticsResponse, ApiError> {
         let (total, list) = trawl_store::stats::diagnostics(&self.store, req.file.as_deref(), req.limit)?;
-        Ok(DiagnosticsResponse {
-            total,
-            diagnostics: list.iter().map(diagnostic_view).collect(),
-        })
+        Ok(DiagnosticsResponse { total, diagnostics: list.iter().map(diagnostic_view).collect() })
     }
 
     /// Rebuilds the search index (and the derived facts) from SQLite.
     pub fn reindex(&mut self) -> Result<ReindexReport, ApiError> {
         let started = std::time::Instant::now();
         let n = trawl_store::index::rebuild(&mut self.store)?;
-        Ok(ReindexReport {
-            indexed: n as u64,
-            elapsed_s: started.elapsed().as_secs_f64(),
-        })
+        Ok(ReindexReport { indexed: n as u64, elapsed_s: started.elapsed().as_secs_f64() })
     }
 }
 

@@ -154,10 +154,7 @@ fn main() {
 }
 
 fn default_db() -> PathBuf {
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("trawl")
-        .join("trawl.db")
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("trawl").join("trawl.db")
 }
 
 fn open(db: &Option<PathBuf>) -> Result<Library> {
@@ -278,10 +275,7 @@ fn ingest_with_progress(
     force: bool,
     quiet: bool,
 ) -> Result<trawl_api::protocol::IngestReport> {
-    let req = IngestRequest {
-        paths: paths.iter().map(|p| p.display().to_string()).collect(),
-        force,
-    };
+    let req = IngestRequest { paths: paths.iter().map(|p| p.display().to_string()).collect(), force };
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
     } else {
@@ -325,11 +319,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn bench_queries(lib: &Library, file: &Path, repeat: usize, json: bool) -> Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let queries: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+    let queries: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     let mut all = Vec::new();
     let mut per = Vec::new();
     for q in &queries {
@@ -337,13 +327,8 @@ fn bench_queries(lib: &Library, file: &Path, repeat: usize, json: bool) -> Resul
         let mut total = 0;
         for _ in 0..repeat.max(1) {
             let t0 = Instant::now();
-            let r = lib.search(&SearchRequest {
-                query: q.to_string(),
-                limit: 20,
-                offset: 0,
-                sort: None,
-                snippets: true,
-            })?;
+            let r =
+                lib.search(&SearchRequest { query: q.to_string(), limit: 20, offset: 0, sort: None, snippets: true })?;
             times.push(t0.elapsed().as_secs_f64() * 1000.0);
             total = r.total;
         }
@@ -400,11 +385,9 @@ fn demo(dir: &Path, count: u64, fixtures: &Path) -> Result<()> {
     let report = ingest_with_progress(&mut lib, &paths, false, false)?;
     render::ingest_summary(&report);
     render::stats(&lib.stats()?);
-    for q in [
-        "\"maximum recursion depth\"",
-        "flag:ran_tests step:(tool:execute_bash cmd:/pytest/ exit:!0)",
-        "resolved:true",
-    ] {
+    for q in
+        ["\"maximum recursion depth\"", "flag:ran_tests step:(tool:execute_bash cmd:/pytest/ exit:!0)", "resolved:true"]
+    {
         println!("\n$ trawl --db {} search '{q}' --limit 3", db.display());
         let r = lib.search(&SearchRequest { query: q.into(), limit: 3, offset: 0, sort: None, snippets: true })?;
         render::search(&r);

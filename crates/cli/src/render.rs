@@ -11,7 +11,11 @@ pub fn ingest_summary(r: &IngestReport) {
         r.bytes as f64 / 1e6,
         r.elapsed_s,
         if r.elapsed_s > 0.0 { r.bytes as f64 / 1e6 / r.elapsed_s } else { 0.0 },
-        if r.files_unchanged > 0 { format!("; {} files unchanged since their last ingest", r.files_unchanged) } else { String::new() }
+        if r.files_unchanged > 0 {
+            format!("; {} files unchanged since their last ingest", r.files_unchanged)
+        } else {
+            String::new()
+        }
     );
     println!("  stored:     {}", r.stored);
     println!("  duplicates: {} (already stored, skipped)", r.duplicates);
@@ -32,7 +36,13 @@ pub fn ingest_summary(r: &IngestReport) {
 
 /// Prints database counts.
 pub fn stats(s: &StatsResponse) {
-    println!("{} trajectories ({} indexed), {} source files, {:.1} MB database", s.trajectories, s.indexed, s.sources, s.db_bytes as f64 / 1e6);
+    println!(
+        "{} trajectories ({} indexed), {} source files, {:.1} MB database",
+        s.trajectories,
+        s.indexed,
+        s.sources,
+        s.db_bytes as f64 / 1e6
+    );
     println!("by format:");
     for (k, v) in &s.by_format {
         println!("  {k:>18}: {v}");
@@ -55,7 +65,8 @@ pub fn search(r: &SearchResponse) {
     println!("{} trajectories ({:.1} ms)", r.total, r.took_ms);
     for name in ["repo", "dataset", "resolved", "flag"] {
         if let Some(vals) = r.facets.get(name) {
-            let top: Vec<String> = vals.iter().filter(|v| v.count > 0).take(6).map(|v| format!("{}={}", v.value, v.count)).collect();
+            let top: Vec<String> =
+                vals.iter().filter(|v| v.count > 0).take(6).map(|v| format!("{}={}", v.value, v.count)).collect();
             println!("  {name}: {}", top.join("  "));
         }
     }

@@ -144,10 +144,7 @@ pub struct Facts {
 /// Whether a tool name is a file editor (its `command` argument is an editor sub-command, not a
 /// shell command).
 pub fn is_editor_tool(name: &str) -> bool {
-    matches!(
-        name,
-        "str_replace_editor" | "str_replace_based_edit_tool" | "edit_file" | "editor"
-    )
+    matches!(name, "str_replace_editor" | "str_replace_based_edit_tool" | "edit_file" | "editor")
 }
 
 /// Whether a tool name is a shell: its `command` argument is a shell command line. These are the
@@ -157,16 +154,8 @@ pub fn is_bash_tool(name: &str) -> bool {
 }
 
 /// Tool names treated as shells (compared ASCII case-insensitively).
-pub const BASH_TOOLS: &[&str] = &[
-    "execute_bash",
-    "bash",
-    "run",
-    "shell",
-    "terminal",
-    "execute_command",
-    "run_command",
-    "cmd_run",
-];
+pub const BASH_TOOLS: &[&str] =
+    &["execute_bash", "bash", "run", "shell", "terminal", "execute_command", "run_command", "cmd_run"];
 
 /// Tool names whose every call runs Python code (OpenHands' IPython tool); they set `ran_tests`.
 pub const PYTHON_TOOLS: &[&str] = &["execute_ipython_cell", "ipython", "python"];
@@ -190,14 +179,8 @@ pub const LOOP_EXCLUDED_TOOLS: &[&str] = &["think", "finish", "submit"];
 
 /// Argument keys that are commentary or execution settings, not part of the action, and are left
 /// out of the action key (only at the top level of the arguments object).
-pub const LOOP_IGNORED_ARGUMENTS: &[&str] = &[
-    "thought",
-    "security_risk",
-    "timeout",
-    "confirmation_state",
-    "hidden",
-    "blocking",
-];
+pub const LOOP_IGNORED_ARGUMENTS: &[&str] =
+    &["thought", "security_risk", "timeout", "confirmation_state", "hidden", "blocking"];
 
 /// The `loop` flag: the agent repeats itself without making progress.
 ///
@@ -232,10 +215,7 @@ pub fn action_key(call: &ToolCall) -> u64 {
     0xffu8.hash(&mut h);
     match &call.arguments {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map
-                .keys()
-                .filter(|k| !LOOP_IGNORED_ARGUMENTS.contains(&k.as_str()))
-                .collect();
+            let mut keys: Vec<&String> = map.keys().filter(|k| !LOOP_IGNORED_ARGUMENTS.contains(&k.as_str())).collect();
             keys.sort_unstable();
             b'{'.hash(&mut h);
             for k in keys {
@@ -275,21 +255,13 @@ fn hash_canonical(v: &Value, h: &mut DefaultHasher) {
 /// Whether a sequence of calls loops, see [`LOOP_DEFINITION`].
 fn has_loop<'a>(calls: impl Iterator<Item = &'a ToolCall>) -> bool {
     let actions: Vec<(u64, &ToolCall)> = calls
-        .filter(|c| {
-            !LOOP_EXCLUDED_TOOLS
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&c.name))
-        })
+        .filter(|c| !LOOP_EXCLUDED_TOOLS.iter().any(|t| t.eq_ignore_ascii_case(&c.name)))
         .map(|c| (action_key(c), c))
         .collect();
     // Rule 1: a run of the same action.
     let mut run = 0usize;
     for (i, (key, _)) in actions.iter().enumerate() {
-        run = if i > 0 && actions[i - 1].0 == *key {
-            run + 1
-        } else {
-            1
-        };
+        run = if i > 0 && actions[i - 1].0 == *key { run + 1 } else { 1 };
         if run >= LOOP_MIN_CONSECUTIVE {
             return true;
         }
@@ -322,10 +294,7 @@ fn has_loop<'a>(calls: impl Iterator<Item = &'a ToolCall>) -> bool {
 
 /// Markers in a shell command that mean mini-swe-agent's submit (`echo
 /// COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git diff …`, older `MINI_SWE_AGENT_FINAL_OUTPUT`).
-pub const SUBMIT_MARKERS: &[&str] = &[
-    "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT",
-    "MINI_SWE_AGENT_FINAL_OUTPUT",
-];
+pub const SUBMIT_MARKERS: &[&str] = &["COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", "MINI_SWE_AGENT_FINAL_OUTPUT"];
 
 /// Whether a call is a finish action: a tool named `finish` or `submit` (any case), or a shell
 /// command whose first word is `submit` (SWE-agent) or that contains a [`SUBMIT_MARKERS`] entry
@@ -385,20 +354,11 @@ pub const TOOL_ERROR_PHRASES: &[&str] = &[
 
 /// Line patterns (multi-line mode: `^` and `$` match at line boundaries) that mean a tool error in
 /// the observation of any call (the shell could not find the program the agent asked for).
-pub const TOOL_ERROR_LINE_PATTERN: &str =
-    r": command not found\s*$|^Command not found|^Error: Command .* not found";
+pub const TOOL_ERROR_LINE_PATTERN: &str = r": command not found\s*$|^Command not found|^Error: Command .* not found";
 
 static TOOL_ERROR_PHRASES_RE: LazyLock<Regex> = LazyLock::new(|| {
-    let alternation: Vec<String> = TOOL_ERROR_PHRASES
-        .iter()
-        .map(|p| regex::escape(p))
-        .collect();
-    Regex::new(&format!(
-        "(?m){}|{}",
-        alternation.join("|"),
-        TOOL_ERROR_LINE_PATTERN
-    ))
-    .expect("valid")
+    let alternation: Vec<String> = TOOL_ERROR_PHRASES.iter().map(|p| regex::escape(p)).collect();
+    Regex::new(&format!("(?m){}|{}", alternation.join("|"), TOOL_ERROR_LINE_PATTERN)).expect("valid")
 });
 
 /// Whether the observation of a call of `tool` reports a tool error. The rules, in order:
@@ -414,8 +374,7 @@ pub fn is_tool_error(tool: Option<&str>, observation: &str) -> bool {
     }
     match tool {
         Some(name) if !is_bash_tool(name) => {
-            observation.trim_start().starts_with("ERROR:")
-                || observation.contains("Traceback (most recent call last)")
+            observation.trim_start().starts_with("ERROR:") || observation.contains("Traceback (most recent call last)")
         }
         _ => false,
     }
@@ -488,23 +447,13 @@ pub fn is_test_path(path: &str) -> bool {
         ".spec.ts",
         ".spec.tsx",
     ];
-    SUFFIXES
-        .iter()
-        .any(|s| name.len() > s.len() && name.ends_with(s))
+    SUFFIXES.iter().any(|s| name.len() > s.len() && name.ends_with(s))
 }
 
 /// File-name prefixes (lowercased) of agent scratch scripts, stray when created at the
 /// repository root.
-pub const SCRATCH_PREFIXES: &[&str] = &[
-    "reproduce",
-    "repro_",
-    "repro.",
-    "debug_",
-    "test_fix",
-    "comprehensive_test",
-    "verify_",
-    "check_",
-];
+pub const SCRATCH_PREFIXES: &[&str] =
+    &["reproduce", "repro_", "repro.", "debug_", "test_fix", "comprehensive_test", "verify_", "check_"];
 
 /// File-name prefixes (lowercased) stray at any depth: nobody adds these to a project on purpose.
 pub const SCRATCH_PREFIXES_ANYWHERE: &[&str] = &["reproduce", "comprehensive_test"];
@@ -538,10 +487,7 @@ pub fn is_stray_path(path: &str) -> bool {
     if LEFTOVER_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
         return true;
     }
-    if SCRATCH_PREFIXES_ANYWHERE
-        .iter()
-        .any(|p| lower.starts_with(p))
-    {
+    if SCRATCH_PREFIXES_ANYWHERE.iter().any(|p| lower.starts_with(p)) {
         return true;
     }
     dir.is_empty() && SCRATCH_PREFIXES.iter().any(|p| lower.starts_with(p))
@@ -553,11 +499,9 @@ pub fn is_stray_path(path: &str) -> bool {
 
 /// Program names (basename of the command word) banned in SWE-ZERO trajectories: `python`,
 /// `python3`, `python3.11`…, `pytest`, `py.test`, `mypy`, `pip`, `pip3`…, `apt`, `apt-get`.
-pub const FORBIDDEN_PROGRAM_PATTERN: &str =
-    r"^(?:python[0-9.]*|pytest|py\.test|mypy|pip[0-9.]*|apt|apt-get)$";
+pub const FORBIDDEN_PROGRAM_PATTERN: &str = r"^(?:python[0-9.]*|pytest|py\.test|mypy|pip[0-9.]*|apt|apt-get)$";
 
-static FORBIDDEN_PROGRAM_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(FORBIDDEN_PROGRAM_PATTERN).expect("valid"));
+static FORBIDDEN_PROGRAM_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(FORBIDDEN_PROGRAM_PATTERN).expect("valid"));
 
 /// A cheap pre-filter: a command that contains none of these cannot run a banned program.
 static FORBIDDEN_HINT_RE: LazyLock<Regex> =
@@ -590,14 +534,8 @@ fn scan_shell(src: &str, depth: usize) -> bool {
     }
     let mut lexed = ShellLexed::default();
     lex_shell(src.as_bytes(), &mut lexed);
-    lexed
-        .commands
-        .iter()
-        .any(|words| simple_command_is_forbidden(words, depth))
-        || lexed
-            .nested
-            .iter()
-            .any(|inner| scan_shell(inner, depth + 1))
+    lexed.commands.iter().any(|words| simple_command_is_forbidden(words, depth))
+        || lexed.nested.iter().any(|inner| scan_shell(inner, depth + 1))
 }
 
 #[derive(Default)]
@@ -624,8 +562,7 @@ impl ShellLexer<'_> {
             if self.skip_next_word {
                 self.skip_next_word = false;
             } else {
-                self.command
-                    .push(String::from_utf8_lossy(&self.word).into_owned());
+                self.command.push(String::from_utf8_lossy(&self.word).into_owned());
             }
         }
         self.word.clear();
@@ -663,8 +600,7 @@ impl ShellLexer<'_> {
                     b')' => {
                         depth -= 1;
                         if depth == 0 {
-                            out.nested
-                                .push(String::from_utf8_lossy(&self.b[start + 1..j]).into_owned());
+                            out.nested.push(String::from_utf8_lossy(&self.b[start + 1..j]).into_owned());
                             return j + 1;
                         }
                     }
@@ -674,8 +610,7 @@ impl ShellLexer<'_> {
             j += 1;
         }
         let end = self.b.len().min(start + 1);
-        out.nested
-            .push(String::from_utf8_lossy(&self.b[end..]).into_owned());
+        out.nested.push(String::from_utf8_lossy(&self.b[end..]).into_owned());
         self.b.len()
     }
 
@@ -683,8 +618,7 @@ impl ShellLexer<'_> {
     fn take_backticks(&self, start: usize, out: &mut ShellLexed) -> usize {
         let rest = &self.b[start + 1..];
         let end = memchr::memchr(b'`', rest).unwrap_or(rest.len());
-        out.nested
-            .push(String::from_utf8_lossy(&rest[..end]).into_owned());
+        out.nested.push(String::from_utf8_lossy(&rest[..end]).into_owned());
         (start + 1 + end + 1).min(self.b.len())
     }
 
@@ -733,9 +667,7 @@ fn lex_shell(b: &[u8], out: &mut ShellLexed) {
                 if lx.command.len() == 2
                     && lx.command[0] == "edit"
                     && lx.command[1].contains(':')
-                    && lx.command[1]
-                        .bytes()
-                        .all(|c| c.is_ascii_digit() || c == b':')
+                    && lx.command[1].bytes().all(|c| c.is_ascii_digit() || c == b':')
                 {
                     lx.heredocs.push((b"end_of_edit".to_vec(), false));
                 }
@@ -891,11 +823,7 @@ fn skip_options(words: &[String], mut idx: usize, with_argument: &[&str]) -> usi
         if !w.starts_with('-') || w == "-" {
             break;
         }
-        idx += if with_argument.contains(&w.as_str()) {
-            2
-        } else {
-            1
-        };
+        idx += if with_argument.contains(&w.as_str()) { 2 } else { 1 };
     }
     idx
 }
@@ -909,13 +837,7 @@ fn simple_command_is_forbidden(words: &[String], depth: usize) -> bool {
         }
         let base = basename(word);
         match base {
-            "sudo" => {
-                idx = skip_options(
-                    words,
-                    idx + 1,
-                    &["-u", "-g", "-C", "-D", "-h", "-p", "-U", "-r", "-t", "-T"],
-                )
-            }
+            "sudo" => idx = skip_options(words, idx + 1, &["-u", "-g", "-C", "-D", "-h", "-p", "-U", "-r", "-t", "-T"]),
             "env" => {
                 if let Some(pos) = words[idx + 1..].iter().position(|w| w == "-S") {
                     if let Some(script) = words.get(idx + 1 + pos + 1) {
@@ -930,32 +852,21 @@ fn simple_command_is_forbidden(words: &[String], depth: usize) -> bool {
             }
             "nice" => idx = skip_options(words, idx + 1, &["-n", "--adjustment"]),
             "xargs" => {
-                idx = skip_options(
-                    words,
-                    idx + 1,
-                    &["-I", "-n", "-P", "-L", "-d", "-s", "-a", "-E", "--max-args"],
-                )
+                idx = skip_options(words, idx + 1, &["-I", "-n", "-P", "-L", "-d", "-s", "-a", "-E", "--max-args"])
             }
             "exec" => idx = skip_options(words, idx + 1, &["-a"]),
             "command" => {
-                if words
-                    .get(idx + 1)
-                    .is_some_and(|w| w.starts_with("-v") || w.starts_with("-V"))
-                {
+                if words.get(idx + 1).is_some_and(|w| w.starts_with("-v") || w.starts_with("-V")) {
                     return false; // `command -v python` only looks the program up
                 }
                 idx = skip_options(words, idx + 1, &[]);
             }
-            "time" | "nohup" | "stdbuf" | "watch" | "builtin" | "if" | "then" | "else" | "elif"
-            | "do" | "while" | "until" | "!" | "{" => idx = skip_options(words, idx + 1, &[]),
+            "time" | "nohup" | "stdbuf" | "watch" | "builtin" | "if" | "then" | "else" | "elif" | "do" | "while"
+            | "until" | "!" | "{" => idx = skip_options(words, idx + 1, &[]),
             "uv" | "poetry" | "pipenv" | "pdm" | "hatch" | "conda" | "mamba" | "micromamba" => {
                 match words.get(idx + 1).map(String::as_str) {
                     Some("run") => {
-                        idx = skip_options(
-                            words,
-                            idx + 2,
-                            &["-n", "--name", "-p", "--prefix", "--with", "-e", "--env"],
-                        )
+                        idx = skip_options(words, idx + 2, &["-n", "--name", "-p", "--prefix", "--with", "-e", "--env"])
                     }
                     Some("pip") if base == "uv" => return true,
                     _ => return false,
@@ -1027,11 +938,7 @@ pub fn patch_stats(patch: &str) -> PatchStats {
                     _ => None,
                 };
                 if let Some((old, new)) = rest {
-                    hunk = if old == 0 && new == 0 {
-                        Hunk::None
-                    } else {
-                        Hunk::Counted { old, new }
-                    };
+                    hunk = if old == 0 && new == 0 { Hunk::None } else { Hunk::Counted { old, new } };
                     continue;
                 }
                 hunk = Hunk::None;
@@ -1112,11 +1019,7 @@ pub fn patch_stats(patch: &str) -> PatchStats {
         }
     }
 
-    let mut stats = PatchStats {
-        added,
-        removed,
-        ..PatchStats::default()
-    };
+    let mut stats = PatchStats { added, removed, ..PatchStats::default() };
     for f in files {
         let path = match (f.deleted, f.old_path) {
             (true, Some(old)) => old,
@@ -1129,10 +1032,7 @@ pub fn patch_stats(patch: &str) -> PatchStats {
             stats.created.push(path.clone());
         }
         if !stats.files.contains(&path) {
-            *stats
-                .languages
-                .entry(language_of(&path).to_string())
-                .or_insert(0) += 1;
+            *stats.languages.entry(language_of(&path).to_string()).or_insert(0) += 1;
             stats.files.push(path);
         }
     }
@@ -1196,10 +1096,7 @@ fn split_git_header(rest: &str) -> (Option<String>, Option<String>) {
         }
     }
     match candidates.last() {
-        Some(&i) => (
-            strip_side(&rest[..i], "a/"),
-            strip_side(&rest[i + 1..], "b/"),
-        ),
+        Some(&i) => (strip_side(&rest[..i], "a/"), strip_side(&rest[i + 1..], "b/")),
         None => match rest.split_once(' ') {
             Some((a, b)) => (strip_side(a, "a/"), strip_side(b, "b/")),
             None => (strip_side(rest, "a/"), None),
@@ -1244,22 +1141,14 @@ fn push_unique(files: &mut Vec<String>, path: &str) {
 /// SWE-agent file commands, for calls named by their command word with the whole command line as
 /// `command` (`open "src/a.py" 10`, `create reproduce.py`, `edit 3:5\n…\nend_of_edit`): `open`
 /// and `create` set the current file, `create`, `edit` and `insert` edit it.
-fn track_swe_agent_file(
-    tool: &str,
-    cmd: &str,
-    current_file: &mut Option<String>,
-    edited: &mut Vec<String>,
-) {
+fn track_swe_agent_file(tool: &str, cmd: &str, current_file: &mut Option<String>, edited: &mut Vec<String>) {
     let mut words = cmd.split_whitespace();
     if words.next() != Some(tool) {
         return;
     }
     match tool {
         "open" | "create" => {
-            let Some(path) = words
-                .next()
-                .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
-            else {
+            let Some(path) = words.next().map(|w| w.trim_matches(|c| c == '"' || c == '\'')) else {
                 return;
             };
             if tool == "create" {
@@ -1290,15 +1179,8 @@ fn track_swe_agent_file(
 /// * `stray_files`: a file the patch creates is scratch ([`is_stray_path`]).
 /// * `tool_errors`: an observation reports a tool error ([`is_tool_error`]).
 pub fn derive(t: &Trajectory) -> Facts {
-    let mut facts = Facts {
-        steps: t.steps.len() as u64,
-        ..Facts::default()
-    };
-    let mut finished = t
-        .outcome
-        .exit_status
-        .as_deref()
-        .is_some_and(|s| s.trim().eq_ignore_ascii_case("submitted"));
+    let mut facts = Facts { steps: t.steps.len() as u64, ..Facts::default() };
+    let mut finished = t.outcome.exit_status.as_deref().is_some_and(|s| s.trim().eq_ignore_ascii_case("submitted"));
     let mut ran_tests = false;
     let mut tool_errors = false;
     // SWE-agent's current file (set by `open`/`create`, edited by `edit`/`insert`).
@@ -1335,29 +1217,15 @@ pub fn derive(t: &Trajectory) -> Facts {
         };
         finished = finished || is_finish_call(call);
         ran_tests = ran_tests
-            || PYTHON_TOOLS
-                .iter()
-                .any(|p| p.eq_ignore_ascii_case(&call.name))
+            || PYTHON_TOOLS.iter().any(|p| p.eq_ignore_ascii_case(&call.name))
             || (is_bash_tool(&call.name) && runs_forbidden_program(&cmd));
-        tool_errors = tool_errors
-            || call
-                .observation
-                .as_deref()
-                .is_some_and(|o| is_tool_error(Some(&call.name), o));
-        facts.calls.push(CallFact {
-            step,
-            tool: call.name.clone(),
-            cmd,
-            exit_code: call.exit_code,
-        });
+        tool_errors = tool_errors || call.observation.as_deref().is_some_and(|o| is_tool_error(Some(&call.name), o));
+        facts.calls.push(CallFact { step, tool: call.name.clone(), cmd, exit_code: call.exit_code });
     }
     tool_errors = tool_errors
         || t.steps.iter().any(|s| {
             s.role == Role::Tool
-                && s.observation
-                    .as_deref()
-                    .or(Some(s.text.as_str()))
-                    .is_some_and(|o| is_tool_error(None, o))
+                && s.observation.as_deref().or(Some(s.text.as_str())).is_some_and(|o| is_tool_error(None, o))
         });
 
     if let Some(patch) = t.patch.as_deref() {
@@ -1382,10 +1250,7 @@ pub fn derive(t: &Trajectory) -> Facts {
         flags.insert(Flag::RanTests);
     }
     let patch_files = facts.patch.files.iter();
-    if patch_files
-        .chain(facts.edited_files.iter())
-        .any(|p| is_test_path(p))
-    {
+    if patch_files.chain(facts.edited_files.iter()).any(|p| is_test_path(p)) {
         flags.insert(Flag::EditedTests);
     }
     if facts.patch.created.iter().any(|p| is_stray_path(p)) {

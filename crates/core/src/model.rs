@@ -162,14 +162,7 @@ pub struct Step {
 impl Step {
     /// A step with only a role and text.
     pub fn message(role: Role, text: impl Into<String>) -> Step {
-        Step {
-            role,
-            text: text.into(),
-            thought: None,
-            tool_calls: Vec::new(),
-            observation: None,
-            exit_code: None,
-        }
+        Step { role, text: text.into(), thought: None, tool_calls: Vec::new(), observation: None, exit_code: None }
     }
 
     /// Recomputes `observation` and `exit_code` from the tool calls (for agent steps).
@@ -177,16 +170,8 @@ impl Step {
         if self.role != Role::Assistant {
             return;
         }
-        let parts: Vec<&str> = self
-            .tool_calls
-            .iter()
-            .filter_map(|c| c.observation.as_deref())
-            .collect();
-        self.observation = if parts.is_empty() {
-            None
-        } else {
-            Some(parts.join("\n\n"))
-        };
+        let parts: Vec<&str> = self.tool_calls.iter().filter_map(|c| c.observation.as_deref()).collect();
+        self.observation = if parts.is_empty() { None } else { Some(parts.join("\n\n")) };
         self.exit_code = self.tool_calls.iter().rev().find_map(|c| c.exit_code);
     }
 }
@@ -266,10 +251,7 @@ impl Trajectory {
 
     /// All tool calls in order, with the index of their step.
     pub fn tool_calls(&self) -> impl Iterator<Item = (usize, &ToolCall)> {
-        self.steps
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| s.tool_calls.iter().map(move |c| (i, c)))
+        self.steps.iter().enumerate().flat_map(|(i, s)| s.tool_calls.iter().map(move |c| (i, c)))
     }
 }
 
@@ -332,22 +314,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at a place.
     pub fn error(file: &str, line: u64, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            file: file.to_string(),
-            line,
-            message: message.into(),
-        }
+        Diagnostic { severity: Severity::Error, file: file.to_string(), line, message: message.into() }
     }
 
     /// A warning at a place.
     pub fn warning(file: &str, line: u64, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            file: file.to_string(),
-            line,
-            message: message.into(),
-        }
+        Diagnostic { severity: Severity::Warning, file: file.to_string(), line, message: message.into() }
     }
 }
 

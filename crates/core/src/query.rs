@@ -155,42 +155,18 @@ impl std::fmt::Display for QueryError {
 pub fn fields() -> &'static [(&'static str, &'static str)] {
     &[
         ("repo", "repository owner/name; * globs (repo:django/*)"),
-        (
-            "instance",
-            "instance id; * globs (instance:astropy__astropy-12907)",
-        ),
-        (
-            "dataset",
-            "task source dataset; * globs (dataset:SWE-Gym/*)",
-        ),
-        (
-            "format",
-            "source format name (format:nv-swe-zero) or a glob",
-        ),
-        (
-            "model",
-            "model that produced the trajectory; * globs (model:*qwen*)",
-        ),
+        ("instance", "instance id; * globs (instance:astropy__astropy-12907)"),
+        ("dataset", "task source dataset; * globs (dataset:SWE-Gym/*)"),
+        ("format", "source format name (format:nv-swe-zero) or a glob"),
+        ("model", "model that produced the trajectory; * globs (model:*qwen*)"),
         ("id", "trajectory id; * for a prefix (id:3f2a*)"),
         ("resolved", "harness outcome: true, false or unknown"),
         ("flag", "quality flag (flag:ran_tests, flag:loop, …)"),
-        (
-            "tool",
-            "has a call of this tool; * globs (tool:execute_bash)",
-        ),
+        ("tool", "has a call of this tool; * globs (tool:execute_bash)"),
         ("steps", "number of steps: N, >N, >=N, <N, <=N or A..B"),
-        (
-            "patch_files",
-            "files in the final patch: N, >N, >=N, <N, <=N or A..B",
-        ),
-        (
-            "patch_lines",
-            "added + removed patch lines: N, >N, >=N, <N, <=N or A..B",
-        ),
-        (
-            "step",
-            "one step matches all: step:(tool:NAME cmd:/REGEX/ cmd:TEXT exit:N exit:!N)",
-        ),
+        ("patch_files", "files in the final patch: N, >N, >=N, <N, <=N or A..B"),
+        ("patch_lines", "added + removed patch lines: N, >N, >=N, <N, <=N or A..B"),
+        ("step", "one step matches all: step:(tool:NAME cmd:/REGEX/ cmd:TEXT exit:N exit:!N)"),
     ]
 }
 
@@ -199,10 +175,7 @@ pub const STEP_CONDITIONS: [&str; 3] = ["tool", "cmd", "exit"];
 
 /// Parses a query string. See the module docs for the grammar.
 pub fn parse(input: &str) -> Result<Expr, QueryError> {
-    let mut p = Parser {
-        chars: input.chars().collect(),
-        pos: 0,
-    };
+    let mut p = Parser { chars: input.chars().collect(), pos: 0 };
     p.skip_ws();
     if p.at_end() {
         return Ok(Expr::And(Vec::new()));
@@ -228,10 +201,7 @@ fn ends_word(c: char) -> bool {
 
 impl Parser {
     fn error_at(&self, pos: usize, message: impl Into<String>) -> QueryError {
-        QueryError {
-            column: pos + 1,
-            message: message.into(),
-        }
+        QueryError { column: pos + 1, message: message.into() }
     }
 
     fn at_end(&self) -> bool {
@@ -251,10 +221,7 @@ impl Parser {
     /// Whether the keyword (`OR`, `AND`) stands as a whole token at the current position.
     fn at_keyword(&self, keyword: &str) -> bool {
         let n = keyword.chars().count();
-        let matches = keyword
-            .chars()
-            .enumerate()
-            .all(|(i, k)| self.chars.get(self.pos + i) == Some(&k));
+        let matches = keyword.chars().enumerate().all(|(i, k)| self.chars.get(self.pos + i) == Some(&k));
         matches && self.chars.get(self.pos + n).is_none_or(|&c| ends_word(c))
     }
 
@@ -318,10 +285,7 @@ impl Parser {
     }
 
     fn dangling(&self, pos: usize, keyword: &str) -> QueryError {
-        self.error_at(
-            pos,
-            format!("dangling '{keyword}': expected a term on both sides"),
-        )
+        self.error_at(pos, format!("dangling '{keyword}': expected a term on both sides"))
     }
 
     fn parse_unary(&mut self) -> Result<Expr, QueryError> {
@@ -374,11 +338,7 @@ impl Parser {
     /// name. A NAME that is not a field is returned too (parse_field reports it).
     fn field_name_here(&mut self) -> Option<String> {
         let mut end = self.pos;
-        while self
-            .chars
-            .get(end)
-            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
-        {
+        while self.chars.get(end).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
             end += 1;
         }
         let first = *self.chars.get(self.pos)?;
@@ -424,17 +384,9 @@ impl Parser {
     }
 
     /// A field value: quoted or bare. Returns the value and the position where it starts.
-    fn parse_value(
-        &mut self,
-        field_start: usize,
-        name: &str,
-    ) -> Result<(String, usize), QueryError> {
+    fn parse_value(&mut self, field_start: usize, name: &str) -> Result<(String, usize), QueryError> {
         let start = self.pos;
-        let value = if self.peek() == Some('"') {
-            self.parse_quoted()?
-        } else {
-            self.take_bare()
-        };
+        let value = if self.peek() == Some('"') { self.parse_quoted()? } else { self.take_bare() };
         if value.is_empty() {
             return Err(self.error_at(field_start, format!("empty value for '{name}:'")));
         }
@@ -465,10 +417,7 @@ impl Parser {
                     let valid: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
                     return Err(self.error_at(
                         value_pos,
-                        format!(
-                            "unknown format '{value}'; valid formats: {}",
-                            valid.join(", ")
-                        ),
+                        format!("unknown format '{value}'; valid formats: {}", valid.join(", ")),
                     ));
                 }
             }
@@ -479,9 +428,7 @@ impl Parser {
                 _ => {
                     return Err(self.error_at(
                         value_pos,
-                        format!(
-                            "bad value '{value}' for 'resolved:'; expected true, false or unknown"
-                        ),
+                        format!("bad value '{value}' for 'resolved:'; expected true, false or unknown"),
                     ))
                 }
             },
@@ -489,19 +436,14 @@ impl Parser {
                 Some(flag) => Filter::Flag(flag),
                 None => {
                     let valid: Vec<&str> = Flag::ALL.iter().map(|f| f.as_str()).collect();
-                    return Err(self.error_at(
-                        value_pos,
-                        format!("unknown flag '{value}'; valid flags: {}", valid.join(", ")),
-                    ));
+                    return Err(
+                        self.error_at(value_pos, format!("unknown flag '{value}'; valid flags: {}", valid.join(", ")))
+                    );
                 }
             },
             "steps" | "patch_files" | "patch_lines" => {
-                let range = parse_range(&value).map_err(|why| {
-                    self.error_at(
-                        value_pos,
-                        format!("bad range '{value}' for '{name}:': {why}"),
-                    )
-                })?;
+                let range = parse_range(&value)
+                    .map_err(|why| self.error_at(value_pos, format!("bad range '{value}' for '{name}:': {why}")))?;
                 match name {
                     "steps" => Filter::Steps(range),
                     "patch_files" => Filter::PatchFiles(range),
@@ -517,19 +459,15 @@ impl Parser {
     fn parse_step(&mut self, start: usize) -> Result<Expr, QueryError> {
         let open = self.pos;
         if self.peek() != Some('(') {
-            return Err(self.error_at(
-                start,
-                "'step:' expects conditions in parentheses, e.g. step:(tool:execute_bash exit:!0)",
-            ));
+            return Err(self
+                .error_at(start, "'step:' expects conditions in parentheses, e.g. step:(tool:execute_bash exit:!0)"));
         }
         self.pos += 1;
         let mut conds = Vec::new();
         loop {
             self.skip_ws();
             match self.peek() {
-                None => {
-                    return Err(self.error_at(open, "unbalanced parenthesis: '(' is never closed"))
-                }
+                None => return Err(self.error_at(open, "unbalanced parenthesis: '(' is never closed")),
                 Some(')') => {
                     self.pos += 1;
                     break;
@@ -547,15 +485,10 @@ impl Parser {
         let start = self.pos;
         let Some(name) = self.field_name_here() else {
             let token = self.take_bare();
-            let token = if token.is_empty() {
-                self.peek().map(String::from).unwrap_or_default()
-            } else {
-                token
-            };
-            return Err(self.error_at(
-                start,
-                format!("expected a step condition (tool:, cmd: or exit:), found '{token}'"),
-            ));
+            let token = if token.is_empty() { self.peek().map(String::from).unwrap_or_default() } else { token };
+            return Err(
+                self.error_at(start, format!("expected a step condition (tool:, cmd: or exit:), found '{token}'"))
+            );
         };
         match name.as_str() {
             "tool" => {
@@ -573,22 +506,12 @@ impl Parser {
                     Some(rest) => (true, rest),
                     None => (false, value.as_str()),
                 };
-                let code: i64 = number.parse().map_err(|_| {
-                    self.error_at(
-                        value_pos,
-                        format!("bad exit code '{value}'; expected N or !N"),
-                    )
-                })?;
-                Ok(if negated {
-                    StepCond::ExitIsNot(code)
-                } else {
-                    StepCond::ExitIs(code)
-                })
+                let code: i64 = number
+                    .parse()
+                    .map_err(|_| self.error_at(value_pos, format!("bad exit code '{value}'; expected N or !N")))?;
+                Ok(if negated { StepCond::ExitIsNot(code) } else { StepCond::ExitIs(code) })
             }
-            other => Err(self.error_at(
-                start,
-                unknown_name_message("step condition", other, &STEP_CONDITIONS),
-            )),
+            other => Err(self.error_at(start, unknown_name_message("step condition", other, &STEP_CONDITIONS))),
         }
     }
 
@@ -599,9 +522,7 @@ impl Parser {
         let mut out = String::new();
         loop {
             match self.peek() {
-                None => {
-                    return Err(self.error_at(open, "unterminated regex: expected a closing '/'"))
-                }
+                None => return Err(self.error_at(open, "unterminated regex: expected a closing '/'")),
                 Some('/') => {
                     self.pos += 1;
                     break;
@@ -705,10 +626,7 @@ fn field_names() -> Vec<&'static str> {
 
 /// "unknown field 'x'; did you mean 'y'?" (or the list of valid names when none is close).
 fn unknown_name_message(kind: &str, name: &str, valid: &[&str]) -> String {
-    let nearest = valid
-        .iter()
-        .map(|v| (edit_distance(&name.to_ascii_lowercase(), v), *v))
-        .min();
+    let nearest = valid.iter().map(|v| (edit_distance(&name.to_ascii_lowercase(), v), *v)).min();
     match nearest {
         Some((d, v)) if d <= 2.max(name.chars().count() / 3) => {
             format!("unknown {kind} '{name}'; did you mean '{v}'?")
@@ -726,9 +644,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }

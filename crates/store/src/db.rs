@@ -22,10 +22,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
-                path: parent.display().to_string(),
-                source: e,
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Io { path: parent.display().to_string(), source: e })?;
         }
     }
     let conn = Connection::open(path)?;
@@ -42,19 +40,12 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
-            path: path.display().to_string(),
-            found: current,
-            supported: SCHEMA_VERSION,
-        });
+        return Err(StoreError::TooNew { path: path.display().to_string(), found: current, supported: SCHEMA_VERSION });
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = i as i64 + 1;
         let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql).map_err(|e| StoreError::Migration {
-            name: (*name).to_string(),
-            source: e,
-        })?;
+        tx.execute_batch(sql).map_err(|e| StoreError::Migration { name: (*name).to_string(), source: e })?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }

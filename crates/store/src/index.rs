@@ -11,9 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 
-use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING,
-};
+use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING};
 use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use trawl_core::facts::Facts;
 use trawl_core::Trajectory;
@@ -123,10 +121,7 @@ impl Index {
     /// binary's (an older trawl) is deleted and rebuilt from SQLite on the next catch-up.
     pub fn open_or_create(dir: &Path) -> Result<Index, StoreError> {
         let (schema, fields) = schema();
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io { path: dir.display().to_string(), source: e })?;
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| StoreError::Io {
             path: dir.display().to_string(),
             source: std::io::Error::other(e.to_string()),
@@ -140,24 +135,14 @@ impl Index {
             }
             Err(e) => return Err(e.into()),
         };
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok(Index {
-            index,
-            reader,
-            fields,
-            writer: None,
-        })
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Index { index, reader, fields, writer: None })
     }
 
     /// The writer, created on first use (it takes the index lock).
     pub fn writer(&mut self) -> Result<&mut IndexWriter, StoreError> {
         if self.writer.is_none() {
-            let w = self
-                .index
-                .writer_with_num_threads(WRITER_THREADS, WRITER_BUDGET)?;
+            let w = self.index.writer_with_num_threads(WRITER_THREADS, WRITER_BUDGET)?;
             self.writer = Some(w);
         }
         Ok(self.writer.as_mut().expect("writer just set"))
@@ -166,12 +151,7 @@ impl Index {
     /// The sequence number the last commit covers.
     pub fn committed_seq(&self) -> Result<i64, StoreError> {
         let metas = self.index.load_metas()?;
-        Ok(metas
-            .payload
-            .as_deref()
-            .and_then(|p| p.strip_prefix("seq:"))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0))
+        Ok(metas.payload.as_deref().and_then(|p| p.strip_prefix("seq:")).and_then(|n| n.parse().ok()).unwrap_or(0))
     }
 
     /// Commits everything added so far, recording that changes up to `seq` are indexed, and
@@ -357,12 +337,8 @@ pub fn text_pieces(t: &Trajectory) -> Vec<Cow<'_, str>> {
         pieces.push(e);
     }
     let mut seen: HashSet<&str> = HashSet::with_capacity(pieces.len());
-    let mut out: Vec<Cow<'_, str>> = pieces
-        .into_iter()
-        .map(cap)
-        .filter(|p| !p.trim().is_empty() && seen.insert(p))
-        .map(Cow::Borrowed)
-        .collect();
+    let mut out: Vec<Cow<'_, str>> =
+        pieces.into_iter().map(cap).filter(|p| !p.trim().is_empty() && seen.insert(p)).map(Cow::Borrowed).collect();
     // Non-string argument values (numbers, arrays) are indexed as their JSON text.
     out.extend(owned.into_iter().filter(|o| !o.trim().is_empty()).map(|o| Cow::Owned(cap(&o).to_string())));
     out
@@ -382,9 +358,7 @@ fn cap(s: &str) -> &str {
 /// Deletes a row's document (before re-adding it).
 pub fn delete_row(index: &mut Index, id: i64) -> Result<(), StoreError> {
     let field = index.fields.id;
-    index
-        .writer()?
-        .delete_term(Term::from_field_u64(field, id as u64));
+    index.writer()?.delete_term(Term::from_field_u64(field, id as u64));
     Ok(())
 }
 

@@ -261,15 +261,9 @@ fn plan(
 ) -> Result<Vec<PlannedFile>, StoreError> {
     let mut found: Vec<(PathBuf, bool)> = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| StoreError::Io {
-            path: p.display().to_string(),
-            source: e,
-        })?;
+        let meta = std::fs::metadata(p).map_err(|e| StoreError::Io { path: p.display().to_string(), source: e })?;
         if meta.is_dir() {
-            walk(p, &mut found).map_err(|e| StoreError::Io {
-                path: p.display().to_string(),
-                source: e,
-            })?;
+            walk(p, &mut found).map_err(|e| StoreError::Io { path: p.display().to_string(), source: e })?;
         } else {
             found.push((p.clone(), true));
         }
@@ -332,16 +326,7 @@ fn plan(
                 (store.conn.last_insert_rowid(), 0, 0)
             }
         };
-        out.push(PlannedFile {
-            path: abs,
-            display,
-            source_id,
-            framing,
-            compression,
-            start_offset,
-            start_line,
-            size,
-        });
+        out.push(PlannedFile { path: abs, display, source_id, framing, compression, start_offset, start_line, size });
     }
     Ok(out)
 }
@@ -415,14 +400,10 @@ fn open_decoded(
     let counted = CountingReader { inner: file, count: disk };
     Ok(match compression {
         Compression::None => Box::new(BufReader::with_capacity(1 << 20, counted)),
-        Compression::Gzip => Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::read::MultiGzDecoder::new(BufReader::new(counted)),
-        )),
-        Compression::Zstd => Box::new(BufReader::with_capacity(
-            1 << 20,
-            zstd::stream::read::Decoder::new(counted)?,
-        )),
+        Compression::Gzip => {
+            Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(BufReader::new(counted))))
+        }
+        Compression::Zstd => Box::new(BufReader::with_capacity(1 << 20, zstd::stream::read::Decoder::new(counted)?)),
     })
 }
 
@@ -435,7 +416,12 @@ fn read_files(
     let mut seq = 0u64;
     for (file_idx, (path, display, framing, compression, start_offset, start_line)) in plan.into_iter().enumerate() {
         let disk = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let mut emit = |records: Vec<RawRecord>, diagnostics: Vec<Diagnostic>, end_offset: u64, end_line: u64, file_done: bool| -> bool {
+        let mut emit = |records: Vec<RawRecord>,
+                        diagnostics: Vec<Diagnostic>,
+                        end_offset: u64,
+                        end_line: u64,
+                        file_done: bool|
+         -> bool {
             let b = Batch {
                 seq,
                 file: file_idx,
@@ -450,7 +436,9 @@ fn read_files(
             tx.send(b).is_ok() && !cancel.load(Ordering::SeqCst)
         };
         let keep_going = match framing {
-            Framing::Lines => read_lines(&path, &display, compression, start_offset, start_line, Arc::clone(&disk), &mut emit),
+            Framing::Lines => {
+                read_lines(&path, &display, compression, start_offset, start_line, Arc::clone(&disk), &mut emit)
+            }
             Framing::Whole => read_whole(&path, &display, compression, Arc::clone(&disk), &mut emit),
             Framing::Parquet => read_parquet(&path, &display, start_line, &mut emit),
         };
@@ -473,7 +461,9 @@ fn read_lines(
 ) -> bool {
     let mut reader = match open_decoded(path, compression, disk) {
         Ok(r) => r,
-        Err(e) => return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true),
+        Err(e) => {
+            return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true)
+        }
     };
     // Skip what earlier runs committed.
     if start_offset > 0 {
@@ -499,7 +489,13 @@ fn read_lines(
                 let head = &head[..head.len().min(4096)];
                 let first = framing::trim_line(head).iter().find(|b| !b.is_ascii_whitespace()).copied();
                 if !matches!(first, Some(b'{') | Some(b'[') | None) && memchr::memchr(0, head).is_some() {
-                    return emit(Vec::new(), vec![Diagnostic::error(display, 0, "binary file, not json lines")], 0, 0, true);
+                    return emit(
+                        Vec::new(),
+                        vec![Diagnostic::error(display, 0, "binary file, not json lines")],
+                        0,
+                        0,
+                        true,
+                    );
                 }
             }
             Err(e) => {
@@ -620,13 +616,22 @@ fn read_parquet(path: &Path, display: &str, start_row: u64, emit: &mut Emit<'_>)
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true),
+        Err(e) => {
+            return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true)
+        }
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(64).build());
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.with_batch_size(64).build());
     let reader = match reader {
         Ok(r) => r,
-        Err(e) => return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("not a readable parquet file: {e}"))], 0, 0, true),
+        Err(e) => {
+            return emit(
+                Vec::new(),
+                vec![Diagnostic::error(display, 0, format!("not a readable parquet file: {e}"))],
+                0,
+                0,
+                true,
+            )
+        }
     };
     let mut row = 0u64;
     for batch in reader {
@@ -703,10 +708,7 @@ fn work(
     meta: Arc<Vec<(String, String)>>,
     fields: index::Fields,
 ) {
-    let mut sent = SentBlobs {
-        hashes: HashSet::new(),
-        compressor: crate::segments::compressor(),
-    };
+    let mut sent = SentBlobs { hashes: HashSet::new(), compressor: crate::segments::compressor() };
     loop {
         let batch = {
             let guard = match rx.lock() {
@@ -919,8 +921,7 @@ impl DictCache {
 /// The dictionary id of a value (0 for none), inserting it when new.
 pub fn dict_id(conn: &Connection, kind: i64, value: Option<&str>) -> Result<u64, StoreError> {
     let Some(v) = value else { return Ok(0) };
-    conn.prepare_cached("INSERT OR IGNORE INTO dict (kind, value) VALUES (?1, ?2)")?
-        .execute(params![kind, v])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO dict (kind, value) VALUES (?1, ?2)")?.execute(params![kind, v])?;
     let id: i64 = conn
         .prepare_cached("SELECT id FROM dict WHERE kind = ?1 AND value = ?2")?
         .query_row(params![kind, v], |r| r.get(0))?;
@@ -977,7 +978,8 @@ fn write_batch(
             "SELECT resolved, precedence FROM outcomes WHERE instance_id = ?1 AND substr(?2, 1, length(scope)) = scope
              ORDER BY precedence DESC LIMIT 1",
         )?;
-        let mut same_tid = tx.prepare_cached("SELECT uid FROM trajectories WHERE trajectory_id = ?1 AND uid != ?2 LIMIT 1")?;
+        let mut same_tid =
+            tx.prepare_cached("SELECT uid FROM trajectories WHERE trajectory_id = ?1 AND uid != ?2 LIMIT 1")?;
         let mut diags_extra = Vec::new();
         for t in p.trajectories.iter() {
             for (hash, data) in &t.blobs {
@@ -1075,7 +1077,9 @@ fn write_batch(
             for o in &p.outcomes {
                 ins_out.execute(params![o.instance_id, scope, o.precedence as i64, o.resolved, file.source_id])?;
                 let ids = upd
-                    .query_map(params![o.resolved, o.precedence as i64, seq, o.instance_id, scope], |r| r.get::<_, i64>(0))?
+                    .query_map(params![o.resolved, o.precedence as i64, seq, o.instance_id, scope], |r| {
+                        r.get::<_, i64>(0)
+                    })?
                     .collect::<Result<Vec<_>, _>>()?;
                 joined_ids.extend(ids);
             }
@@ -1150,9 +1154,8 @@ fn write_diagnostics(conn: &Connection, diags: &[Diagnostic]) -> Result<(), Stor
 }
 
 fn write_diagnostics_tx<'a>(conn: &Connection, diags: impl Iterator<Item = &'a Diagnostic>) -> Result<(), StoreError> {
-    let mut st = conn.prepare_cached(
-        "INSERT OR IGNORE INTO diagnostics (file, line, severity, message) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    let mut st = conn
+        .prepare_cached("INSERT OR IGNORE INTO diagnostics (file, line, severity, message) VALUES (?1, ?2, ?3, ?4)")?;
     for d in diags {
         let sev = match d.severity {
             Severity::Error => "error",

@@ -86,11 +86,7 @@ impl Store {
         let conn = db::open(db_path)?;
         let index_dir = index_dir_for(db_path);
         let index = index::Index::open_or_create(&index_dir)?;
-        let mut store = Store {
-            conn,
-            index,
-            db_path: db_path.to_path_buf(),
-        };
+        let mut store = Store { conn, index, db_path: db_path.to_path_buf() };
         index::catch_up(&mut store)?;
         Ok(store)
     }

@@ -173,12 +173,7 @@ pub fn search(store: &Store, params: &SearchParams) -> Result<SearchResult, Stor
             }
         }
     }
-    Ok(SearchResult {
-        total,
-        facets,
-        hits,
-        took: started.elapsed(),
-    })
+    Ok(SearchResult { total, facets, hits, took: started.elapsed() })
 }
 
 /// Counts matches only (no facets, no hits): the fastest path, used for phrase counts.
@@ -223,13 +218,8 @@ fn tokens(analyzer: &TextAnalyzer, text: &str) -> Vec<String> {
 fn text_query(field: Field, toks: Vec<String>) -> Box<dyn Query> {
     match toks.len() {
         0 => Box::new(AllQuery),
-        1 => Box::new(TermQuery::new(
-            Term::from_field_text(field, &toks[0]),
-            IndexRecordOption::WithFreqs,
-        )),
-        _ => Box::new(PhraseQuery::new(
-            toks.iter().map(|t| Term::from_field_text(field, t)).collect(),
-        )),
+        1 => Box::new(TermQuery::new(Term::from_field_text(field, &toks[0]), IndexRecordOption::WithFreqs)),
+        _ => Box::new(PhraseQuery::new(toks.iter().map(|t| Term::from_field_text(field, t)).collect())),
     }
 }
 
@@ -272,10 +262,8 @@ fn text_leaf(store: &Store, searcher: &tantivy::Searcher, toks: Vec<String>) -> 
     let in_chunks = BooleanQuery::new(vec![
         (
             Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_u64(f.kind, crate::index::KIND_CHUNK),
-                IndexRecordOption::Basic,
-            )) as Box<dyn Query>,
+            Box::new(TermQuery::new(Term::from_field_u64(f.kind, crate::index::KIND_CHUNK), IndexRecordOption::Basic))
+                as Box<dyn Query>,
         ),
         (Occur::Must, inline.box_clone()),
     ]);
@@ -284,10 +272,7 @@ fn text_leaf(store: &Store, searcher: &tantivy::Searcher, toks: Vec<String>) -> 
         return Ok(inline);
     }
     let refs = TermSetQuery::new(keys.into_iter().map(|k| Term::from_field_u64(f.chunk_ref, k)));
-    Ok(Box::new(BooleanQuery::new(vec![
-        (Occur::Should, inline),
-        (Occur::Should, Box::new(refs) as Box<dyn Query>),
-    ])))
+    Ok(Box::new(BooleanQuery::new(vec![(Occur::Should, inline), (Occur::Should, Box::new(refs) as Box<dyn Query>)])))
 }
 
 /// Collects the keys of matching chunk documents.
@@ -488,9 +473,7 @@ fn step_matches(store: &Store, conds: &[StepCond]) -> Result<Vec<i64>, StoreErro
         if wheres.is_empty() { "1".to_string() } else { wheres.join(" AND ") }
     );
     let mut st = store.conn.prepare_cached(&sql)?;
-    let ids = st
-        .query_map(params_from_iter(args), |r| r.get::<_, i64>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = st.query_map(params_from_iter(args), |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(ids)
 }
 
@@ -501,9 +484,10 @@ pub fn ensure_regexp(conn: &rusqlite::Connection) -> Result<(), StoreError> {
         2,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| {
-            let re = ctx.get_or_create_aux(0, |vr| -> Result<regex::Regex, Box<dyn std::error::Error + Send + Sync>> {
-                Ok(regex::Regex::new(vr.as_str()?)?)
-            })?;
+            let re =
+                ctx.get_or_create_aux(0, |vr| -> Result<regex::Regex, Box<dyn std::error::Error + Send + Sync>> {
+                    Ok(regex::Regex::new(vr.as_str()?)?)
+                })?;
             let text = ctx.get_raw(1).as_str().unwrap_or("");
             Ok(re.is_match(text))
         },
@@ -615,7 +599,8 @@ fn snippet_in(text: &str, leaves: &[Vec<String>], analyzer: &TextAnalyzer) -> Op
         }
     }
     let first = *ranges.first()?;
-    let start = floor_char(text, first.0.saturating_sub(SNIPPET_CONTEXT * 2).max(back_chars(text, first.0, SNIPPET_CONTEXT)));
+    let start =
+        floor_char(text, first.0.saturating_sub(SNIPPET_CONTEXT * 2).max(back_chars(text, first.0, SNIPPET_CONTEXT)));
     let end = ceil_char(text, forward_chars(text, first.1, SNIPPET_CONTEXT * 2));
     let window = &text[start..end];
     let highlights = ranges
@@ -709,10 +694,7 @@ impl FacetCounts {
                 ("false".into(), self.resolved[0]),
                 ("unknown".into(), self.resolved[2]),
             ],
-            flag: Flag::ALL
-                .iter()
-                .map(|f| (f.as_str().to_string(), self.flags[*f as usize]))
-                .collect(),
+            flag: Flag::ALL.iter().map(|f| (f.as_str().to_string(), self.flags[*f as usize])).collect(),
         }
     }
 }

@@ -132,10 +132,7 @@ pub fn decompress_blob(data: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 /// Rebuilds the original bytes from an encoding, fetching blobs through `blob`.
-pub fn decode(
-    encoded: &[u8],
-    mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<Vec<u8>>,
-) -> std::io::Result<Vec<u8>> {
+pub fn decode(encoded: &[u8], mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<Vec<u8>>) -> std::io::Result<Vec<u8>> {
     let plain = zstd::stream::decode_all(encoded)?;
     let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
     let mut out = Vec::with_capacity(plain.len() * 4);
@@ -151,11 +148,7 @@ pub fn decode(
                 pos += len;
             }
             TAG_BLOB => {
-                let hash: [u8; 32] = plain
-                    .get(pos..pos + 32)
-                    .ok_or_else(corrupt)?
-                    .try_into()
-                    .map_err(|_| corrupt())?;
+                let hash: [u8; 32] = plain.get(pos..pos + 32).ok_or_else(corrupt)?.try_into().map_err(|_| corrupt())?;
                 pos += 32;
                 out.extend_from_slice(&blob(&hash)?);
             }

@@ -29,8 +29,7 @@ pub struct LoadedRow {
 
 /// Rebuilds the original bytes of a row's record.
 pub fn raw_bytes(conn: &Connection, id: i64, uid: &str, encoded: &[u8]) -> Result<Vec<u8>, StoreError> {
-    let mut blob_stmt = conn
-        .prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
+    let mut blob_stmt = conn.prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
     crate::segments::decode(encoded, |hash| {
         let data: Vec<u8> = blob_stmt
             .query_row([&hash[..]], |r| r.get(0))
@@ -74,10 +73,8 @@ pub fn load_row_conn(conn: &Connection, id: i64) -> Result<LoadedRow, StoreError
     let raw = raw_bytes(conn, id, &uid, &encoded)?;
     let damaged = |reason: String| StoreError::Damaged { id: uid.clone(), reason };
     let value = trawl_core::framing::parse_record(&raw).map_err(damaged)?;
-    let file_name = std::path::Path::new(&path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name =
+        std::path::Path::new(&path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let rec = trawl_core::formats::recognize(value, &file_name).map_err(damaged)?;
     let mut traj = match rec.recognized {
         Recognized::Trajectory(t) => *t,
@@ -87,12 +84,7 @@ pub fn load_row_conn(conn: &Connection, id: i64) -> Result<LoadedRow, StoreError
     Ok(LoadedRow {
         id,
         uid,
-        source: SourceRef {
-            file: path,
-            byte_offset: offset as u64,
-            byte_len: len as u64,
-            line: line as u64,
-        },
+        source: SourceRef { file: path, byte_offset: offset as u64, byte_len: len as u64, line: line as u64 },
         traj,
         resolved,
         flags: flags as u32,
@@ -102,20 +94,14 @@ pub fn load_row_conn(conn: &Connection, id: i64) -> Result<LoadedRow, StoreError
 
 /// Finds a row id by stable id (or a unique prefix of it of at least 6 characters).
 pub fn row_id_for_uid(store: &Store, uid: &str) -> Result<i64, StoreError> {
-    let exact: Option<i64> = store
-        .conn
-        .query_row("SELECT id FROM trajectories WHERE uid = ?1", [uid], |r| r.get(0))
-        .optional()?;
+    let exact: Option<i64> =
+        store.conn.query_row("SELECT id FROM trajectories WHERE uid = ?1", [uid], |r| r.get(0)).optional()?;
     if let Some(id) = exact {
         return Ok(id);
     }
     if uid.len() >= 6 && uid.chars().all(|c| c.is_ascii_alphanumeric()) {
-        let mut st = store
-            .conn
-            .prepare("SELECT id FROM trajectories WHERE uid >= ?1 AND uid < ?1 || '~' LIMIT 2")?;
-        let ids: Vec<i64> = st
-            .query_map([uid], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let mut st = store.conn.prepare("SELECT id FROM trajectories WHERE uid >= ?1 AND uid < ?1 || '~' LIMIT 2")?;
+        let ids: Vec<i64> = st.query_map([uid], |r| r.get(0))?.collect::<Result<_, _>>()?;
         if ids.len() == 1 {
             return Ok(ids[0]);
         }

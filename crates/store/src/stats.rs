@@ -47,7 +47,8 @@ fn grouped(store: &Store, sql: &str) -> Result<BTreeMap<String, u64>, StoreError
 
 /// Computes the counts.
 pub fn stats(store: &Store) -> Result<Stats, StoreError> {
-    let one = |sql: &str| -> Result<u64, StoreError> { Ok(store.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+    let one =
+        |sql: &str| -> Result<u64, StoreError> { Ok(store.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
     let mut flags = BTreeMap::new();
     for f in Flag::ALL {
         let n: i64 = store.conn.query_row(
@@ -81,12 +82,13 @@ pub fn stats(store: &Store) -> Result<Stats, StoreError> {
 }
 
 /// Stored diagnostics in file and line order, optionally of one file; returns (total, list).
-pub fn diagnostics(store: &Store, file: Option<&str>, limit: Option<usize>) -> Result<(u64, Vec<Diagnostic>), StoreError> {
-    let total: i64 = store.conn.query_row(
-        "SELECT count(*) FROM diagnostics WHERE ?1 IS NULL OR file = ?1",
-        [file],
-        |r| r.get(0),
-    )?;
+pub fn diagnostics(
+    store: &Store,
+    file: Option<&str>,
+    limit: Option<usize>,
+) -> Result<(u64, Vec<Diagnostic>), StoreError> {
+    let total: i64 =
+        store.conn.query_row("SELECT count(*) FROM diagnostics WHERE ?1 IS NULL OR file = ?1", [file], |r| r.get(0))?;
     let mut st = store.conn.prepare(
         "SELECT file, line, severity, message FROM diagnostics WHERE ?1 IS NULL OR file = ?1
          ORDER BY file, line, id LIMIT ?2",

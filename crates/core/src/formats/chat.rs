@@ -25,17 +25,10 @@ use super::nebius_swe_agent::{attach_observation, call_from_command, last_fenced
 use super::util;
 use crate::model::{Format, Role, Step, ToolCall, Trajectory};
 
-pub(crate) fn parse(
-    v: &Value,
-    format: Format,
-    warnings: &mut Vec<String>,
-) -> Result<Trajectory, String> {
-    let obj = v.as_object().ok_or_else(|| {
-        format!(
-            "a json {} is not a chat record (expected an object)",
-            util::json_type_name(v)
-        )
-    })?;
+pub(crate) fn parse(v: &Value, format: Format, warnings: &mut Vec<String>) -> Result<Trajectory, String> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| format!("a json {} is not a chat record (expected an object)", util::json_type_name(v)))?;
     let messages = messages_of(obj, format)?;
     let mut t = Trajectory::new(format);
     read_envelope(obj, format, &mut t, warnings);
@@ -46,10 +39,7 @@ pub(crate) fn parse(
     }
     t.problem_statement = first_user.map(|s| util::task_text_in_prompt(&s));
     if t.repo.is_none() {
-        t.repo = t
-            .instance_id
-            .as_deref()
-            .and_then(util::repo_from_instance_id);
+        t.repo = t.instance_id.as_deref().and_then(util::repo_from_instance_id);
     }
     Ok(t)
 }
@@ -64,26 +54,19 @@ fn messages_of(obj: &Map<String, Value>, format: Format) -> Result<Cow<'_, [Valu
         Format::NvSweZero | Format::NebiusOpenhands => ["trajectory", "messages"],
         _ => ["messages", "trajectory"],
     };
-    let Some((key, value)) = keys
-        .iter()
-        .find_map(|k| obj.get(*k).filter(|v| !v.is_null()).map(|v| (*k, v)))
-    else {
+    let Some((key, value)) = keys.iter().find_map(|k| obj.get(*k).filter(|v| !v.is_null()).map(|v| (*k, v))) else {
         return Err("the record has no `messages` or `trajectory` list".into());
     };
     match value {
         Value::Array(items) => Ok(Cow::Borrowed(items.as_slice())),
         Value::String(s) => match serde_json::from_str::<Value>(s) {
             Ok(Value::Array(items)) => Ok(Cow::Owned(items)),
-            Ok(other) => Err(format!(
-                "`{key}` is a json string holding {}, expected a list",
-                util::a_json_type(&other)
-            )),
+            Ok(other) => {
+                Err(format!("`{key}` is a json string holding {}, expected a list", util::a_json_type(&other)))
+            }
             Err(e) => Err(format!("`{key}` is a string that is not valid json: {e}")),
         },
-        other => Err(format!(
-            "`{key}` is {}, expected a list",
-            util::a_json_type(other)
-        )),
+        other => Err(format!("`{key}` is {}, expected a list", util::a_json_type(other))),
     }
 }
 
@@ -125,8 +108,7 @@ fn call_mode(messages: &[Value], format: Format) -> CallMode {
     if assistants().any(|m| content_mentions(m.get("content"), "<function=")) {
         return CallMode::Xml;
     }
-    if assistants().any(|m| matches!(util::str_field(m, "action"), Some(a) if !a.trim().is_empty()))
-    {
+    if assistants().any(|m| matches!(util::str_field(m, "action"), Some(a) if !a.trim().is_empty())) {
         return CallMode::Action;
     }
     if format == Format::SweSmith {
@@ -166,32 +148,20 @@ fn role_of(role: &str) -> Option<Kind> {
 }
 
 /// Walks the messages into steps. Returns the text of the first user message.
-fn walk(
-    messages: &[Value],
-    mode: CallMode,
-    steps: &mut Vec<Step>,
-    warnings: &mut Vec<String>,
-) -> Option<String> {
+fn walk(messages: &[Value], mode: CallMode, steps: &mut Vec<Step>, warnings: &mut Vec<String>) -> Option<String> {
     let mut first_user: Option<String> = None;
     // Index of the last agent step; tool results are paired with its calls.
     let mut last_agent: Option<usize> = None;
     for (i, item) in messages.iter().enumerate() {
         let Some(m) = item.as_object() else {
-            warnings.push(format!(
-                "message {i} is {}, not an object; skipped",
-                util::a_json_type(item)
-            ));
+            warnings.push(format!("message {i} is {}, not an object; skipped", util::a_json_type(item)));
             continue;
         };
         let role_name = util::str_field(m, "role").unwrap_or("");
         let kind = role_of(role_name).unwrap_or_else(|| {
             warnings.push(format!(
                 "message {i} has role {}; read as a user message",
-                if role_name.is_empty() {
-                    "<none>".to_string()
-                } else {
-                    format!("`{role_name}`")
-                }
+                if role_name.is_empty() { "<none>".to_string() } else { format!("`{role_name}`") }
             ));
             Kind::User
         });
@@ -217,9 +187,8 @@ fn walk(
                 last_agent = Some(steps.len() - 1);
             }
             Kind::Tool => {
-                let paired = last_agent
-                    .and_then(|k| steps.get_mut(k))
-                    .is_some_and(|step| pair_tool_result(step, m, &text));
+                let paired =
+                    last_agent.and_then(|k| steps.get_mut(k)).is_some_and(|step| pair_tool_result(step, m, &text));
                 if !paired {
                     let mut step = Step::message(Role::Tool, text.clone());
                     step.exit_code = util::exit_code_in_observation(&text);
@@ -233,13 +202,7 @@ fn walk(
 }
 
 /// An agent step from an assistant message.
-fn agent_step(
-    m: &Map<String, Value>,
-    text: String,
-    mode: CallMode,
-    i: usize,
-    warnings: &mut Vec<String>,
-) -> Step {
+fn agent_step(m: &Map<String, Value>, text: String, mode: CallMode, i: usize, warnings: &mut Vec<String>) -> Step {
     let mut step = Step::message(Role::Assistant, text);
     step.thought = ["reasoning_content", "reasoning", "thought"]
         .iter()
@@ -256,10 +219,8 @@ fn agent_step(
                         }
                     }
                 }
-                Some(other) => warnings.push(format!(
-                    "message {i}: `tool_calls` is {}, not a list; ignored",
-                    util::a_json_type(other)
-                )),
+                Some(other) => warnings
+                    .push(format!("message {i}: `tool_calls` is {}, not a list; ignored", util::a_json_type(other))),
             }
             if let Some(fc @ Value::Object(_)) = m.get("function_call") {
                 if let Some(call) = tool_call(fc, i, step.tool_calls.len(), warnings) {
@@ -297,37 +258,17 @@ fn agent_step(
 /// One OpenAI tool call (`{id, type, function{name, arguments}}`, or a flat `{name, arguments}`).
 fn tool_call(c: &Value, i: usize, j: usize, warnings: &mut Vec<String>) -> Option<ToolCall> {
     let Some(obj) = c.as_object() else {
-        warnings.push(format!(
-            "message {i}: tool call {j} is {}, not an object; skipped",
-            util::a_json_type(c)
-        ));
+        warnings.push(format!("message {i}: tool call {j} is {}, not an object; skipped", util::a_json_type(c)));
         return None;
     };
-    let func = obj
-        .get("function")
-        .and_then(Value::as_object)
-        .unwrap_or(obj);
-    let name = util::opt_string(func, "name")
-        .or_else(|| util::opt_string(obj, "name"))
-        .unwrap_or_else(|| {
-            warnings.push(format!(
-                "message {i}: tool call {j} has no name; named `unknown`"
-            ));
-            "unknown".to_string()
-        });
+    let func = obj.get("function").and_then(Value::as_object).unwrap_or(obj);
+    let name = util::opt_string(func, "name").or_else(|| util::opt_string(obj, "name")).unwrap_or_else(|| {
+        warnings.push(format!("message {i}: tool call {j} has no name; named `unknown`"));
+        "unknown".to_string()
+    });
     let raw_args = func.get("arguments").or_else(|| obj.get("arguments"));
-    let arguments = arguments_value(
-        raw_args,
-        &format!("message {i}: tool call {j} (`{name}`)"),
-        warnings,
-    );
-    Some(ToolCall {
-        id: util::opt_string(obj, "id"),
-        name,
-        arguments,
-        observation: None,
-        exit_code: None,
-    })
+    let arguments = arguments_value(raw_args, &format!("message {i}: tool call {j} (`{name}`)"), warnings);
+    Some(ToolCall { id: util::opt_string(obj, "id"), name, arguments, observation: None, exit_code: None })
 }
 
 /// Arguments as JSON: a JSON string is parsed (one level of double encoding is undone); a string
@@ -343,19 +284,14 @@ fn arguments_value(raw: Option<&Value>, ctx: &str, warnings: &mut Vec<String>) -
             },
             Ok(v) => v,
             Err(e) => {
-                warnings.push(format!(
-                    "{ctx}: `arguments` is not valid json ({e}); kept as a string"
-                ));
+                warnings.push(format!("{ctx}: `arguments` is not valid json ({e}); kept as a string"));
                 return Value::String(s.clone());
             }
         },
         Some(v) => v.clone(),
     };
     if !value.is_object() {
-        warnings.push(format!(
-            "{ctx}: `arguments` is {}, expected an object; kept as is",
-            util::a_json_type(&value)
-        ));
+        warnings.push(format!("{ctx}: `arguments` is {}, expected an object; kept as is", util::a_json_type(&value)));
     }
     value
 }
@@ -421,22 +357,10 @@ fn pair_tool_result(step: &mut Step, m: &Map<String, Value>, text: &str) -> bool
     let open = |c: &ToolCall| c.observation.is_none();
     let by_id = util::str_field(m, "tool_call_id")
         .filter(|id| !id.is_empty())
-        .and_then(|id| {
-            step.tool_calls
-                .iter()
-                .position(|c| open(c) && c.id.as_deref() == Some(id))
-        });
-    let by_name = || {
-        util::str_field(m, "name").and_then(|name| {
-            step.tool_calls
-                .iter()
-                .position(|c| open(c) && c.name == name)
-        })
-    };
-    let Some(k) = by_id
-        .or_else(by_name)
-        .or_else(|| step.tool_calls.iter().position(open))
-    else {
+        .and_then(|id| step.tool_calls.iter().position(|c| open(c) && c.id.as_deref() == Some(id)));
+    let by_name =
+        || util::str_field(m, "name").and_then(|name| step.tool_calls.iter().position(|c| open(c) && c.name == name));
+    let Some(k) = by_id.or_else(by_name).or_else(|| step.tool_calls.iter().position(open)) else {
         return false;
     };
     let call = &mut step.tool_calls[k];
@@ -460,8 +384,7 @@ fn content_text(content: Option<&Value>, i: usize, warnings: &mut Vec<String>) -
                     Value::String(s) => out.push_str(s),
                     Value::Object(o) => match util::str_field(o, "text") {
                         Some(s) => out.push_str(s),
-                        None => skipped
-                            .push(util::str_field(o, "type").unwrap_or("untyped").to_string()),
+                        None => skipped.push(util::str_field(o, "type").unwrap_or("untyped").to_string()),
                     },
                     other => skipped.push(util::json_type_name(other).to_string()),
                 }
@@ -470,10 +393,8 @@ fn content_text(content: Option<&Value>, i: usize, warnings: &mut Vec<String>) -
                 let n = skipped.len();
                 skipped.sort_unstable();
                 skipped.dedup();
-                warnings.push(format!(
-                    "message {i}: {n} content part(s) without text skipped ({})",
-                    skipped.join(", ")
-                ));
+                warnings
+                    .push(format!("message {i}: {n} content part(s) without text skipped ({})", skipped.join(", ")));
             }
             out
         }
@@ -512,18 +433,10 @@ fn first_string(obj: &Map<String, Value>, paths: &[&[&str]]) -> Option<String> {
     })
 }
 
-fn read_envelope(
-    obj: &Map<String, Value>,
-    format: Format,
-    t: &mut Trajectory,
-    warnings: &mut Vec<String>,
-) {
+fn read_envelope(obj: &Map<String, Value>, format: Format, t: &mut Trajectory, warnings: &mut Vec<String>) {
     t.instance_id = first_string(obj, &[&["instance_id"], &["metadata", "instance_id"]]);
     t.repo = first_string(obj, &[&["repo"], &["metadata", "repo"]]);
-    t.dataset = first_string(
-        obj,
-        &[&["dataset"], &["hf_dataset_name"], &["metadata", "dataset"]],
-    );
+    t.dataset = first_string(obj, &[&["dataset"], &["hf_dataset_name"], &["metadata", "dataset"]]);
     t.license = first_string(obj, &[&["license"], &["metadata", "license"]]);
     t.model = first_string(
         obj,
@@ -542,14 +455,7 @@ fn read_envelope(
             .map(|(m, _)| m.to_string())
             .filter(|m| !m.is_empty());
     }
-    t.trajectory_id = first_string(
-        obj,
-        &[
-            &["trajectory_id"],
-            &["traj_id"],
-            &["metadata", "trajectory_id"],
-        ],
-    );
+    t.trajectory_id = first_string(obj, &[&["trajectory_id"], &["traj_id"], &["metadata", "trajectory_id"]]);
     t.patch = read_patch(obj, warnings);
     t.outcome.resolved = read_resolved(obj, warnings);
     t.outcome.exit_status = first_string(obj, &[&["exit_status"], &["info", "exit_status"]]);
@@ -578,15 +484,11 @@ fn read_patch(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Option<St
             Some(Value::Object(o)) => match o.get("patch") {
                 Some(Value::String(p)) => return Some(util::normalize_patch(p)),
                 None | Some(Value::Null) => continue,
-                Some(other) => warnings.push(format!(
-                    "`{name}.patch` is {}, not a string; ignored",
-                    util::a_json_type(other)
-                )),
+                Some(other) => {
+                    warnings.push(format!("`{name}.patch` is {}, not a string; ignored", util::a_json_type(other)))
+                }
             },
-            Some(other) => warnings.push(format!(
-                "`{name}` is {}, not a string; ignored",
-                util::a_json_type(other)
-            )),
+            Some(other) => warnings.push(format!("`{name}` is {}, not a string; ignored", util::a_json_type(other))),
         }
     }
     None
@@ -595,16 +497,13 @@ fn read_patch(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Option<St
 /// Resolved from the fields that state it: `resolved` (bool, 1/0; -1 and null are unknown), else
 /// `test_result.report.resolved`.
 fn read_resolved(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Option<bool> {
-    let top = obj
-        .get("resolved")
-        .and_then(|v| label(v, "resolved", warnings));
-    let report = at(obj, &["test_result", "report", "resolved"])
-        .and_then(|v| label(v, "test_result.report.resolved", warnings));
+    let top = obj.get("resolved").and_then(|v| label(v, "resolved", warnings));
+    let report =
+        at(obj, &["test_result", "report", "resolved"]).and_then(|v| label(v, "test_result.report.resolved", warnings));
     if let (Some(a), Some(b)) = (top, report) {
         if a != b {
-            warnings.push(format!(
-                "`resolved` ({a}) disagrees with `test_result.report.resolved` ({b}); `resolved` kept"
-            ));
+            warnings
+                .push(format!("`resolved` ({a}) disagrees with `test_result.report.resolved` ({b}); `resolved` kept"));
         }
     }
     top.or(report)
@@ -614,10 +513,7 @@ fn label(v: &Value, name: &str, warnings: &mut Vec<String>) -> Option<bool> {
     match v {
         Value::Null => None,
         Value::Bool(b) => Some(*b),
-        Value::Number(n) => match n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|x| x.fract() == 0.0).map(|x| x as i64))
-        {
+        Value::Number(n) => match n.as_i64().or_else(|| n.as_f64().filter(|x| x.fract() == 0.0).map(|x| x as i64)) {
             Some(1) => Some(true),
             Some(0) => Some(false),
             Some(-1) => None,
@@ -636,10 +532,7 @@ fn label(v: &Value, name: &str, warnings: &mut Vec<String>) -> Option<bool> {
             }
         },
         other => {
-            warnings.push(format!(
-                "`{name}` is {}; left unknown",
-                util::a_json_type(other)
-            ));
+            warnings.push(format!("`{name}` is {}; left unknown", util::a_json_type(other)));
             None
         }
     }
@@ -647,11 +540,8 @@ fn label(v: &Value, name: &str, warnings: &mut Vec<String>) -> Option<bool> {
 
 fn read_usage(obj: &Map<String, Value>, t: &mut Trajectory) {
     let u64_at = |paths: &[&[&str]]| paths.iter().find_map(|p| at(obj, p).and_then(as_count));
-    let f64_at = |paths: &[&[&str]]| {
-        paths
-            .iter()
-            .find_map(|p| at(obj, p).and_then(Value::as_f64).filter(|x| x.is_finite()))
-    };
+    let f64_at =
+        |paths: &[&[&str]]| paths.iter().find_map(|p| at(obj, p).and_then(Value::as_f64).filter(|x| x.is_finite()));
     t.usage.prompt_tokens = u64_at(&[
         &["usage", "prompt_tokens"],
         &["usage", "input_tokens"],
@@ -665,18 +555,11 @@ fn read_usage(obj: &Map<String, Value>, t: &mut Trajectory) {
         &["metrics", "accumulated_token_usage", "completion_tokens"],
     ]);
     t.usage.api_calls = u64_at(&[&["usage", "api_calls"], &["api_calls"]]);
-    t.usage.cost = f64_at(&[
-        &["usage", "cost"],
-        &["usage", "total_cost"],
-        &["cost"],
-        &["metrics", "accumulated_cost"],
-    ]);
+    t.usage.cost = f64_at(&[&["usage", "cost"], &["usage", "total_cost"], &["cost"], &["metrics", "accumulated_cost"]]);
 }
 
 fn as_count(v: &Value) -> Option<u64> {
     v.as_u64().or_else(|| {
-        v.as_f64()
-            .filter(|x| x.is_finite() && *x >= 0.0 && x.fract() == 0.0 && *x < 1.8e19)
-            .map(|x| x as u64)
+        v.as_f64().filter(|x| x.is_finite() && *x >= 0.0 && x.fract() == 0.0 && *x < 1.8e19).map(|x| x as u64)
     })
 }

@@ -15,15 +15,14 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::util::{
-    agent_content_text, agent_tool_arguments, json_type_name, lenient_f64, lenient_i64,
-    lenient_u64, normalize_patch, str_field, task_from_prompt,
+    agent_content_text, agent_tool_arguments, json_type_name, lenient_f64, lenient_i64, lenient_u64, normalize_patch,
+    str_field, task_from_prompt,
 };
 use crate::model::*;
 
 /// A fenced action block: ```` ```bash ```` (v1) or ```` ```mswea_bash_command ```` (v2 text-based).
-static FENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)```(?:bash|mswea_bash_command)\s*\n(.*?)\n```").expect("valid regex")
-});
+static FENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)```(?:bash|mswea_bash_command)\s*\n(.*?)\n```").expect("valid regex"));
 
 /// The submission command: it echoes the marker mini-swe-agent looks for in the output.
 static SUBMIT: LazyLock<Regex> = LazyLock::new(|| {
@@ -40,38 +39,25 @@ static RETURNCODE: LazyLock<Regex> = LazyLock::new(|| {
 /// Parses one mini-swe-agent trajectory object.
 pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory, String> {
     let obj = v.as_object().ok_or_else(|| {
-        format!(
-            "a mini-swe-agent trajectory must be a json object, not a json {}",
-            json_type_name(v)
-        )
+        format!("a mini-swe-agent trajectory must be a json object, not a json {}", json_type_name(v))
     })?;
     let messages = match obj.get("messages") {
         Some(Value::Array(m)) => m,
-        None | Some(Value::Null) => {
-            return Err("mini-swe-agent trajectory has no `messages` array".into())
-        }
+        None | Some(Value::Null) => return Err("mini-swe-agent trajectory has no `messages` array".into()),
         Some(other) => {
-            return Err(format!(
-                "mini-swe-agent `messages` is a json {} (expected an array)",
-                json_type_name(other)
-            ))
+            return Err(format!("mini-swe-agent `messages` is a json {} (expected an array)", json_type_name(other)))
         }
     };
     let info = match obj.get("info") {
         None | Some(Value::Null) => None,
         Some(Value::Object(i)) => Some(i),
         Some(other) => {
-            return Err(format!(
-                "mini-swe-agent `info` is a json {} (expected an object)",
-                json_type_name(other)
-            ))
+            return Err(format!("mini-swe-agent `info` is a json {} (expected an object)", json_type_name(other)))
         }
     };
 
     let mut t = Trajectory::new(Format::MiniSweAgent);
-    t.instance_id = str_field(obj, "instance_id")
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    t.instance_id = str_field(obj, "instance_id").filter(|s| !s.is_empty()).map(str::to_string);
 
     let mut exit_extra: Option<&Map<String, Value>> = None;
     let mut pending: Option<usize> = None;
@@ -82,16 +68,10 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
 
     for (i, m) in messages.iter().enumerate() {
         let Some(m) = m.as_object() else {
-            warnings.push(format!(
-                "message {i} is a json {} (expected an object); skipped",
-                json_type_name(m)
-            ));
+            warnings.push(format!("message {i} is a json {} (expected an object); skipped", json_type_name(m)));
             continue;
         };
-        let text = m
-            .get("content")
-            .and_then(agent_content_text)
-            .unwrap_or_default();
+        let text = m.get("content").and_then(agent_content_text).unwrap_or_default();
         let extra = m.get("extra").and_then(Value::as_object);
         match str_field(m, "role").unwrap_or("") {
             "system" => t.steps.push(Step::message(Role::System, text)),
@@ -124,13 +104,10 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
                 }
             }
             "user" => {
-                if !seen_task
-                    && pending.is_none()
-                    && t.steps.iter().all(|s| s.role != Role::Assistant)
-                {
+                if !seen_task && pending.is_none() && t.steps.iter().all(|s| s.role != Role::Assistant) {
                     seen_task = true;
-                    t.problem_statement = task_from_prompt(&text)
-                        .or_else(|| (!text.trim().is_empty()).then(|| text.clone()));
+                    t.problem_statement =
+                        task_from_prompt(&text).or_else(|| (!text.trim().is_empty()).then(|| text.clone()));
                     t.steps.push(Step::message(Role::User, text));
                     continue;
                 }
@@ -147,10 +124,8 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
                 // v2 raises on the submission before an observation is written: the exit message
                 // carries what the submit command produced.
                 if let Some(step) = pending.and_then(|p| t.steps.get_mut(p)) {
-                    if let Some(call) = step
-                        .tool_calls
-                        .iter_mut()
-                        .find(|c| c.name == "submit" && c.observation.is_none())
+                    if let Some(call) =
+                        step.tool_calls.iter_mut().find(|c| c.name == "submit" && c.observation.is_none())
                     {
                         call.observation = Some(text);
                     }
@@ -170,18 +145,11 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
             .filter(|v| !v.is_null())
             .or_else(|| exit_extra.and_then(|e| e.get(k)).filter(|v| !v.is_null()))
     };
-    t.outcome.exit_status = field("exit_status")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    t.outcome.exit_status = field("exit_status").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
     match field("submission") {
         None => {}
         Some(Value::String(s)) => {
-            let submitted = t
-                .outcome
-                .exit_status
-                .as_deref()
-                .is_none_or(|e| e == "Submitted");
+            let submitted = t.outcome.exit_status.as_deref().is_none_or(|e| e == "Submitted");
             if submitted || s.is_empty() || looks_like_diff(s) {
                 t.patch = Some(normalize_patch(s));
             } else {
@@ -234,22 +202,13 @@ fn assistant_step(
     if let Some(Value::Array(tcs)) = m.get("tool_calls") {
         for tc in tcs {
             let Some(tc) = tc.as_object() else {
-                warnings
-                    .push("an assistant `tool_calls` entry is not an object; skipped".to_string());
+                warnings.push("an assistant `tool_calls` entry is not an object; skipped".to_string());
                 continue;
             };
             let func = tc.get("function").and_then(Value::as_object);
-            let name = func
-                .and_then(|f| str_field(f, "name"))
-                .filter(|n| !n.is_empty())
-                .unwrap_or("bash");
-            let arguments =
-                agent_tool_arguments(func.and_then(|f| f.get("arguments")), name, warnings);
-            calls.push(call(
-                str_field(tc, "id").map(str::to_string),
-                name,
-                arguments,
-            ));
+            let name = func.and_then(|f| str_field(f, "name")).filter(|n| !n.is_empty()).unwrap_or("bash");
+            let arguments = agent_tool_arguments(func.and_then(|f| f.get("arguments")), name, warnings);
+            calls.push(call(str_field(tc, "id").map(str::to_string), name, arguments));
         }
     }
     let tool_calling = !calls.is_empty();
@@ -260,15 +219,8 @@ fn assistant_step(
                     warnings.push("an `extra.actions` entry has no command; skipped".to_string());
                     continue;
                 };
-                let id = a
-                    .get("tool_call_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                calls.push(call(
-                    id,
-                    "bash",
-                    serde_json::json!({ "command": cmd.trim() }),
-                ));
+                let id = a.get("tool_call_id").and_then(Value::as_str).map(str::to_string);
+                calls.push(call(id, "bash", serde_json::json!({ "command": cmd.trim() })));
             }
         }
     }
@@ -278,11 +230,7 @@ fn assistant_step(
         calls.push(call(None, "bash", serde_json::json!({ "command": cmd })));
     }
     // The THOUGHT section before the action block (text-based models only).
-    if let Some(first) = blocks
-        .first()
-        .and_then(|c| c.get(0))
-        .filter(|_| !tool_calling)
-    {
+    if let Some(first) = blocks.first().and_then(|c| c.get(0)).filter(|_| !tool_calling) {
         let before = text[..first.start()].trim();
         let before = before.strip_prefix("THOUGHT:").unwrap_or(before).trim();
         if !before.is_empty() {
@@ -290,34 +238,18 @@ fn assistant_step(
         }
     }
     if thought.is_none() {
-        thought = str_field(m, "reasoning_content")
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_string);
+        thought = str_field(m, "reasoning_content").filter(|s| !s.trim().is_empty()).map(str::to_string);
     }
-    Step {
-        role: Role::Assistant,
-        text,
-        thought,
-        tool_calls: calls,
-        observation: None,
-        exit_code: None,
-    }
+    Step { role: Role::Assistant, text, thought, tool_calls: calls, observation: None, exit_code: None }
 }
 
 /// A call; a bash call that echoes the submission marker is named `submit`.
 fn call(id: Option<String>, name: &str, arguments: Value) -> ToolCall {
-    let is_submit = name == "bash"
-        && arguments
-            .get("command")
-            .and_then(Value::as_str)
-            .is_some_and(|c| SUBMIT.is_match(c));
+    let is_submit =
+        name == "bash" && arguments.get("command").and_then(Value::as_str).is_some_and(|c| SUBMIT.is_match(c));
     ToolCall {
         id: id.filter(|s| !s.is_empty()),
-        name: if is_submit {
-            "submit".to_string()
-        } else {
-            name.to_string()
-        },
+        name: if is_submit { "submit".to_string() } else { name.to_string() },
         arguments,
         observation: None,
         exit_code: None,
@@ -333,21 +265,12 @@ fn exit_code(extra: Option<&Map<String, Value>>, text: &str) -> Option<i64> {
 }
 
 /// Gives an observation to the call with `id` (or the first unanswered call) of the pending step.
-fn attach(
-    t: &mut Trajectory,
-    pending: Option<usize>,
-    id: Option<&str>,
-    text: &str,
-    code: Option<i64>,
-) -> bool {
+fn attach(t: &mut Trajectory, pending: Option<usize>, id: Option<&str>, text: &str, code: Option<i64>) -> bool {
     let Some(step) = pending.and_then(|p| t.steps.get_mut(p)) else {
         return false;
     };
-    let by_id = id.and_then(|id| {
-        step.tool_calls
-            .iter()
-            .position(|c| c.observation.is_none() && c.id.as_deref() == Some(id))
-    });
+    let by_id =
+        id.and_then(|id| step.tool_calls.iter().position(|c| c.observation.is_none() && c.id.as_deref() == Some(id)));
     let slot = by_id.or_else(|| step.tool_calls.iter().position(|c| c.observation.is_none()));
     match slot {
         Some(k) => {

@@ -66,9 +66,7 @@ fn fill_ids_from_file_name(traj: &mut crate::model::Trajectory, file_name: &str)
     if traj.instance_id.is_some() || !matches!(traj.format, Format::SweAgentTraj | Format::MiniSweAgent) {
         return;
     }
-    let stem = file_name
-        .strip_suffix(".traj.json")
-        .or_else(|| file_name.strip_suffix(".traj"));
+    let stem = file_name.strip_suffix(".traj.json").or_else(|| file_name.strip_suffix(".traj"));
     if let Some(stem) = stem.filter(|s| s.contains("__")) {
         traj.instance_id = Some(stem.to_string());
     }
@@ -106,12 +104,7 @@ pub fn detect(value: &Value, file_name: &str) -> Result<Detected, String> {
                 Err("a json array whose elements are not all objects is not a record".into())
             };
         }
-        other => {
-            return Err(format!(
-                "a json {} is not a record (expected an object)",
-                util::json_type_name(other)
-            ))
-        }
+        other => return Err(format!("a json {} is not a record (expected an object)", util::json_type_name(other))),
     };
     let has = |k: &str| obj.contains_key(k);
     let is_list_or_str = |k: &str| matches!(obj.get(k), Some(Value::Array(_) | Value::String(_)));
@@ -167,8 +160,5 @@ pub fn detect(value: &Value, file_name: &str) -> Result<Detected, String> {
     }
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).take(12).collect();
     keys.sort_unstable();
-    Err(format!(
-        "no adapter recognises a record with keys [{}]",
-        keys.join(", ")
-    ))
+    Err(format!("no adapter recognises a record with keys [{}]", keys.join(", ")))
 }

@@ -30,10 +30,7 @@ const SPECIAL_COMMANDS: [&str; 11] = [
 
 pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory, String> {
     let obj = v.as_object().ok_or_else(|| {
-        format!(
-            "a json {} is not a nebius swe-agent row (expected an object)",
-            util::json_type_name(v)
-        )
+        format!("a json {} is not a nebius swe-agent row (expected an object)", util::json_type_name(v))
     })?;
     let owned;
     let items: &[Value] = match obj.get("trajectory") {
@@ -47,30 +44,17 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
                         util::a_json_type(&other)
                     ))
                 }
-                Err(e) => {
-                    return Err(format!(
-                        "`trajectory` is a string that is not valid json: {e}"
-                    ))
-                }
+                Err(e) => return Err(format!("`trajectory` is a string that is not valid json: {e}")),
             };
             &owned
         }
-        Some(other) => {
-            return Err(format!(
-                "`trajectory` is {}, expected a list",
-                util::a_json_type(other)
-            ))
-        }
+        Some(other) => return Err(format!("`trajectory` is {}, expected a list", util::a_json_type(other))),
         None => return Err("the row has no `trajectory`".into()),
     };
 
     let mut t = Trajectory::new(Format::NebiusSweAgent);
     t.instance_id = util::opt_string(obj, "instance_id");
-    t.repo = util::opt_string(obj, "repo").or_else(|| {
-        t.instance_id
-            .as_deref()
-            .and_then(util::repo_from_instance_id)
-    });
+    t.repo = util::opt_string(obj, "repo").or_else(|| t.instance_id.as_deref().and_then(util::repo_from_instance_id));
     t.model = util::opt_string(obj, "model_name").or_else(|| util::opt_string(obj, "model"));
     t.outcome.exit_status = util::opt_string(obj, "exit_status");
     t.outcome.resolved = match obj.get("target") {
@@ -79,10 +63,7 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
         Some(Value::Number(n)) if n.as_f64() == Some(1.0) => Some(true),
         Some(Value::Number(n)) if n.as_f64() == Some(0.0) => Some(false),
         Some(other) => {
-            warnings.push(format!(
-                "`target` is {}, not a boolean; resolved left unknown",
-                short_json(other)
-            ));
+            warnings.push(format!("`target` is {}, not a boolean; resolved left unknown", short_json(other)));
             None
         }
     };
@@ -90,10 +71,7 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
         None | Some(Value::Null) => None,
         Some(Value::String(p)) => Some(util::normalize_patch(p)),
         Some(other) => {
-            warnings.push(format!(
-                "`generated_patch` is {}, not a string; ignored",
-                util::a_json_type(other)
-            ));
+            warnings.push(format!("`generated_patch` is {}, not a string; ignored", util::a_json_type(other)));
             None
         }
     };
@@ -101,10 +79,7 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
     let mut first_user: Option<String> = None;
     for (i, item) in items.iter().enumerate() {
         let Some(m) = item.as_object() else {
-            warnings.push(format!(
-                "trajectory item {i} is {}, not an object; skipped",
-                util::a_json_type(item)
-            ));
+            warnings.push(format!("trajectory item {i} is {}, not an object; skipped", util::a_json_type(item)));
             continue;
         };
         let role = util::str_field(m, "role").unwrap_or("");
@@ -124,11 +99,7 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
                 if role != "user" {
                     warnings.push(format!(
                         "trajectory item {i} has role {}; read as a user message",
-                        if role.is_empty() {
-                            "<none>".to_string()
-                        } else {
-                            format!("`{role}`")
-                        }
+                        if role.is_empty() { "<none>".to_string() } else { format!("`{role}`") }
                     ));
                 }
                 if let Some(prev) = t.steps.last_mut() {
@@ -155,14 +126,10 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
 fn item_text(m: &Map<String, Value>, i: usize, warnings: &mut Vec<String>) -> String {
     match m.get("text") {
         Some(Value::String(s)) => s.clone(),
-        None | Some(Value::Null) => util::str_field(m, "system_prompt")
-            .unwrap_or("")
-            .to_string(),
+        None | Some(Value::Null) => util::str_field(m, "system_prompt").unwrap_or("").to_string(),
         Some(other) => {
-            warnings.push(format!(
-                "trajectory item {i}: `text` is {}, kept as its json text",
-                util::a_json_type(other)
-            ));
+            warnings
+                .push(format!("trajectory item {i}: `text` is {}, kept as its json text", util::a_json_type(other)));
             other.to_string()
         }
     }
@@ -227,13 +194,7 @@ pub(crate) fn call_from_command(cmd: &str) -> Option<ToolCall> {
     } else {
         ("bash".to_string(), serde_json::json!({ "command": cmd }))
     };
-    Some(ToolCall {
-        id: None,
-        name,
-        arguments,
-        observation: None,
-        exit_code: None,
-    })
+    Some(ToolCall { id: None, name, arguments, observation: None, exit_code: None })
 }
 
 /// `str_replace_editor <command> <path> [--flag value]…` as editor arguments

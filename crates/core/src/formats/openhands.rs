@@ -14,31 +14,22 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::util::{
-    agent_tool_arguments, json_type_name, lenient_f64, lenient_i64, lenient_u64, normalize_patch,
-    opt_string, str_field, task_from_prompt,
+    agent_tool_arguments, json_type_name, lenient_f64, lenient_i64, lenient_u64, normalize_patch, opt_string,
+    str_field, task_from_prompt,
 };
 use crate::model::*;
 
 /// Actions that are not agent steps: their observations are skipped with them.
-const SKIPPED_ACTIONS: &[&str] = &[
-    "recall",
-    "change_agent_state",
-    "null",
-    "condensation",
-    "condensation_request",
-];
+const SKIPPED_ACTIONS: &[&str] = &["recall", "change_agent_state", "null", "condensation", "condensation_request"];
 
 /// Observations that are bookkeeping, not tool results.
 const SKIPPED_OBSERVATIONS: &[&str] = &["recall", "agent_state_changed", "null", "condensation"];
 
 /// Parses one OpenHands `output.jsonl` record.
 pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory, String> {
-    let obj = v.as_object().ok_or_else(|| {
-        format!(
-            "an openhands record must be a json object, not a json {}",
-            json_type_name(v)
-        )
-    })?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| format!("an openhands record must be a json object, not a json {}", json_type_name(v)))?;
     let history: &[Value] = match obj.get("history") {
         None | Some(Value::Null) => {
             warnings.push("the openhands record has no history".to_string());
@@ -55,22 +46,18 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
 
     let mut t = Trajectory::new(Format::OpenhandsEvents);
     let instance = obj.get("instance").and_then(Value::as_object);
-    t.instance_id = id_string(obj.get("instance_id"))
-        .or_else(|| instance.and_then(|i| id_string(i.get("instance_id"))));
+    t.instance_id =
+        id_string(obj.get("instance_id")).or_else(|| instance.and_then(|i| id_string(i.get("instance_id"))));
     t.repo = instance.and_then(|i| opt_string(i, "repo"));
     t.problem_statement = instance.and_then(|i| opt_string(i, "problem_statement"));
     if t.problem_statement.is_none() {
         if let Some(instr) = str_field(obj, "instruction").filter(|s| !s.trim().is_empty()) {
-            t.problem_statement =
-                Some(task_from_prompt(instr).unwrap_or_else(|| instr.to_string()));
+            t.problem_statement = Some(task_from_prompt(instr).unwrap_or_else(|| instr.to_string()));
         }
     }
 
     if let Some(md) = obj.get("metadata").and_then(Value::as_object) {
-        t.model = md
-            .get("llm_config")
-            .and_then(Value::as_object)
-            .and_then(|c| opt_string(c, "model"));
+        t.model = md.get("llm_config").and_then(Value::as_object).and_then(|c| opt_string(c, "model"));
         t.dataset = opt_string(md, "dataset");
     }
 
@@ -84,16 +71,11 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
                     json_type_name(other)
                 )),
             }
-            t.outcome.resolved = tr
-                .get("report")
-                .and_then(|r| r.get("resolved"))
-                .and_then(Value::as_bool);
+            t.outcome.resolved = tr.get("report").and_then(|r| r.get("resolved")).and_then(Value::as_bool);
         }
         None | Some(Value::Null) => {}
-        Some(other) => warnings.push(format!(
-            "openhands `test_result` is a json {} (expected an object); ignored",
-            json_type_name(other)
-        )),
+        Some(other) => warnings
+            .push(format!("openhands `test_result` is a json {} (expected an object); ignored", json_type_name(other))),
     }
 
     match obj.get("error") {
@@ -132,9 +114,7 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
                 let action = pair.first().and_then(Value::as_object);
                 let obs = pair.get(1).and_then(Value::as_object);
                 if action.is_none() && obs.is_none() {
-                    warnings.push(format!(
-                        "history entry {i} is an empty or non-object pair; skipped"
-                    ));
+                    warnings.push(format!("history entry {i} is an empty or non-object pair; skipped"));
                     continue;
                 }
                 let mut slot = None;
@@ -199,50 +179,32 @@ impl Builder {
             self.observation(e, obs.as_str().unwrap_or(""), paired, t);
             return None;
         }
-        warnings
-            .push("a history event has neither `action` nor `observation`; skipped".to_string());
+        warnings.push("a history event has neither `action` nor `observation`; skipped".to_string());
         None
     }
 
-    fn action(
-        &mut self,
-        e: &Map<String, Value>,
-        action: &str,
-        t: &mut Trajectory,
-        warnings: &mut Vec<String>,
-    ) -> Slot {
+    fn action(&mut self, e: &Map<String, Value>, action: &str, t: &mut Trajectory, warnings: &mut Vec<String>) -> Slot {
         let args = e.get("args").and_then(Value::as_object);
         let arg = |k: &str| args.and_then(|a| str_field(a, k));
         let source = str_field(e, "source").unwrap_or("");
         match action {
             a if SKIPPED_ACTIONS.contains(&a) => None,
             "system" => {
-                let text = arg("content")
-                    .or_else(|| str_field(e, "message"))
-                    .unwrap_or("");
+                let text = arg("content").or_else(|| str_field(e, "message")).unwrap_or("");
                 t.steps.push(Step::message(Role::System, text));
                 None
             }
             "message" => {
-                let text = arg("content")
-                    .or_else(|| str_field(e, "message"))
-                    .unwrap_or("")
-                    .to_string();
+                let text = arg("content").or_else(|| str_field(e, "message")).unwrap_or("").to_string();
                 if source == "user" {
-                    if !self.seen_user_message
-                        && t.problem_statement.is_none()
-                        && !text.trim().is_empty()
-                    {
-                        t.problem_statement =
-                            Some(task_from_prompt(&text).unwrap_or_else(|| text.clone()));
+                    if !self.seen_user_message && t.problem_statement.is_none() && !text.trim().is_empty() {
+                        t.problem_statement = Some(task_from_prompt(&text).unwrap_or_else(|| text.clone()));
                     }
                     self.seen_user_message = true;
                     t.steps.push(Step::message(Role::User, text));
                 } else {
                     let mut step = Step::message(Role::Assistant, text);
-                    step.thought = arg("thought")
-                        .filter(|s| !s.trim().is_empty())
-                        .map(str::to_string);
+                    step.thought = arg("thought").filter(|s| !s.trim().is_empty()).map(str::to_string);
                     t.steps.push(step);
                 }
                 None
@@ -253,9 +215,7 @@ impl Builder {
             }
             _ => {
                 let call = tool_call(e, action, args, warnings);
-                let thought = arg("thought")
-                    .filter(|s| !s.trim().is_empty())
-                    .map(str::to_string);
+                let thought = arg("thought").filter(|s| !s.trim().is_empty()).map(str::to_string);
                 let call_id = call.id.clone();
                 t.steps.push(Step {
                     role: Role::Assistant,
@@ -274,13 +234,7 @@ impl Builder {
         }
     }
 
-    fn observation(
-        &mut self,
-        e: &Map<String, Value>,
-        obs: &str,
-        paired: Option<Slot>,
-        t: &mut Trajectory,
-    ) {
+    fn observation(&mut self, e: &Map<String, Value>, obs: &str, paired: Option<Slot>, t: &mut Trajectory) {
         // Where the observation belongs: the pair's action, else `cause`, else the tool call id.
         let target: Slot = match paired {
             Some(slot) => slot,
@@ -323,18 +277,12 @@ impl Builder {
     }
 
     fn by_tool_call_id(&self, e: &Map<String, Value>) -> Slot {
-        let id = e
-            .get("tool_call_metadata")
-            .and_then(|m| m.get("tool_call_id"))
-            .and_then(Value::as_str)?;
+        let id = e.get("tool_call_metadata").and_then(|m| m.get("tool_call_id")).and_then(Value::as_str)?;
         self.by_call_id.get(id).copied()
     }
 
     fn caused_by_skipped(&self, e: &Map<String, Value>) -> bool {
-        e.get("cause")
-            .and_then(lenient_i64)
-            .and_then(|c| self.by_id.get(&c))
-            .is_some_and(Option::is_none)
+        e.get("cause").and_then(lenient_i64).and_then(|c| self.by_id.get(&c)).is_some_and(Option::is_none)
     }
 }
 
@@ -362,13 +310,8 @@ fn tool_call(
     warnings: &mut Vec<String>,
 ) -> ToolCall {
     let meta = e.get("tool_call_metadata").and_then(Value::as_object);
-    let id = meta
-        .and_then(|m| str_field(m, "tool_call_id"))
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    let meta_name = meta
-        .and_then(|m| str_field(m, "function_name"))
-        .filter(|s| !s.is_empty());
+    let id = meta.and_then(|m| str_field(m, "tool_call_id")).filter(|s| !s.is_empty()).map(str::to_string);
+    let meta_name = meta.and_then(|m| str_field(m, "function_name")).filter(|s| !s.is_empty());
     let (mapped_name, mapped_args) = mapped_call(action, args);
     let name = meta_name.map(str::to_string).unwrap_or(mapped_name);
     let sent = match (meta, id.as_deref()) {
@@ -379,13 +322,7 @@ fn tool_call(
         Some(raw) => agent_tool_arguments(Some(raw), &name, warnings),
         None => mapped_args,
     };
-    ToolCall {
-        id,
-        name,
-        arguments,
-        observation: None,
-        exit_code: None,
-    }
+    ToolCall { id, name, arguments, observation: None, exit_code: None }
 }
 
 /// The raw `function.arguments` of the call `id` in the model response that produced the action.
@@ -430,23 +367,10 @@ fn mapped_call(action: &str, args: Option<&Map<String, Value>>) -> (String, Valu
             "str_replace_editor"
         }
         "edit" => {
-            let has_command = args
-                .and_then(|a| a.get("command"))
-                .and_then(Value::as_str)
-                .is_some_and(|c| !c.is_empty());
+            let has_command =
+                args.and_then(|a| a.get("command")).and_then(Value::as_str).is_some_and(|c| !c.is_empty());
             if has_command {
-                copy(
-                    &mut out,
-                    &[
-                        "command",
-                        "path",
-                        "file_text",
-                        "old_str",
-                        "new_str",
-                        "insert_line",
-                        "view_range",
-                    ],
-                );
+                copy(&mut out, &["command", "path", "file_text", "old_str", "new_str", "insert_line", "view_range"]);
                 "str_replace_editor"
             } else {
                 // The older LLM-based editor: whole-content edits.

@@ -10,12 +10,9 @@ use crate::model::*;
 
 /// Parses one prediction record.
 pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory, String> {
-    let obj = v.as_object().ok_or_else(|| {
-        format!(
-            "a prediction record must be a json object, not a json {}",
-            json_type_name(v)
-        )
-    })?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| format!("a prediction record must be a json object, not a json {}", json_type_name(v)))?;
     let mut t = Trajectory::new(Format::SwebenchPreds);
 
     let org = str_field(obj, "org").filter(|s| !s.is_empty());
@@ -36,15 +33,13 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
     };
     if t.instance_id.is_none() {
         return Err(
-            "a prediction record has no `instance_id` (nor multi-swe-bench `org`, `repo` and `number`)"
-                .to_string(),
+            "a prediction record has no `instance_id` (nor multi-swe-bench `org`, `repo` and `number`)".to_string()
         );
     }
     if let (Some(id), Some(multi)) = (&t.instance_id, &multi_id) {
         if id != multi {
-            warnings.push(format!(
-                "`instance_id` {id} differs from the id {multi} built from `org`, `repo` and `number`"
-            ));
+            warnings
+                .push(format!("`instance_id` {id} differs from the id {multi} built from `org`, `repo` and `number`"));
         }
     }
     // Multi-SWE-bench names the repository by `org` and `repo`; a `repo` that is already
@@ -54,9 +49,7 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
         (_, Some(r)) if r.contains('/') => Some(r.to_string()),
         _ => None,
     };
-    t.model = str_field(obj, "model_name_or_path")
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    t.model = str_field(obj, "model_name_or_path").filter(|s| !s.is_empty()).map(str::to_string);
 
     let (key, patch) = match (obj.get("model_patch"), obj.get("fix_patch")) {
         (Some(p), _) => ("model_patch", p),
@@ -68,12 +61,7 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
     t.patch = match patch {
         Value::Null => None,
         Value::String(s) => Some(normalize_patch(s)),
-        other => {
-            return Err(format!(
-                "prediction `{key}` is a json {} (expected a string)",
-                json_type_name(other)
-            ))
-        }
+        other => return Err(format!("prediction `{key}` is a json {} (expected a string)", json_type_name(other))),
     };
     Ok(t)
 }
@@ -92,8 +80,7 @@ pub(crate) fn split_container(v: Value) -> Vec<Value> {
             .into_iter()
             .map(|(k, mut v)| {
                 if let Value::Object(inner) = &mut v {
-                    if !matches!(inner.get("instance_id"), Some(Value::String(s)) if !s.is_empty())
-                    {
+                    if !matches!(inner.get("instance_id"), Some(Value::String(s)) if !s.is_empty()) {
                         inner.insert("instance_id".to_string(), Value::String(k));
                     }
                 }

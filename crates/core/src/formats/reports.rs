@@ -18,61 +18,35 @@ use super::util::json_type_name;
 use crate::model::*;
 
 /// Keys only a per-instance harness report has (next to `resolved`).
-const PER_INSTANCE_KEYS: &[&str] = &[
-    "patch_successfully_applied",
-    "patch_exists",
-    "patch_is_None",
-    "tests_status",
-];
+const PER_INSTANCE_KEYS: &[&str] = &["patch_successfully_applied", "patch_exists", "patch_is_None", "tests_status"];
 
 /// Run-level id lists and the outcome they state.
-const RUN_LEVEL_LISTS: &[(&str, bool)] = &[
-    ("resolved_ids", true),
-    ("unresolved_ids", false),
-    ("error_ids", false),
-    ("empty_patch_ids", false),
-];
+const RUN_LEVEL_LISTS: &[(&str, bool)] =
+    &[("resolved_ids", true), ("unresolved_ids", false), ("error_ids", false), ("empty_patch_ids", false)];
 
 /// Keys of trajectory records: an object with any of them is never a report.
-const RECORD_KEYS: &[&str] = &[
-    "messages",
-    "trajectory",
-    "history",
-    "model_patch",
-    "fix_patch",
-];
+const RECORD_KEYS: &[&str] = &["messages", "trajectory", "history", "model_patch", "fix_patch"];
 
 fn is_per_instance(obj: &Map<String, Value>) -> bool {
-    obj.get("resolved").is_some_and(Value::is_boolean)
-        && PER_INSTANCE_KEYS.iter().any(|k| obj.contains_key(*k))
+    obj.get("resolved").is_some_and(Value::is_boolean) && PER_INSTANCE_KEYS.iter().any(|k| obj.contains_key(*k))
 }
 
 fn is_wrapped(obj: &Map<String, Value>) -> bool {
-    !obj.is_empty()
-        && obj
-            .values()
-            .all(|v| v.as_object().is_some_and(is_per_instance))
+    !obj.is_empty() && obj.values().all(|v| v.as_object().is_some_and(is_per_instance))
 }
 
 fn is_run_level(obj: &Map<String, Value>) -> bool {
-    ["resolved_ids", "unresolved_ids"]
-        .iter()
-        .any(|k| matches!(obj.get(*k), Some(Value::Array(_))))
+    ["resolved_ids", "unresolved_ids"].iter().any(|k| matches!(obj.get(*k), Some(Value::Array(_))))
 }
 
 fn is_summary(obj: &Map<String, Value>) -> bool {
     let Some(Value::Array(items)) = obj.get("instances") else {
         return false;
     };
-    let entry = |v: &Value| {
-        v.as_object()
-            .is_some_and(|o| o.contains_key("instance_id") && o.contains_key("resolved"))
-    };
+    let entry = |v: &Value| v.as_object().is_some_and(|o| o.contains_key("instance_id") && o.contains_key("resolved"));
     if items.is_empty() {
         // An empty list is a summary only if the totals around it say so.
-        return ["total", "passed", "resolved"]
-            .iter()
-            .any(|k| obj.contains_key(*k));
+        return ["total", "passed", "resolved"].iter().any(|k| obj.contains_key(*k));
     }
     items.iter().all(entry)
 }
@@ -92,17 +66,9 @@ fn id_from_file_name(file_name: &str) -> Option<&str> {
 }
 
 /// Reads the outcome facts of a report file.
-pub(crate) fn parse(
-    v: &Value,
-    file_name: &str,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<OutcomeFact>, String> {
-    let obj = v.as_object().ok_or_else(|| {
-        format!(
-            "a report must be a json object, not a json {}",
-            json_type_name(v)
-        )
-    })?;
+pub(crate) fn parse(v: &Value, file_name: &str, warnings: &mut Vec<String>) -> Result<Vec<OutcomeFact>, String> {
+    let obj =
+        v.as_object().ok_or_else(|| format!("a report must be a json object, not a json {}", json_type_name(v)))?;
 
     if is_per_instance(obj) {
         let id = match obj.get("instance_id") {
@@ -113,10 +79,7 @@ pub(crate) fn parse(
                 )
             })?,
         };
-        let resolved = obj
-            .get("resolved")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let resolved = obj.get("resolved").and_then(Value::as_bool).unwrap_or(false);
         return Ok(vec![fact(id, resolved, OutcomePrecedence::PerInstance)]);
     }
 
@@ -146,18 +109,11 @@ pub(crate) fn parse(
 
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).take(12).collect();
     keys.sort_unstable();
-    Err(format!(
-        "not a recognised report: keys [{}]",
-        keys.join(", ")
-    ))
+    Err(format!("not a recognised report: keys [{}]", keys.join(", ")))
 }
 
 fn fact(id: &str, resolved: bool, precedence: OutcomePrecedence) -> OutcomeFact {
-    OutcomeFact {
-        instance_id: id.to_string(),
-        resolved,
-        precedence,
-    }
+    OutcomeFact { instance_id: id.to_string(), resolved, precedence }
 }
 
 /// `resolved_ids` → true; `unresolved_ids`, `error_ids`, `empty_patch_ids` → false. An id in
@@ -196,16 +152,12 @@ fn run_level(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Vec<Outcom
         }
     }
     if bad > 0 {
-        warnings.push(format!(
-            "{bad} report list entries are not instance id strings; skipped"
-        ));
+        warnings.push(format!("{bad} report list entries are not instance id strings; skipped"));
     }
     if !conflicts.is_empty() {
         conflicts.truncate(5);
-        warnings.push(format!(
-            "ids listed both as resolved and as not resolved (kept resolved): {}",
-            conflicts.join(", ")
-        ));
+        warnings
+            .push(format!("ids listed both as resolved and as not resolved (kept resolved): {}", conflicts.join(", ")));
     }
     facts
 }
@@ -225,11 +177,7 @@ fn summary(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Vec<OutcomeF
             bad += 1;
             continue;
         };
-        let Some(id) = o
-            .get("instance_id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-        else {
+        let Some(id) = o.get("instance_id").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
             bad += 1;
             continue;
         };
@@ -250,14 +198,11 @@ fn summary(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Vec<OutcomeF
         facts.push(fact(id, resolved, OutcomePrecedence::RunLevel));
     }
     if bad > 0 {
-        warnings.push(format!(
-            "{bad} summary entries have no instance id or a `resolved` that is not a boolean; skipped"
-        ));
+        warnings
+            .push(format!("{bad} summary entries have no instance id or a `resolved` that is not a boolean; skipped"));
     }
     if dup > 0 {
-        warnings.push(format!(
-            "{dup} summary entries repeat an instance id; the first was kept"
-        ));
+        warnings.push(format!("{dup} summary entries repeat an instance id; the first was kept"));
     }
     facts
 }

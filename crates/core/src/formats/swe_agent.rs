@@ -10,8 +10,8 @@
 use serde_json::{Map, Value};
 
 use super::util::{
-    agent_content_text, agent_tool_arguments, json_type_name, lenient_f64, lenient_u64,
-    normalize_patch, str_field, task_from_prompt,
+    agent_content_text, agent_tool_arguments, json_type_name, lenient_f64, lenient_u64, normalize_patch, str_field,
+    task_from_prompt,
 };
 use crate::model::*;
 
@@ -38,22 +38,16 @@ const SWE_AGENT_COMMANDS: &[&str] = &[
 
 /// Parses one SWE-agent `.traj` object.
 pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory, String> {
-    let obj = v.as_object().ok_or_else(|| {
-        format!(
-            "a swe-agent trajectory must be a json object, not a json {}",
-            json_type_name(v)
-        )
-    })?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| format!("a swe-agent trajectory must be a json object, not a json {}", json_type_name(v)))?;
     let history = list_field(obj, "history")?;
     let items = list_field(obj, "trajectory")?;
     let info = match obj.get("info") {
         None | Some(Value::Null) => None,
         Some(Value::Object(info)) => Some(info),
         Some(other) => {
-            return Err(format!(
-                "swe-agent `info` is a json {} (expected an object)",
-                json_type_name(other)
-            ))
+            return Err(format!("swe-agent `info` is a json {} (expected an object)", json_type_name(other)))
         }
     };
 
@@ -69,10 +63,8 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
                     own.push(m);
                 }
             }
-            other => warnings.push(format!(
-                "history item {i} is a json {} (expected an object); skipped",
-                json_type_name(other)
-            )),
+            other => warnings
+                .push(format!("history item {i} is a json {} (expected an object); skipped", json_type_name(other))),
         }
     }
 
@@ -97,10 +89,7 @@ fn list_field<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a [Value],
     match obj.get(key) {
         None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(items)) => Ok(items),
-        Some(other) => Err(format!(
-            "swe-agent `{key}` is a json {} (expected an array)",
-            json_type_name(other)
-        )),
+        Some(other) => Err(format!("swe-agent `{key}` is a json {} (expected an array)", json_type_name(other))),
     }
 }
 
@@ -121,12 +110,7 @@ fn read_replay_config(obj: &Map<String, Value>, t: &mut Trajectory, warnings: &m
         Some(v @ Value::Object(_)) => v,
         _ => return,
     };
-    let s = |ptr: &str| {
-        cfg.pointer(ptr)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
+    let s = |ptr: &str| cfg.pointer(ptr).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
     if t.model.is_none() {
         t.model = s("/agent/model/name");
     }
@@ -140,16 +124,13 @@ fn role_of(m: &Map<String, Value>) -> &str {
 }
 
 fn text_of(m: &Map<String, Value>) -> String {
-    m.get("content")
-        .and_then(agent_content_text)
-        .unwrap_or_default()
+    m.get("content").and_then(agent_content_text).unwrap_or_default()
 }
 
 /// Pushes the task message as a user step and records the problem statement.
 fn push_task(m: &Map<String, Value>, t: &mut Trajectory) {
     let text = text_of(m);
-    t.problem_statement =
-        task_from_prompt(&text).or_else(|| (!text.trim().is_empty()).then(|| text.clone()));
+    t.problem_statement = task_from_prompt(&text).or_else(|| (!text.trim().is_empty()).then(|| text.clone()));
     t.steps.push(Step::message(Role::User, text));
 }
 
@@ -207,19 +188,14 @@ fn calls_of_tool_calls(m: &Map<String, Value>, warnings: &mut Vec<String>) -> Ve
             continue;
         };
         let func = c.get("function").and_then(Value::as_object);
-        let name = func
-            .and_then(|f| str_field(f, "name"))
-            .or_else(|| str_field(c, "name"))
-            .filter(|n| !n.is_empty());
+        let name = func.and_then(|f| str_field(f, "name")).or_else(|| str_field(c, "name")).filter(|n| !n.is_empty());
         let Some(name) = name else {
             warnings.push("a history tool call has no function name; skipped".to_string());
             continue;
         };
         let arguments = agent_tool_arguments(func.and_then(|f| f.get("arguments")), name, warnings);
         out.push(ToolCall {
-            id: str_field(c, "id")
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
+            id: str_field(c, "id").filter(|s| !s.is_empty()).map(str::to_string),
             name: name.to_string(),
             arguments,
             observation: None,
@@ -235,32 +211,19 @@ fn non_empty(s: Option<&str>) -> Option<String> {
 
 /// One assistant step per `trajectory` item. The 1.x history message with the same action (the
 /// next one in order) supplies the real tool calls (names, ids, JSON arguments).
-fn steps_from_trajectory(
-    items: &[Value],
-    own: &[&Map<String, Value>],
-    t: &mut Trajectory,
-    warnings: &mut Vec<String>,
-) {
-    let assistant_msgs: Vec<&Map<String, Value>> = own
-        .iter()
-        .copied()
-        .filter(|m| role_of(m) == "assistant" && m.contains_key("action"))
-        .collect();
+fn steps_from_trajectory(items: &[Value], own: &[&Map<String, Value>], t: &mut Trajectory, warnings: &mut Vec<String>) {
+    let assistant_msgs: Vec<&Map<String, Value>> =
+        own.iter().copied().filter(|m| role_of(m) == "assistant" && m.contains_key("action")).collect();
     let mut cursor = 0usize;
     for (i, item) in items.iter().enumerate() {
         let Some(item) = item.as_object() else {
-            warnings.push(format!(
-                "trajectory item {i} is a json {} (expected an object); skipped",
-                json_type_name(item)
-            ));
+            warnings
+                .push(format!("trajectory item {i} is a json {} (expected an object); skipped", json_type_name(item)));
             continue;
         };
         let action = str_field(item, "action").unwrap_or("");
         let thought = non_empty(str_field(item, "thought"));
-        let text = str_field(item, "response")
-            .map(str::to_string)
-            .or_else(|| thought.clone())
-            .unwrap_or_default();
+        let text = str_field(item, "response").map(str::to_string).or_else(|| thought.clone()).unwrap_or_default();
         let observation = match item.get("observation") {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => agent_content_text(other),
@@ -286,14 +249,8 @@ fn steps_from_trajectory(
         if let Some(last) = calls.last_mut() {
             last.observation = observation.clone();
         }
-        let mut step = Step {
-            role: Role::Assistant,
-            text,
-            thought,
-            tool_calls: calls,
-            observation: None,
-            exit_code: None,
-        };
+        let mut step =
+            Step { role: Role::Assistant, text, thought, tool_calls: calls, observation: None, exit_code: None };
         step.sync_observation();
         t.steps.push(step);
         if !has_call {
@@ -354,8 +311,8 @@ fn steps_from_history(own: &[&Map<String, Value>], t: &mut Trajectory, warnings:
                     continue;
                 }
                 let text = text_of(m);
-                let is_observation = pending.is_some()
-                    && str_field(m, "message_type").is_none_or(|mt| mt == "observation");
+                let is_observation =
+                    pending.is_some() && str_field(m, "message_type").is_none_or(|mt| mt == "observation");
                 if !(is_observation && attach(t, pending, &[], &text)) {
                     t.steps.push(Step::message(Role::User, text));
                 }
@@ -377,9 +334,10 @@ fn attach(t: &mut Trajectory, pending: Option<usize>, ids: &[&str], text: &str) 
     let Some(step) = pending.and_then(|i| t.steps.get_mut(i)) else {
         return false;
     };
-    let by_id = step.tool_calls.iter().position(|c| {
-        c.observation.is_none() && c.id.as_deref().is_some_and(|id| ids.contains(&id))
-    });
+    let by_id = step
+        .tool_calls
+        .iter()
+        .position(|c| c.observation.is_none() && c.id.as_deref().is_some_and(|id| ids.contains(&id)));
     let slot = by_id.or_else(|| step.tool_calls.iter().position(|c| c.observation.is_none()));
     match slot {
         Some(k) => {

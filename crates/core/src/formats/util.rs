@@ -53,13 +53,10 @@ pub(crate) fn exit_code_in_observation(text: &str) -> Option<i64> {
     if !text.contains("xit code") && !text.contains("returncode") {
         return None;
     }
-    EXIT_CODE.captures_iter(text).last().and_then(|c| {
-        c.iter()
-            .skip(1)
-            .flatten()
-            .next()
-            .and_then(|m| m.as_str().parse::<i64>().ok())
-    })
+    EXIT_CODE
+        .captures_iter(text)
+        .last()
+        .and_then(|c| c.iter().skip(1).flatten().next().and_then(|m| m.as_str().parse::<i64>().ok()))
 }
 
 /// `owner/name` derived from an instance id: SWE-bench style `owner__name-123` (a trailing
@@ -72,8 +69,7 @@ pub(crate) fn repo_from_instance_id(id: &str) -> Option<String> {
             .expect("valid swe-smith id regex")
     });
     static BENCH: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"^([A-Za-z0-9][A-Za-z0-9-]*)__([A-Za-z0-9_.-]+)-\d+$")
-            .expect("valid swe-bench id regex")
+        regex::Regex::new(r"^([A-Za-z0-9][A-Za-z0-9-]*)__([A-Za-z0-9_.-]+)-\d+$").expect("valid swe-bench id regex")
     });
     static SUFFIX: LazyLock<regex::Regex> =
         LazyLock::new(|| regex::Regex::new(r"_(?:run)?\d+$").expect("valid suffix regex"));
@@ -163,9 +159,7 @@ pub fn lenient_u64(v: &Value) -> Option<u64> {
 pub fn lenient_i64(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() <= i64::MAX as f64)
-                .map(|f| f as i64)
+            n.as_f64().filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() <= i64::MAX as f64).map(|f| f as i64)
         }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
@@ -197,9 +191,7 @@ pub fn task_from_prompt(text: &str) -> Option<String> {
         .or_else(|| between(text, "<issue_description>", "</issue_description>"))
         .or_else(|| between(text, "ISSUE:\n", "\n\nINSTRUCTIONS:"))?;
     let inner = inner.trim_start_matches(['\n', '\r']);
-    let inner = inner
-        .strip_prefix("Consider the following PR description:")
-        .unwrap_or(inner);
+    let inner = inner.strip_prefix("Consider the following PR description:").unwrap_or(inner);
     let inner = inner.trim();
     (!inner.is_empty()).then(|| inner.to_string())
 }
@@ -217,9 +209,8 @@ pub fn agent_tool_arguments(raw: Option<&Value>, tool: &str, warnings: &mut Vec<
             match serde_json::from_str::<Value>(s) {
                 Ok(v) => v,
                 Err(_) => {
-                    warnings.push(format!(
-                        "the arguments of a `{tool}` tool call are not valid json; kept as a string"
-                    ));
+                    warnings
+                        .push(format!("the arguments of a `{tool}` tool call are not valid json; kept as a string"));
                     Value::String(s.clone())
                 }
             }

@@ -1,0 +1,7 @@
+//! Integration tests of trawl-store: one binary, one module per feature.
+
+// Bad input: the corpus in tests/malformed/ (cases.tsv), each case ingested into a fresh store.
+mod malformed;
+
+// Every real fixture in ../shared/fixtures/real: formats, outcome joins, byte-exact records, queries, reindex.
+mod real_fixtures;
