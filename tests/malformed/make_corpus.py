@@ -187,6 +187,10 @@ def main():
     write("only_blank_lines.jsonl", b"\n   \n\t\n\r\n\n")
     write("empty.jsonl", b"")
     write("empty.json", b"")
+    write("bom_in_middle.jsonl", jsonl([r1, b"\xef\xbb\xbf" + r2]))
+    write("trailing_garbage.jsonl", jsonl([r1, r2 + b" }garbage", r3 + r1, row(4)]))
+    write("nan_value.jsonl", jsonl([r1, r2.replace(b'"dataset":', b'"cost":NaN,"dataset":', 1), r3]))
+    write("duplicate_keys.jsonl", jsonl([r1, b'{"instance_id":"pallets__click-9999",' + r2[1:]]))
     write("whitespace_padded.jsonl", b"  " + r1 + b"  \n\t" + r2 + b"\t\r\n")
     write("long_lines_mixed_with_short.jsonl", jsonl([noisy_row(1, 100_000), row(2), noisy_row(3, 60_000)]))
 

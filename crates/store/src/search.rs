@@ -164,14 +164,7 @@ pub fn search(store: &Store, params: &SearchParams) -> Result<SearchResult, Stor
     let mut hits = load_hits(store, &ids)?;
     if params.snippets && has_text {
         let leaves = text_leaves(&expr, &analyzer);
-        for h in &mut hits {
-            if let Ok(row) = crate::show::load_row(store, h.row_id) {
-                if let Some((step, snip)) = find_match(&row.traj, &leaves, &analyzer) {
-                    h.step = step;
-                    h.snippet = Some(snip);
-                }
-            }
-        }
+        attach_snippets(store, &mut hits, &leaves, &analyzer);
     }
     Ok(SearchResult { total, facets, hits, took: started.elapsed() })
 }
@@ -535,13 +528,64 @@ fn load_hits(store: &Store, ids: &[i64]) -> Result<Vec<Hit>, StoreError> {
     Ok(hits)
 }
 
+/// Finds the matched step and a snippet for each hit. Records are read from SQLite on this thread
+/// and normalized and scanned on two threads.
+fn attach_snippets(store: &Store, hits: &mut [Hit], leaves: &[Vec<String>], analyzer: &TextAnalyzer) {
+    let raws: Vec<Option<(Vec<u8>, String)>> =
+        hits.iter().map(|h| crate::show::raw_of_row(&store.conn, h.row_id).ok()).collect();
+    let prefilter = prefilter(leaves);
+    let found: Vec<Option<(Option<usize>, Snippet)>> = std::thread::scope(|scope| {
+        let half = raws.len().div_ceil(2).max(1);
+        let handles: Vec<_> = raws
+            .chunks(half)
+            .map(|part| {
+                let analyzer = analyzer.clone();
+                let prefilter = &prefilter;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|raw| {
+                            let (bytes, path) = raw.as_ref()?;
+                            let t = crate::show::normalize_record(bytes, path).ok()?;
+                            find_match(&t, leaves, &analyzer, prefilter)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    for (h, f) in hits.iter_mut().zip(found) {
+        if let Some((step, snip)) = f {
+            h.step = step;
+            h.snippet = Some(snip);
+        }
+    }
+}
+
+/// A case-insensitive test for "might contain a leaf": pieces that fail it are not tokenized.
+fn prefilter(leaves: &[Vec<String>]) -> regex::Regex {
+    let alts: Vec<String> = leaves
+        .iter()
+        .map(|leaf| leaf.iter().map(|t| regex::escape(t)).collect::<Vec<_>>().join(r"[^\p{L}\p{N}]+"))
+        .collect();
+    regex::RegexBuilder::new(&alts.join("|")).case_insensitive(true).build().expect("escaped literals")
+}
+
 /// Finds the first place a trajectory matches any text leaf: the step (None for the problem
 /// statement or the patch) and a snippet around it.
-pub fn find_match(
+fn find_match(
     t: &trawl_core::Trajectory,
     leaves: &[Vec<String>],
     analyzer: &TextAnalyzer,
+    prefilter: &regex::Regex,
 ) -> Option<(Option<usize>, Snippet)> {
+    let snippet_in = |text: &str, leaves: &[Vec<String>], analyzer: &TextAnalyzer| {
+        if prefilter.is_match(text) {
+            snippet_in(text, leaves, analyzer)
+        } else {
+            None
+        }
+    };
     if let Some(p) = &t.problem_statement {
         if let Some(s) = snippet_in(p, leaves, analyzer) {
             // Prefer a step match when the problem statement is also the first user step.

@@ -126,14 +126,33 @@ pub fn compress_blob(zstd: &mut zstd::bulk::Compressor<'static>, bytes: &[u8]) -
     zstd.compress(bytes).expect("zstd compression of memory")
 }
 
+/// Decompresses a zstd frame written by this module, reusing a per-thread context.
+fn decompress(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    thread_local! {
+        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let size = zstd::zstd_safe::get_frame_content_size(data)
+        .ok()
+        .flatten()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "zstd frame without a content size"))?;
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new()?);
+        }
+        slot.as_mut().expect("just set").decompress(data, size as usize)
+    })
+}
+
 /// Decompresses a stored blob.
 pub fn decompress_blob(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    zstd::stream::decode_all(data)
+    decompress(data)
 }
 
 /// Rebuilds the original bytes from an encoding, fetching blobs through `blob`.
 pub fn decode(encoded: &[u8], mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<Vec<u8>>) -> std::io::Result<Vec<u8>> {
-    let plain = zstd::stream::decode_all(encoded)?;
+    let plain = decompress(encoded)?;
     let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
     let mut out = Vec::with_capacity(plain.len() * 4);
     let mut pos = 0;

@@ -71,15 +71,7 @@ pub fn load_row_conn(conn: &Connection, id: i64) -> Result<LoadedRow, StoreError
         .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
     let (uid, path, offset, len, line, encoded, resolved, _own, flags) = row;
     let raw = raw_bytes(conn, id, &uid, &encoded)?;
-    let damaged = |reason: String| StoreError::Damaged { id: uid.clone(), reason };
-    let value = trawl_core::framing::parse_record(&raw).map_err(damaged)?;
-    let file_name =
-        std::path::Path::new(&path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let rec = trawl_core::formats::recognize(value, &file_name).map_err(damaged)?;
-    let mut traj = match rec.recognized {
-        Recognized::Trajectory(t) => *t,
-        _ => return Err(damaged("stored record is not a trajectory".into())),
-    };
+    let mut traj = normalize_record(&raw, &path).map_err(|reason| StoreError::Damaged { id: uid.clone(), reason })?;
     traj.outcome.resolved = resolved;
     Ok(LoadedRow {
         id,
@@ -90,6 +82,29 @@ pub fn load_row_conn(conn: &Connection, id: i64) -> Result<LoadedRow, StoreError
         flags: flags as u32,
         raw,
     })
+}
+
+/// Re-normalizes a stored record (its original bytes) read from `path`.
+pub fn normalize_record(raw: &[u8], path: &str) -> Result<Trajectory, String> {
+    let value = trawl_core::framing::parse_record(raw)?;
+    let file_name =
+        std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    match trawl_core::formats::recognize(value, &file_name)?.recognized {
+        Recognized::Trajectory(t) => Ok(*t),
+        _ => Err("stored record is not a trajectory".into()),
+    }
+}
+
+/// A row's original record bytes and its source path, without normalizing it.
+pub fn raw_of_row(conn: &Connection, id: i64) -> Result<(Vec<u8>, String), StoreError> {
+    let (uid, path, encoded): (String, String, Vec<u8>) = conn
+        .prepare_cached(
+            "SELECT t.uid, s.path, t.raw FROM trajectories t JOIN sources s ON s.id = t.source_id WHERE t.id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+    Ok((raw_bytes(conn, id, &uid, &encoded)?, path))
 }
 
 /// Finds a row id by stable id (or a unique prefix of it of at least 6 characters).

@@ -11,3 +11,5 @@ mod facts;
 mod query;
 // Record framing (lines, arrays, BOM, CRLF).
 mod framing;
+// Workspace invariants: dependency direction, migrations.
+mod tidy;
