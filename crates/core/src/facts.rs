@@ -356,10 +356,23 @@ pub const TOOL_ERROR_PHRASES: &[&str] = &[
 /// the observation of any call (the shell could not find the program the agent asked for).
 pub const TOOL_ERROR_LINE_PATTERN: &str = r": command not found\s*$|^Command not found|^Error: Command .* not found";
 
+/// The phrases alone: pure literals, which the regex crate searches with a SIMD prefilter.
 static TOOL_ERROR_PHRASES_RE: LazyLock<Regex> = LazyLock::new(|| {
     let alternation: Vec<String> = TOOL_ERROR_PHRASES.iter().map(|p| regex::escape(p)).collect();
-    Regex::new(&format!("(?m){}|{}", alternation.join("|"), TOOL_ERROR_LINE_PATTERN)).expect("valid")
+    Regex::new(&alternation.join("|")).expect("valid")
 });
+
+/// The line patterns; anchored alternatives defeat prefiltering, so they run only on observations
+/// that contain "ommand" and "not found" at all.
+static TOOL_ERROR_LINE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?m){TOOL_ERROR_LINE_PATTERN}")).expect("valid"));
+
+fn matches_tool_error_text(observation: &str) -> bool {
+    TOOL_ERROR_PHRASES_RE.is_match(observation)
+        || (observation.contains("not found")
+            && observation.contains("ommand")
+            && TOOL_ERROR_LINE_RE.is_match(observation))
+}
 
 /// Whether the observation of a call of `tool` reports a tool error. The rules, in order:
 ///
@@ -369,7 +382,7 @@ static TOOL_ERROR_PHRASES_RE: LazyLock<Regex> = LazyLock::new(|| {
 ///    leading whitespace), or contains `Traceback (most recent call last)`: the tool itself failed.
 ///    In a shell a traceback is the program's output, not a tool error.
 pub fn is_tool_error(tool: Option<&str>, observation: &str) -> bool {
-    if TOOL_ERROR_PHRASES_RE.is_match(observation) {
+    if matches_tool_error_text(observation) {
         return true;
     }
     match tool {

@@ -8,7 +8,7 @@
 //! never leaves the two disagreeing for long, and `reindex` rebuilds everything from scratch.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::path::Path;
 
 use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING};
@@ -336,7 +336,7 @@ pub fn text_pieces(t: &Trajectory) -> Vec<Cow<'_, str>> {
     if let Some(e) = &t.outcome.exit_status {
         pieces.push(e);
     }
-    let mut seen: HashSet<&str> = HashSet::with_capacity(pieces.len());
+    let mut seen: FxHashSet<&str> = FxHashSet::with_capacity_and_hasher(pieces.len(), Default::default());
     let mut out: Vec<Cow<'_, str>> =
         pieces.into_iter().map(cap).filter(|p| !p.trim().is_empty() && seen.insert(p)).map(Cow::Borrowed).collect();
     // Non-string argument values (numbers, arrays) are indexed as their JSON text.

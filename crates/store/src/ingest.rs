@@ -216,13 +216,20 @@ pub fn ingest(
         .map(|f| (f.path.clone(), f.display.clone(), f.framing, f.compression, f.start_offset, f.start_line))
         .collect();
     let reader_cancel = cancel.clone();
-    let reader = std::thread::spawn(move || read_files(reader_plan, batch_tx, reader_cancel));
+    let reader = std::thread::Builder::new()
+        .name("trawl-read".into())
+        .spawn(move || read_files(reader_plan, batch_tx, reader_cancel))
+        .map_err(|e| StoreError::Io { path: "thread".into(), source: e })?;
     let mut worker_handles = Vec::new();
     for _ in 0..workers {
         let rx = Arc::clone(&batch_rx);
         let tx = done_tx.clone();
         let meta = Arc::clone(&file_meta);
-        worker_handles.push(std::thread::spawn(move || work(rx, tx, meta, fields)));
+        let handle = std::thread::Builder::new()
+            .name(format!("trawl-work-{}", worker_handles.len()))
+            .spawn(move || work(rx, tx, meta, fields))
+            .map_err(|e| StoreError::Io { path: "thread".into(), source: e })?;
+        worker_handles.push(handle);
     }
     drop(done_tx);
 
@@ -685,7 +692,7 @@ fn read_parquet(path: &Path, display: &str, start_row: u64, emit: &mut Emit<'_>)
 /// current) batch. Batches a worker takes are in increasing order, so a reference to a hash in
 /// this set is always written after (or with) the blob's data.
 struct SentBlobs {
-    hashes: HashSet<u128>,
+    hashes: rustc_hash::FxHashSet<u128>,
     /// The worker's zstd context, reused for every record and blob.
     compressor: zstd::bulk::Compressor<'static>,
 }
@@ -708,7 +715,7 @@ fn work(
     meta: Arc<Vec<(String, String)>>,
     fields: index::Fields,
 ) {
-    let mut sent = SentBlobs { hashes: HashSet::new(), compressor: crate::segments::compressor() };
+    let mut sent = SentBlobs { hashes: Default::default(), compressor: crate::segments::compressor() };
     loop {
         let batch = {
             let guard = match rx.lock() {

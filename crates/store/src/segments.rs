@@ -9,7 +9,9 @@
 //! This module only encodes and decodes; the store decides where blobs live.
 
 /// String tokens at least this long (raw bytes between the quotes) become blobs.
-pub const MIN_BLOB_LEN: usize = 512;
+/// Shorter strings stay in the record's own (compressed) literal stream: compressing many small
+/// blobs one by one costs more than it saves.
+pub const MIN_BLOB_LEN: usize = 1024;
 
 const TAG_LITERAL: u8 = 0;
 const TAG_BLOB: u8 = 1;
