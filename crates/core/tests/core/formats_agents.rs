@@ -67,8 +67,9 @@ fn swe_agent_real_0x_traj() {
     assert!(warnings.is_empty(), "{warnings:?}");
 
     assert_eq!(t.format, Format::SweAgentTraj);
-    // A 0.x .traj names no instance inside; the file name does (the store's business).
-    assert_eq!(t.instance_id, None);
+    // A 0.x .traj names no instance inside; `recognize` takes it from the file name.
+    assert_eq!(t.instance_id.as_deref(), Some("pydicom__pydicom-1458"));
+    assert_eq!(t.repo.as_deref(), Some("pydicom/pydicom"));
     assert_eq!(t.outcome.resolved, None);
     assert_eq!(t.outcome.exit_status.as_deref(), Some("submitted"));
     // system, task, then the 12 trajectory items; the demonstration is skipped.
@@ -892,7 +893,8 @@ fn preds_json_array_with_crlf_patches() {
         ts[0].patch.as_deref(),
         Some("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n")
     );
-    assert_eq!(ts[0].repo, None);
+    // Every format derives the repository an `owner__name-N` instance id spells.
+    assert_eq!(ts[0].repo.as_deref(), Some("a/b"));
     assert_eq!(ts[1].instance_id.as_deref(), Some("cli__cli-513"));
     assert_eq!(ts[1].repo.as_deref(), Some("cli/cli"));
     assert_eq!(ts[1].patch.as_deref(), Some("diff --git a/g.go b/g.go\n"));
