@@ -28,11 +28,7 @@ fn reingest_of_the_same_files_adds_nothing() {
     let second = run_json(&db, &["ingest", dir, "--json", "-q"]);
     assert_eq!(u(&second, "stored"), 0, "second ingest: {second}");
     assert_eq!(u(&second, "files"), 0, "second ingest read files: {second}");
-    assert_eq!(
-        u(&second, "files_unchanged"),
-        files,
-        "second ingest: {second}"
-    );
+    assert_eq!(u(&second, "files_unchanged"), files, "second ingest: {second}");
     assert_eq!(u(&second, "records"), 0, "second ingest: {second}");
 
     let forced = run_json(&db, &["ingest", dir, "--json", "-q", "--force"]);
@@ -42,11 +38,7 @@ fn reingest_of_the_same_files_adds_nothing() {
 
     let stats2 = run_json(&db, &["stats", "--json"]);
     for key in ["trajectories", "indexed", "diagnostics", "sources", "blobs"] {
-        assert_eq!(
-            u(&stats2, key),
-            u(&stats1, key),
-            "`{key}` changed after re-ingesting: {stats1} then {stats2}"
-        );
+        assert_eq!(u(&stats2, key), u(&stats1, key), "`{key}` changed after re-ingesting: {stats1} then {stats2}");
     }
     assert_eq!(stats2["by_format"], stats1["by_format"]);
     assert_eq!(stats2["resolved"], stats1["resolved"]);
