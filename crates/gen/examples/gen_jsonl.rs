@@ -30,8 +30,7 @@ fn main() -> std::io::Result<()> {
     let out = std::fs::File::create(&args[3])?;
     let cfg = trawl_gen::GenConfig::new(seed);
     let start = Instant::now();
-    let (rows, bytes) =
-        trawl_gen::write_until_bytes(&cfg, target, BufWriter::with_capacity(1 << 20, out))?;
+    let (rows, bytes) = trawl_gen::write_until_bytes(&cfg, target, BufWriter::with_capacity(1 << 20, out))?;
     let secs = start.elapsed().as_secs_f64();
     eprintln!("{rows} {bytes} {secs:.3} {:.1}", bytes as f64 / secs / 1e6);
     Ok(())

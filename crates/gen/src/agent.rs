@@ -20,9 +20,7 @@ use crate::corpus::{corpus, line_starts, listing, RepoCorpus, SourceFile};
 use crate::json::{escape_into, string_into, ArgsBuilder};
 use crate::prompts::{self, IssueFacts};
 use crate::pysynth::Func;
-use crate::rng::{
-    hex, mix64, normal_clamped, pick, rng_for, stream, text_hash_hex, weighted, GenRng,
-};
+use crate::rng::{hex, mix64, normal_clamped, pick, rng_for, stream, text_hash_hex, weighted, GenRng};
 use crate::vocab::{RepoSpec, DATASETS, REPOS};
 use crate::{RowPlan, PHRASES, RATES};
 
@@ -107,15 +105,7 @@ fn feasible(file: &SourceFile, f: &Func, kind: EditKind, new_param: &str) -> boo
     }
 }
 
-const NEW_PARAMS: &[&str] = &[
-    "strict",
-    "copy",
-    "validate",
-    "allow_none",
-    "inplace",
-    "raise_on_missing",
-    "sort",
-];
+const NEW_PARAMS: &[&str] = &["strict", "copy", "validate", "allow_none", "inplace", "raise_on_missing", "sort"];
 
 fn instance(seed: u64, key: u64, unique_index: Option<u64>) -> Instance {
     let mut r = rng_for(seed, stream::INSTANCE, key);
@@ -154,9 +144,7 @@ fn instance(seed: u64, key: u64, unique_index: Option<u64>) -> Instance {
     }
     let file = &rc.files[target_file];
     if candidates.is_empty() {
-        candidates = (0..file.funcs.len())
-            .filter(|&i| file.funcs[i].end > file.funcs[i].body_start)
-            .collect();
+        candidates = (0..file.funcs.len()).filter(|&i| file.funcs[i].end > file.funcs[i].body_start).collect();
     }
     let primary = *pick(&mut r, &candidates);
     let kinds = [
@@ -167,16 +155,8 @@ fn instance(seed: u64, key: u64, unique_index: Option<u64>) -> Instance {
         (EditKind::Param, 15),
     ];
     let pf = &file.funcs[primary];
-    let ok: Vec<(EditKind, u32)> = kinds
-        .iter()
-        .copied()
-        .filter(|(k, _)| feasible(file, pf, *k, new_param))
-        .collect();
-    let kind = if ok.is_empty() {
-        EditKind::Decorator
-    } else {
-        ok[weighted(&mut r, ok.iter().map(|x| x.1))].0
-    };
+    let ok: Vec<(EditKind, u32)> = kinds.iter().copied().filter(|(k, _)| feasible(file, pf, *k, new_param)).collect();
+    let kind = if ok.is_empty() { EditKind::Decorator } else { ok[weighted(&mut r, ok.iter().map(|x| x.1))].0 };
     let mut funcs = vec![primary];
     let extra = r.random_range(0..=2usize);
     for _ in 0..extra * 3 {
@@ -238,11 +218,7 @@ pub(crate) fn plan(seed: u64, index: u64) -> RowPlan {
     let spec = &REPOS[inst.repo];
     let empty_patch = r.random_bool(RATES.empty_patch);
     let no_finish = r.random_bool(RATES.no_finish);
-    let loop_repeats = if r.random_bool(RATES.loop_action) {
-        r.random_range(3..=5)
-    } else {
-        0
-    };
+    let loop_repeats = if r.random_bool(RATES.loop_action) { r.random_range(3..=5) } else { 0 };
     let ran_tests = if r.random_bool(RATES.ran_tests) {
         Some(if r.random_bool(RATES.ran_tests_failing) {
             if r.random_bool(0.6) {
@@ -266,14 +242,7 @@ pub(crate) fn plan(seed: u64, index: u64) -> RowPlan {
     let target_bytes = (11_000.0 + turns * per_turn).clamp(36_000.0, 225_000.0) as u64;
     let trajectory_id = {
         let h = hex(&mut r, 32);
-        format!(
-            "{}-{}-4{}-a{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[13..16],
-            &h[17..20],
-            &h[20..]
-        )
+        format!("{}-{}-4{}-a{}-{}", &h[..8], &h[8..12], &h[13..16], &h[17..20], &h[20..])
     };
     RowPlan {
         index,
@@ -301,15 +270,9 @@ fn repo_name(spec: &RepoSpec) -> &'static str {
     use std::sync::OnceLock;
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     let names = NAMES.get_or_init(|| {
-        REPOS
-            .iter()
-            .map(|r| &*Box::leak(format!("{}/{}", r.owner, r.name).into_boxed_str()))
-            .collect()
+        REPOS.iter().map(|r| &*Box::leak(format!("{}/{}", r.owner, r.name).into_boxed_str())).collect()
     });
-    let i = REPOS
-        .iter()
-        .position(|r| std::ptr::eq(r, spec))
-        .expect("spec comes from REPOS");
+    let i = REPOS.iter().position(|r| std::ptr::eq(r, spec)).expect("spec comes from REPOS");
     names[i]
 }
 
@@ -328,9 +291,7 @@ struct EditSpec {
 }
 
 fn occurrences(hay: &str, needle: &str) -> usize {
-    memmem::find_iter(hay.as_bytes(), needle.as_bytes())
-        .take(2)
-        .count()
+    memmem::find_iter(hay.as_bytes(), needle.as_bytes()).take(2).count()
 }
 
 fn join_lines(file: &SourceFile, a: usize, b: usize) -> String {
@@ -405,21 +366,11 @@ fn make_edit(
     let q = qual(f);
     match kind {
         EditKind::Guard => {
-            let (a, b, old) = unique_block(
-                file,
-                f.body_start,
-                f.body_start + 1,
-                f.body_start,
-                f.end,
-                true,
-            )?;
+            let (a, b, old) = unique_block(file, f.body_start, f.body_start + 1, f.body_start, f.end, true)?;
             let p = pick(rng, &f.params).clone();
             let guard = match rng.random_range(0..3) {
                 0 => format!("{ind}if {p} is None:\n{ind}    return None\n"),
-                1 => format!(
-                    "{ind}if {p} is None:\n{ind}    {p} = {}\n",
-                    pick(rng, &["[]", "{}", "\"\"", "0"])
-                ),
+                1 => format!("{ind}if {p} is None:\n{ind}    {p} = {}\n", pick(rng, &["[]", "{}", "\"\"", "0"])),
                 _ => format!("{ind}if not {p}:\n{ind}    return {p}\n"),
             };
             Some(EditSpec {
@@ -427,10 +378,7 @@ fn make_edit(
                 new: format!("{guard}{old}"),
                 old,
                 span: (a, b),
-                describe: format!(
-                    "Added an early guard for `{p}` at the start of `{q}` in `{}`",
-                    file.path
-                ),
+                describe: format!("Added an early guard for `{p}` at the start of `{q}` in `{}`", file.path),
             })
         }
         EditKind::Return => {
@@ -483,11 +431,7 @@ fn make_edit(
             };
             let mut new = String::new();
             for i in a..b {
-                new.push_str(if i == c {
-                    &cond_new
-                } else {
-                    line_text(file, i)
-                });
+                new.push_str(if i == c { &cond_new } else { line_text(file, i) });
                 if i + 1 < b {
                     new.push('\n');
                 }
@@ -497,28 +441,15 @@ fn make_edit(
                 old,
                 new,
                 span: (a, b),
-                describe: format!(
-                    "Extended the condition in `{q}` (`{}`) to take `{p}` into account",
-                    file.path
-                ),
+                describe: format!("Extended the condition in `{q}` (`{}`) to take `{p}` into account", file.path),
             })
         }
         EditKind::Decorator => {
             let (line, dind) = match &f.class {
-                Some(c) => (
-                    file.classes.iter().find(|x| &x.name == c)?.line,
-                    String::new(),
-                ),
+                Some(c) => (file.classes.iter().find(|x| &x.name == c)?.line, String::new()),
                 None => (f.def_line, " ".repeat(f.indent.saturating_sub(4))),
             };
-            let (a, b, old) = unique_block(
-                file,
-                line,
-                line + 1,
-                line,
-                (line + 4).min(file.n_lines()),
-                true,
-            )?;
+            let (a, b, old) = unique_block(file, line, line + 1, line, (line + 4).min(file.n_lines()), true)?;
             let deco = decorator_for(spec);
             let target = f.class.clone().unwrap_or_else(|| f.name.clone());
             Some(EditSpec {
@@ -550,21 +481,13 @@ fn make_edit(
                 old,
                 new,
                 span: (a, b),
-                describe: format!(
-                    "Added a `{new_param}=False` keyword to `{q}` in `{}`",
-                    file.path
-                ),
+                describe: format!("Added a `{new_param}=False` keyword to `{q}` in `{}`", file.path),
             })
         }
     }
 }
 
-fn test_edit(
-    rng: &mut GenRng,
-    rc: &RepoCorpus,
-    test_idx: usize,
-    target: &Func,
-) -> Option<EditSpec> {
+fn test_edit(rng: &mut GenRng, rc: &RepoCorpus, test_idx: usize, target: &Func) -> Option<EditSpec> {
     let file = &rc.files[test_idx];
     let last = file.funcs.last()?;
     let (a, b, old) = unique_block(file, last.def_line, last.end, last.def_line, last.end, true)?;
@@ -719,13 +642,11 @@ impl Sim<'_> {
     fn call(&mut self, content: &str, name: &str, args: &str) -> String {
         let id = format!("chatcmpl-tool-{}", hex(&mut self.rng, 32));
         self.begin_message();
-        self.out
-            .extend_from_slice(b"{\"role\":\"assistant\",\"content\":");
+        self.out.extend_from_slice(b"{\"role\":\"assistant\",\"content\":");
         string_into(self.out, content);
         self.out.extend_from_slice(b",\"tool_calls\":[{\"id\":");
         string_into(self.out, &id);
-        self.out
-            .extend_from_slice(b",\"type\":\"function\",\"function\":{\"name\":");
+        self.out.extend_from_slice(b",\"type\":\"function\",\"function\":{\"name\":");
         string_into(self.out, name);
         self.out.extend_from_slice(b",\"arguments\":");
         string_into(self.out, args);
@@ -736,8 +657,7 @@ impl Sim<'_> {
     /// Opens a tool message; the caller writes escaped content, then calls `close_tool`.
     fn open_tool(&mut self) {
         self.begin_message();
-        self.out
-            .extend_from_slice(b"{\"role\":\"tool\",\"content\":\"");
+        self.out.extend_from_slice(b"{\"role\":\"tool\",\"content\":\"");
     }
 
     fn close_tool(&mut self, id: &str, name: &str) {
@@ -762,14 +682,7 @@ impl Sim<'_> {
     }
 
     /// An `execute_bash` turn. Returns false (and writes nothing) when the call is a repeat.
-    fn bash(
-        &mut self,
-        content: &str,
-        cmd: &str,
-        output: &str,
-        exit: i32,
-        allow_repeat: bool,
-    ) -> bool {
+    fn bash(&mut self, content: &str, cmd: &str, output: &str, exit: i32, allow_repeat: bool) -> bool {
         let args = ArgsBuilder::new().str("command", cmd).finish();
         if !self.fresh("execute_bash", &args) && !allow_repeat {
             return false;
@@ -813,9 +726,8 @@ impl Sim<'_> {
             return false;
         }
         let id = self.call(content, "str_replace_editor", &args);
-        let mut text = format!(
-            "Here's the files and directories up to 2 levels deep in {abs}, excluding hidden items:\n{abs}/\n"
-        );
+        let mut text =
+            format!("Here's the files and directories up to 2 levels deep in {abs}, excluding hidden items:\n{abs}/\n");
         for e in listing(self.rc, dir) {
             let _ = writeln!(text, "{abs}/{e}");
         }
@@ -831,13 +743,7 @@ impl Sim<'_> {
     }
 
     /// Views `file`, whole (`None`) or lines `[a, b)` (0-based). Returns false on a repeat.
-    fn view_file(
-        &mut self,
-        content: &str,
-        file: usize,
-        range: Option<(usize, usize)>,
-        allow_repeat: bool,
-    ) -> bool {
+    fn view_file(&mut self, content: &str, file: usize, range: Option<(usize, usize)>, allow_repeat: bool) -> bool {
         let abs = self.abs(&self.rc.files[file].path);
         let n = self.n_lines(file);
         let range = range.map(|(a, b)| (a.min(n.saturating_sub(1)), b.min(n).max(a + 1).min(n)));
@@ -848,10 +754,7 @@ impl Sim<'_> {
         self.viewed.insert(file);
         let id = self.call(content, "str_replace_editor", &args);
         self.open_tool();
-        escape_into(
-            self.out,
-            &format!("Here's the result of running `cat -n` on {abs}:\n"),
-        );
+        escape_into(self.out, &format!("Here's the result of running `cat -n` on {abs}:\n"));
         let (a, b) = range.unwrap_or((0, n));
         match &self.working[file] {
             None => {
@@ -859,11 +762,7 @@ impl Sim<'_> {
                 let mut end = b;
                 let clipped = range.is_none() && f.raw_numbered_starts[n] > MAX_VIEW_CHARS;
                 if clipped {
-                    end = f
-                        .raw_numbered_starts
-                        .iter()
-                        .position(|&x| x > MAX_VIEW_CHARS)
-                        .map_or(n, |p| p - 1);
+                    end = f.raw_numbered_starts.iter().position(|&x| x > MAX_VIEW_CHARS).map_or(n, |p| p - 1);
                 }
                 self.out.extend_from_slice(f.esc_range(a, end));
                 if clipped {
@@ -894,13 +793,7 @@ impl Sim<'_> {
         let mut out = Vec::new();
         let mut push = |file: usize, line: usize, text: &str| {
             if with_path {
-                out.push(format!(
-                    "{}/{}:{}:{}",
-                    self.ws_abs,
-                    self.rc.files[file].path,
-                    line + 1,
-                    text
-                ));
+                out.push(format!("{}/{}:{}:{}", self.ws_abs, self.rc.files[file].path, line + 1, text));
             } else {
                 out.push(format!("{}:{}", line + 1, text));
             }
@@ -932,11 +825,7 @@ impl Sim<'_> {
     }
 
     fn grep(&mut self, content: &str, needle: &str, allowance: usize, allow_repeat: bool) -> bool {
-        let scope = if self.rng.random_bool(0.7) {
-            self.spec.pkg
-        } else {
-            ""
-        };
+        let scope = if self.rng.random_bool(0.7) { self.spec.pkg } else { "" };
         let lines = self.grep_lines(needle, scope, true);
         let dir = self.abs(scope);
         let mut cmd = format!("grep -rn \"{needle}\" {dir} --include=\"*.py\"");
@@ -968,16 +857,10 @@ impl Sim<'_> {
     /// A file to look at: near the target most of the time.
     fn related_file(&mut self, inst: &Instance) -> usize {
         let rc = self.rc;
-        let target_dir = rc.files[inst.target_file]
-            .path
-            .rsplit_once('/')
-            .map_or("", |x| x.0)
-            .to_string();
+        let target_dir = rc.files[inst.target_file].path.rsplit_once('/').map_or("", |x| x.0).to_string();
         let r = self.rng.random_range(0..100);
         if r < 45 {
-            let near: Vec<usize> = (0..rc.files.len())
-                .filter(|&i| rc.files[i].path.starts_with(&target_dir))
-                .collect();
+            let near: Vec<usize> = (0..rc.files.len()).filter(|&i| rc.files[i].path.starts_with(&target_dir)).collect();
             if !near.is_empty() {
                 return *pick(&mut self.rng, &near);
             }
@@ -997,11 +880,7 @@ impl Sim<'_> {
         for _ in 0..10 {
             let c = self.related_file(inst);
             let (sb, sc) = (size_of(self, best), size_of(self, c));
-            let better = if sb < bytes {
-                sc > sb
-            } else {
-                sc >= bytes && sc < sb
-            };
+            let better = if sb < bytes { sc > sb } else { sc >= bytes && sc < sb };
             if better {
                 best = c;
             }
@@ -1063,25 +942,17 @@ impl Sim<'_> {
         let short = rel.rsplit('/').next().unwrap_or(&rel).to_string();
         let n = self.n_lines(file);
         // Escaped bytes per `cat -n` line of this file.
-        let per_line =
-            (self.rc.files[file].esc_numbered.len() / self.rc.files[file].n_lines().max(1)).max(8);
+        let per_line = (self.rc.files[file].esc_numbered.len() / self.rc.files[file].n_lines().max(1)).max(8);
         let lines_for = |bytes: usize| (bytes.saturating_sub(350) / per_line).clamp(6, 400);
         let window = |rng: &mut GenRng, want: usize| {
-            let a = if n > want {
-                rng.random_range(0..=n - want)
-            } else {
-                0
-            };
+            let a = if n > want { rng.random_range(0..=n - want) } else { 0 };
             (a, (a + want).min(n))
         };
         match kind {
             Kind::Full => {
                 // A whole file, the one closest in size to the allowance.
                 let best = self.file_of_size(inst, allowance);
-                let what = format!(
-                    "the `{}` file",
-                    self.rc.files[best].path.rsplit('/').next().unwrap_or("")
-                );
+                let what = format!("the `{}` file", self.rc.files[best].path.rsplit('/').next().unwrap_or(""));
                 let content = prompts::prose(&mut self.rng, &what);
                 self.view_file(&content, best, None, false)
             }
@@ -1092,20 +963,13 @@ impl Sim<'_> {
                 self.view_file(&content, file, Some((a, b)), false)
             }
             Kind::Grep => {
-                let which = if self.rng.random_bool(0.6) {
-                    inst.target_file
-                } else {
-                    file
-                };
+                let which = if self.rng.random_bool(0.6) { inst.target_file } else { file };
                 let syms = self.symbols(which);
                 if syms.is_empty() {
                     return false;
                 }
                 let s = pick(&mut self.rng, &syms).clone();
-                let content = prompts::search_prose(
-                    &mut self.rng,
-                    &format!("usages of `{}`", s.trim_end_matches('(')),
-                );
+                let content = prompts::search_prose(&mut self.rng, &format!("usages of `{}`", s.trim_end_matches('(')));
                 self.grep(&content, &s, allowance, false)
             }
             Kind::Defs => {
@@ -1118,13 +982,7 @@ impl Sim<'_> {
                     .collect();
                 let cmd = format!("grep -n \"def \\|class \" {abs}");
                 let content = prompts::prose(&mut self.rng, &format!("the structure of `{short}`"));
-                self.bash(
-                    &content,
-                    &cmd,
-                    &lines.join("\n"),
-                    if lines.is_empty() { 1 } else { 0 },
-                    false,
-                )
+                self.bash(&content, &cmd, &lines.join("\n"), if lines.is_empty() { 1 } else { 0 }, false)
             }
             Kind::Find => {
                 let noun = pick(&mut self.rng, self.spec.nouns).to_string();
@@ -1136,31 +994,19 @@ impl Sim<'_> {
                     .map(|p| format!("{}/{p}", self.ws_abs))
                     .collect();
                 let cmd = format!("find {} -name \"*{noun}*\" -type f", self.ws_abs);
-                let content =
-                    prompts::search_prose(&mut self.rng, &format!("files related to `{noun}`"));
+                let content = prompts::search_prose(&mut self.rng, &format!("files related to `{noun}`"));
                 self.bash(&content, &cmd, &matches.join("\n"), 0, false)
             }
             Kind::Head => {
                 let k = (allowance / 45).clamp(10, 80);
-                let text: String = self
-                    .text_of(file)
-                    .lines()
-                    .take(k)
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                let text: String = self.text_of(file).lines().take(k).collect::<Vec<_>>().join("\n");
                 let cmd = format!("head -{k} {abs}");
                 let content = prompts::prose(&mut self.rng, &format!("the top of `{short}`"));
                 self.bash(&content, &cmd, &text, 0, false)
             }
             Kind::Sed => {
                 let (a, b) = window(&mut self.rng, lines_for(allowance + allowance / 6));
-                let text: String = self
-                    .text_of(file)
-                    .lines()
-                    .skip(a)
-                    .take(b - a)
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                let text: String = self.text_of(file).lines().skip(a).take(b - a).collect::<Vec<_>>().join("\n");
                 let cmd = format!("sed -n '{},{}p' {abs}", a + 1, b);
                 let content = prompts::prose(&mut self.rng, &format!("that part of `{short}`"));
                 self.bash(&content, &cmd, &text, 0, false)
@@ -1182,10 +1028,7 @@ impl Sim<'_> {
                 }
             }
             Kind::Think => {
-                let other = self.rc.files[file]
-                    .funcs
-                    .first()
-                    .map_or_else(|| short.clone(), qual);
+                let other = self.rc.files[file].funcs.first().map_or_else(|| short.clone(), qual);
                 let thought = prompts::musing(&mut self.rng, facts, &other);
                 self.think("", &thought)
             }
@@ -1196,10 +1039,8 @@ impl Sim<'_> {
         let month = pick(&mut self.rng, &["Jan", "Mar", "Jun", "Sep", "Nov"]).to_string();
         let day = self.rng.random_range(1..29);
         let date = format!("{month} {day:>2} 10:{:02}", self.rng.random_range(0..60));
-        let entries: Vec<String> = listing(self.rc, dir)
-            .into_iter()
-            .filter(|e| !e.trim_end_matches('/').contains('/'))
-            .collect();
+        let entries: Vec<String> =
+            listing(self.rc, dir).into_iter().filter(|e| !e.trim_end_matches('/').contains('/')).collect();
         let mut s = format!("total {}\n", entries.len() * 4 + 8);
         let _ = writeln!(s, "drwxr-xr-x  4 root root  4096 {date} .");
         let _ = writeln!(s, "drwxr-xr-x 12 root root  4096 {date} ..");
@@ -1207,17 +1048,9 @@ impl Sim<'_> {
             if let Some(d) = e.strip_suffix('/') {
                 let _ = writeln!(s, "drwxr-xr-x  3 root root  4096 {date} {d}");
             } else {
-                let rel = if dir.is_empty() {
-                    e.clone()
-                } else {
-                    format!("{dir}/{e}")
-                };
-                let size = self
-                    .rc
-                    .files
-                    .iter()
-                    .find(|f| f.path == rel)
-                    .map_or(1_000 + rel.len() * 37, |f| f.text.len());
+                let rel = if dir.is_empty() { e.clone() } else { format!("{dir}/{e}") };
+                let size =
+                    self.rc.files.iter().find(|f| f.path == rel).map_or(1_000 + rel.len() * 37, |f| f.text.len());
                 let _ = writeln!(s, "-rw-r--r--  1 root root {size:>5} {date} {e}");
             }
         }
@@ -1312,12 +1145,7 @@ impl Sim<'_> {
         let e = self.edits[i].clone();
         let abs = self.abs(&self.rc.files[e.file].path);
         // The classic failure: indentation lost when copying the block.
-        let mut bad: String = e
-            .old
-            .lines()
-            .map(str::trim_start)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let mut bad: String = e.old.lines().map(str::trim_start).collect::<Vec<_>>().join("\n");
         if self.text_of(e.file).contains(&bad) {
             bad.push_str("  ");
         }
@@ -1329,9 +1157,7 @@ impl Sim<'_> {
             .finish();
         self.fresh("str_replace_editor", &args);
         let id = self.call(content, "str_replace_editor", &args);
-        let text = format!(
-            "ERROR:\nNo replacement was performed, old_str `{bad}` did not appear verbatim in {abs}."
-        );
+        let text = format!("ERROR:\nNo replacement was performed, old_str `{bad}` did not appear verbatim in {abs}.");
         self.tool_text(&id, "str_replace_editor", &text);
     }
 
@@ -1367,10 +1193,7 @@ impl Sim<'_> {
         let new_text = format!("{}{new_str}\n{}", &text[..at], &text[at..]);
         self.set_text(file, new_text);
         let snippet = self.snippet_after_edit(file, li + 1, 1);
-        self.changes.push(format!(
-            "Imported `{module}` in `{}`",
-            self.rc.files[file].path
-        ));
+        self.changes.push(format!("Imported `{module}` in `{}`", self.rc.files[file].path));
         let msg = format!(
             "The file {abs} has been edited. Here's the result of running `cat -n` on a snippet of the edited file:\n{snippet}Review the changes and make sure they are as expected (correct indentation, no duplicate lines, etc). Edit the file again if necessary."
         );
@@ -1391,27 +1214,17 @@ impl Sim<'_> {
             dotted = f.dotted,
         );
         let path = format!("{}/reproduce_issue.py", self.ws_abs);
-        let args = ArgsBuilder::new()
-            .str("command", "create")
-            .str("path", &path)
-            .str("file_text", &text)
-            .finish();
+        let args = ArgsBuilder::new().str("command", "create").str("path", &path).str("file_text", &text).finish();
         self.fresh("str_replace_editor", &args);
         let id = self.call(content, "str_replace_editor", &args);
-        self.tool_text(
-            &id,
-            "str_replace_editor",
-            &format!("File created successfully at: {path}"),
-        );
+        self.tool_text(&id, "str_replace_editor", &format!("File created successfully at: {path}"));
         self.created.push(("reproduce_issue.py".to_string(), text));
     }
 
     fn run_tests(&mut self, inst: &Instance, exit: i32, facts: &IssueFacts<'_>) {
         let rc = self.rc;
-        let test_path = rc
-            .test_for(inst.target_file)
-            .map(|t| rc.files[t].path.clone())
-            .unwrap_or_else(|| "tests".to_string());
+        let test_path =
+            rc.test_for(inst.target_file).map(|t| rc.files[t].path.clone()).unwrap_or_else(|| "tests".to_string());
         let use_repro = !self.created.is_empty() && self.rng.random_bool(0.5);
         let minor = self.rng.random_range(8..=11);
         let (cmd, output) = if use_repro {
@@ -1436,10 +1249,7 @@ impl Sim<'_> {
         } else {
             let n = self.rng.random_range(3..40);
             let dur = f64::from(self.rng.random_range(20..900u32)) / 100.0;
-            let cmd = format!(
-                "cd {} && python -m pytest {test_path} -x -q 2>&1 | tail -30",
-                self.ws_abs
-            );
+            let cmd = format!("cd {} && python -m pytest {test_path} -x -q 2>&1 | tail -30", self.ws_abs);
             let head = format!(
                 "============================= test session starts ==============================\nplatform linux -- Python 3.{minor}.{}, pytest-7.4.{}, pluggy-1.3.0\nrootdir: {}\nconfigfile: pyproject.toml\ncollected {n} items\n\n",
                 self.rng.random_range(0..19),
@@ -1491,9 +1301,7 @@ impl Sim<'_> {
             let _ = write!(
                 s,
                 "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{}", f.path), &format!("b/{}", f.path))
+                diff.unified_diff().context_radius(3).header(&format!("a/{}", f.path), &format!("b/{}", f.path))
             );
             parts.push((f.path.clone(), s));
         }
@@ -1527,12 +1335,7 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
         .first()
         .and_then(|p| (pf.body_start..pf.end).find(|&i| target.line(i).contains(p.as_str())))
         .unwrap_or(pf.body_start.min(pf.end - 1));
-    let module_name = target
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches(".py");
+    let module_name = target.path.rsplit('/').next().unwrap_or("").trim_end_matches(".py");
     let noun = module_name.split('_').next().unwrap_or(module_name);
     let decorator = decorator_for(spec);
     let mut issue_rng = rng_for(seed, stream::ISSUE, inst.issue_key);
@@ -1565,19 +1368,8 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
     }
     if !plan.empty_patch {
         for &fi in &inst.funcs[1..] {
-            let kind = *pick(
-                &mut rng,
-                &[EditKind::Guard, EditKind::Return, EditKind::Condition],
-            );
-            if let Some(e) = make_edit(
-                &mut rng,
-                spec,
-                rc,
-                inst.target_file,
-                fi,
-                kind,
-                inst.new_param,
-            ) {
+            let kind = *pick(&mut rng, &[EditKind::Guard, EditKind::Return, EditKind::Condition]);
+            if let Some(e) = make_edit(&mut rng, spec, rc, inst.target_file, fi, kind, inst.new_param) {
                 if !overlaps(&edits, &e) {
                     edits.push(e);
                 }
@@ -1592,9 +1384,7 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
             }
         }
         if plan.edits_test {
-            let t = rc
-                .test_for(inst.target_file)
-                .or_else(|| rc.files.iter().position(|f| f.is_test));
+            let t = rc.test_for(inst.target_file).or_else(|| rc.files.iter().position(|f| f.is_test));
             if let Some(t) = t {
                 if let Some(e) = test_edit(&mut rng, rc, t, pf) {
                     edits.push(e);
@@ -1603,11 +1393,7 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
         }
     }
     let edits = applicable(rc, edits);
-    let insert_file = if !plan.empty_patch && rng.random_bool(0.2) {
-        Some(inst.target_file)
-    } else {
-        None
-    };
+    let insert_file = if !plan.empty_patch && rng.random_bool(0.2) { Some(inst.target_file) } else { None };
 
     // The schedule.
     let turns = ((plan.target_messages as usize).saturating_sub(1) / 2).max(8);
@@ -1620,29 +1406,17 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
         }
     }
     for &file in &files_in_order {
-        let spans: Vec<(usize, usize)> = edits
-            .iter()
-            .filter(|e| e.file == file)
-            .map(|e| e.span)
-            .collect();
+        let spans: Vec<(usize, usize)> = edits.iter().filter(|e| e.file == file).map(|e| e.span).collect();
         let lo = spans.iter().map(|s| s.0).min().unwrap_or(0);
         let hi = spans.iter().map(|s| s.1).max().unwrap_or(0);
         let n = rc.files[file].n_lines();
         if hi - lo <= 160 {
             let pad_a = rng.random_range(2..10);
             let pad_b = rng.random_range(2..10);
-            covers.push(Slot::Cover {
-                file,
-                a: lo.saturating_sub(pad_a),
-                b: (hi + pad_b).min(n),
-            });
+            covers.push(Slot::Cover { file, a: lo.saturating_sub(pad_a), b: (hi + pad_b).min(n) });
         } else {
             for (a, b) in spans {
-                covers.push(Slot::Cover {
-                    file,
-                    a: a.saturating_sub(3),
-                    b: (b + 3).min(n),
-                });
+                covers.push(Slot::Cover { file, a: a.saturating_sub(3), b: (b + 3).min(n) });
             }
         }
     }
@@ -1673,8 +1447,7 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
     for i in 0..n_real_edits.min(2) {
         tail.push(Slot::Review(i));
     }
-    let fixed =
-        head.len() + covers.len() + middle.len() + tail.len() + 1 + plan.loop_repeats as usize;
+    let fixed = head.len() + covers.len() + middle.len() + tail.len() + 1 + plan.loop_repeats as usize;
     let fillers = turns.saturating_sub(fixed).max(2);
     let explore = (fillers * 7).div_ceil(10);
     let review = fillers - explore;
@@ -1698,10 +1471,7 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
     if plan.no_finish {
         // Cut off during the review: every planned special case and edit stays in.
         slots.pop();
-        let min_keep = slots
-            .iter()
-            .rposition(|s| !matches!(s, Slot::Filler | Slot::Review(_)))
-            .map_or(0, |p| p + 1);
+        let min_keep = slots.iter().rposition(|s| !matches!(s, Slot::Filler | Slot::Review(_))).map_or(0, |p| p + 1);
         let keep = rng.random_range(min_keep..=slots.len());
         slots.truncate(keep);
     }
@@ -1749,8 +1519,7 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
         match slot {
             Slot::Filler => {
                 let rest = &slots[k + 1..];
-                let remaining_fillers =
-                    1 + rest.iter().filter(|s| matches!(s, Slot::Filler)).count();
+                let remaining_fillers = 1 + rest.iter().filter(|s| matches!(s, Slot::Filler)).count();
                 let reserve: usize = rest.iter().map(Slot::estimate).sum::<usize>() + reserve_patch;
                 let budget = (plan.target_bytes as usize).saturating_sub(sim.written() + reserve);
                 let allowance = (budget / remaining_fillers).clamp(500, 40_000);
@@ -1759,11 +1528,7 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
             _ => run_slot(&mut sim, slot, inst, &facts),
         }
     }
-    let patch = if plan.empty_patch && sim.created.is_empty() {
-        String::new()
-    } else {
-        sim.patch()
-    };
+    let patch = if plan.empty_patch && sim.created.is_empty() { String::new() } else { sim.patch() };
     let out = sim.out;
     out.extend_from_slice(b"],\"model_patch\":");
     string_into(out, &patch);
@@ -1774,20 +1539,9 @@ pub(crate) fn write_row(seed: u64, plan: &RowPlan, out: &mut Vec<u8>) {
 
 /// The edit the issue asks for, falling back to other kinds and functions when the planned one
 /// has no unique anchor in the file.
-fn primary_edit(
-    rng: &mut GenRng,
-    spec: &RepoSpec,
-    rc: &RepoCorpus,
-    inst: &Instance,
-) -> Option<EditSpec> {
+fn primary_edit(rng: &mut GenRng, spec: &RepoSpec, rc: &RepoCorpus, inst: &Instance) -> Option<EditSpec> {
     let file = inst.target_file;
-    let kinds = [
-        inst.kind,
-        EditKind::Guard,
-        EditKind::Return,
-        EditKind::Condition,
-        EditKind::Decorator,
-    ];
+    let kinds = [inst.kind, EditKind::Guard, EditKind::Return, EditKind::Condition, EditKind::Decorator];
     for k in kinds {
         if let Some(e) = make_edit(rng, spec, rc, file, inst.funcs[0], k, inst.new_param) {
             return Some(e);
@@ -1848,17 +1602,12 @@ fn original_matches(rc: &'static RepoCorpus, needle: &str) -> Arc<Vec<(u32, u32)
         }
     }
     let found = Arc::new(found);
-    cache
-        .lock()
-        .expect("grep cache lock")
-        .insert(key, Arc::clone(&found));
+    cache.lock().expect("grep cache lock").insert(key, Arc::clone(&found));
     found
 }
 
 fn overlaps(edits: &[EditSpec], e: &EditSpec) -> bool {
-    edits
-        .iter()
-        .any(|x| x.file == e.file && x.span.0 < e.span.1 + 1 && e.span.0 < x.span.1 + 1)
+    edits.iter().any(|x| x.file == e.file && x.span.0 < e.span.1 + 1 && e.span.0 < x.span.1 + 1)
 }
 
 fn escaped_system_prompt() -> &'static [u8] {
@@ -1905,12 +1654,7 @@ fn run_slot(sim: &mut Sim<'_>, slot: &Slot, inst: &Instance, facts: &IssueFacts<
         }
         Slot::Cover { file, a, b } => {
             let (mut a, mut b) = (*a, *b);
-            let short = sim.rc.files[*file]
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_string();
+            let short = sim.rc.files[*file].path.rsplit('/').next().unwrap_or("").to_string();
             let content = prompts::prose(&mut sim.rng, &format!("the relevant part of `{short}`"));
             for _ in 0..4 {
                 if sim.view_file(&content, *file, Some((a, b)), false) {
@@ -1923,8 +1667,7 @@ fn run_slot(sim: &mut Sim<'_>, slot: &Slot, inst: &Instance, facts: &IssueFacts<
         }
         Slot::Loop(n) => {
             let needle = format!("{}(", facts.func);
-            let content =
-                prompts::search_prose(&mut sim.rng, &format!("calls to `{}`", facts.func));
+            let content = prompts::search_prose(&mut sim.rng, &format!("calls to `{}`", facts.func));
             // The first call must be new in the row; the repeats are identical.
             let mut ok = sim.grep(&content, &needle, 2_500, false);
             let mut tries = 0;
@@ -1943,11 +1686,7 @@ fn run_slot(sim: &mut Sim<'_>, slot: &Slot, inst: &Instance, facts: &IssueFacts<
         }
         Slot::Analysis => {
             let content = "## Phase 3. FIX ANALYSIS\n\n";
-            let files: Vec<String> = sim
-                .edits
-                .iter()
-                .map(|e| sim.rc.files[e.file].path.clone())
-                .collect();
+            let files: Vec<String> = sim.edits.iter().map(|e| sim.rc.files[e.file].path.clone()).collect();
             let mut files_dedup: Vec<String> = Vec::new();
             for f in files {
                 if !files_dedup.contains(&f) {
@@ -1971,11 +1710,8 @@ fn run_slot(sim: &mut Sim<'_>, slot: &Slot, inst: &Instance, facts: &IssueFacts<
             sim.failed_edit(&content, *i);
         }
         Slot::Edit(i) => {
-            let content = if sim.phase4_written {
-                prompts::next_edit_prose(&mut sim.rng, &facts.qual())
-            } else {
-                phase4(sim)
-            };
+            let content =
+                if sim.phase4_written { prompts::next_edit_prose(&mut sim.rng, &facts.qual()) } else { phase4(sim) };
             sim.do_edit(&content, *i);
         }
         Slot::Insert(f) => {

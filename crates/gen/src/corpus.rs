@@ -138,13 +138,7 @@ pub(crate) struct Corpus {
 /// The process-wide corpus (built on first use, a few milliseconds).
 pub(crate) fn corpus() -> &'static Corpus {
     static CORPUS: OnceLock<Corpus> = OnceLock::new();
-    CORPUS.get_or_init(|| Corpus {
-        repos: REPOS
-            .iter()
-            .enumerate()
-            .map(|(i, r)| build_repo(i as u64, r))
-            .collect(),
-    })
+    CORPUS.get_or_init(|| Corpus { repos: REPOS.iter().enumerate().map(|(i, r)| build_repo(i as u64, r)).collect() })
 }
 
 const EXTRA_FILES: &[&str] = &[
@@ -179,12 +173,7 @@ fn build_repo(repo_index: u64, repo: &RepoSpec) -> RepoCorpus {
         modules.push(module);
     }
     for (plan, module) in plans.iter().zip(modules) {
-        files.push(SourceFile::new(
-            plan.path.clone(),
-            plan.dotted.clone(),
-            module,
-            false,
-        ));
+        files.push(SourceFile::new(plan.path.clone(), plan.dotted.clone(), module, false));
     }
     // Tests for some modules.
     let n_tests = rng.random_range(4..=7usize).min(plans.len());
@@ -195,17 +184,10 @@ fn build_repo(repo_index: u64, repo: &RepoSpec) -> RepoCorpus {
     for &i in &tested {
         let plan = &plans[i];
         let module = {
-            let src_module = Module {
-                lines: Vec::new(),
-                funcs: files[i].funcs.clone(),
-                classes: Vec::new(),
-            };
+            let src_module = Module { lines: Vec::new(), funcs: files[i].funcs.clone(), classes: Vec::new() };
             pysynth::test_module(&mut rng, plan, &src_module)
         };
-        let rel = plan
-            .path
-            .strip_prefix(&format!("{}/", repo.pkg))
-            .unwrap_or(&plan.path);
+        let rel = plan.path.strip_prefix(&format!("{}/", repo.pkg)).unwrap_or(&plan.path);
         let (dir, file) = match rel.rsplit_once('/') {
             Some((d, f)) => (format!("{d}/"), f.to_string()),
             None => (String::new(), rel.to_string()),
@@ -233,10 +215,8 @@ fn build_repo(repo_index: u64, repo: &RepoSpec) -> RepoCorpus {
         }
     }
     for d in &dirs {
-        let members: Vec<&ModulePlan> = plans
-            .iter()
-            .filter(|p| p.path.rsplit_once('/').map(|x| x.0) == Some(d.as_str()))
-            .collect();
+        let members: Vec<&ModulePlan> =
+            plans.iter().filter(|p| p.path.rsplit_once('/').map(|x| x.0) == Some(d.as_str())).collect();
         let module = pysynth::init_module(repo, &members);
         let path = format!("{d}/__init__.py");
         let dotted = d.replace('/', ".");
@@ -246,9 +226,7 @@ fn build_repo(repo_index: u64, repo: &RepoSpec) -> RepoCorpus {
         .iter()
         .enumerate()
         .filter(|(_, f)| {
-            !f.is_test
-                && !f.path.ends_with("__init__.py")
-                && f.funcs.iter().any(|x| x.end > x.body_start + 1)
+            !f.is_test && !f.path.ends_with("__init__.py") && f.funcs.iter().any(|x| x.end > x.body_start + 1)
         })
         .map(|(i, _)| i)
         .collect();
@@ -260,21 +238,13 @@ fn build_repo(repo_index: u64, repo: &RepoSpec) -> RepoCorpus {
         all.insert("tests/__init__.py".into());
         all.insert("tests/conftest.py".into());
     }
-    RepoCorpus {
-        files,
-        all_paths: all.into_iter().collect(),
-        editable,
-    }
+    RepoCorpus { files, all_paths: all.into_iter().collect(), editable }
 }
 
 /// The entries of a `view` of directory `dir` (relative, `""` for the root): files and
 /// directories up to two levels deep, sorted, directories with a trailing `/`.
 pub(crate) fn listing(repo: &RepoCorpus, dir: &str) -> Vec<String> {
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{dir}/")
-    };
+    let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
     let mut out = BTreeSet::new();
     for p in &repo.all_paths {
         let Some(rest) = p.strip_prefix(&prefix) else {

@@ -72,9 +72,7 @@ pub(crate) struct ArgsBuilder {
 
 impl ArgsBuilder {
     pub(crate) fn new() -> Self {
-        ArgsBuilder {
-            text: String::from("{"),
-        }
+        ArgsBuilder { text: String::from("{") }
     }
 
     fn key(&mut self, key: &str) {

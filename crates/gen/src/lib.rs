@@ -57,34 +57,13 @@ pub struct Phrase {
 
 /// Distinctive phrases and their target rates.
 pub const PHRASES: &[Phrase] = &[
-    Phrase {
-        text: "maximum recursion depth exceeded",
-        rate: 0.01,
-    },
-    Phrase {
-        text: "circular import",
-        rate: 0.02,
-    },
-    Phrase {
-        text: "off by one",
-        rate: 0.015,
-    },
-    Phrase {
-        text: "memory leak",
-        rate: 0.005,
-    },
-    Phrase {
-        text: "thread safety",
-        rate: 0.008,
-    },
-    Phrase {
-        text: "segmentation fault",
-        rate: 0.002,
-    },
-    Phrase {
-        text: "UnicodeDecodeError",
-        rate: 0.03,
-    },
+    Phrase { text: "maximum recursion depth exceeded", rate: 0.01 },
+    Phrase { text: "circular import", rate: 0.02 },
+    Phrase { text: "off by one", rate: 0.015 },
+    Phrase { text: "memory leak", rate: 0.005 },
+    Phrase { text: "thread safety", rate: 0.008 },
+    Phrase { text: "segmentation fault", rate: 0.002 },
+    Phrase { text: "UnicodeDecodeError", rate: 0.03 },
 ];
 
 /// Target rates of the special cases (fractions of rows).
@@ -192,11 +171,7 @@ pub fn write_jsonl<W: Write>(cfg: &GenConfig, count: u64, w: W) -> io::Result<u6
 
 /// Writes rows `0, 1, 2, …` as JSON Lines until at least `target_bytes` bytes are written (the
 /// last row is complete, so the file is slightly larger). Returns `(rows, bytes)`.
-pub fn write_until_bytes<W: Write>(
-    cfg: &GenConfig,
-    target_bytes: u64,
-    w: W,
-) -> io::Result<(u64, u64)> {
+pub fn write_until_bytes<W: Write>(cfg: &GenConfig, target_bytes: u64, w: W) -> io::Result<(u64, u64)> {
     write_rows(cfg, w, u64::MAX, |_, bytes| bytes >= target_bytes)
 }
 
@@ -219,10 +194,7 @@ fn write_rows<W: Write>(
     if done(0, 0) {
         return Ok((0, 0));
     }
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 16);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 16);
     let next_chunk = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     // Bounded so that workers cannot run far ahead of a slow writer.

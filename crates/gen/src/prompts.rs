@@ -254,14 +254,10 @@ pub(crate) fn issue(rng: &mut GenRng, f: &IssueFacts<'_>) -> String {
     let p = f.param_or("value");
     let minor = rng.random_range(8..=12u32);
     let (obj_setup, call) = match f.class {
-        Some(c) => (
-            format!("from {} import {c}\n\nobj = {c}(\"{}\")", f.dotted, f.noun),
-            format!("obj.{}({p}=None)", f.func),
-        ),
-        None => (
-            format!("from {} import {}", f.dotted, f.func),
-            format!("{}({p}=None)", f.func),
-        ),
+        Some(c) => {
+            (format!("from {} import {c}\n\nobj = {c}(\"{}\")", f.dotted, f.noun), format!("obj.{}({p}=None)", f.func))
+        }
+        None => (format!("from {} import {}", f.dotted, f.func), format!("{}({p}=None)", f.func)),
     };
     let (title, summary, expected, msg) = match f.kind {
         0 => (
@@ -420,12 +416,7 @@ pub(crate) fn reading_thought(rng: &mut GenRng, f: &IssueFacts<'_>) -> String {
 }
 
 /// The fix-analysis thought.
-pub(crate) fn analysis_thought(
-    rng: &mut GenRng,
-    f: &IssueFacts<'_>,
-    files: &[String],
-    callers: usize,
-) -> String {
+pub(crate) fn analysis_thought(rng: &mut GenRng, f: &IssueFacts<'_>, files: &[String], callers: usize) -> String {
     let qual = f.qual();
     let mut s = String::with_capacity(1500);
     let _ = write!(
@@ -539,14 +530,9 @@ pub(crate) fn next_edit_prose(rng: &mut GenRng, qual: &str) -> String {
 }
 
 /// The final summary text and the `finish` message.
-pub(crate) fn summary(
-    rng: &mut GenRng,
-    f: &IssueFacts<'_>,
-    changes: &[String],
-) -> (String, String) {
+pub(crate) fn summary(rng: &mut GenRng, f: &IssueFacts<'_>, changes: &[String]) -> (String, String) {
     let qual = f.qual();
-    let mut content =
-        String::from("Excellent! Let me summarize what I've done.\n\n### Summary of Changes\n\n");
+    let mut content = String::from("Excellent! Let me summarize what I've done.\n\n### Summary of Changes\n\n");
     for (i, c) in changes.iter().enumerate() {
         let _ = writeln!(content, "{}. {c}", i + 1);
     }

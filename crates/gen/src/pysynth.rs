@@ -11,9 +11,7 @@ use std::collections::HashSet;
 use rand::Rng;
 
 use crate::rng::{pick, word, GenRng};
-use crate::vocab::{
-    RepoSpec, ADJS, ATTRS, BASES, EXCEPTIONS, ITEMS, LOCALS, OPTIONS, PY_TYPES, STD_IMPORTS, VERBS,
-};
+use crate::vocab::{RepoSpec, ADJS, ATTRS, BASES, EXCEPTIONS, ITEMS, LOCALS, OPTIONS, PY_TYPES, STD_IMPORTS, VERBS};
 
 /// A function or method in a generated module (0-based line indices).
 #[derive(Debug, Clone)]
@@ -120,9 +118,7 @@ const PARAGRAPHS: &[&str] = &[
 ];
 
 fn fill(t: &str, a: &str, b: &str, n: &str) -> String {
-    t.replace("{a}", &words(a))
-        .replace("{b}", &words(b))
-        .replace("{n}", n)
+    t.replace("{a}", &words(a)).replace("{b}", &words(b)).replace("{n}", n)
 }
 
 /// Decides the modules of a repository: paths, nouns and exported names.
@@ -137,11 +133,7 @@ pub(crate) fn plan_modules(rng: &mut GenRng, repo: &RepoSpec, count: usize) -> V
         let noun = *pick(rng, repo.nouns);
         let suffix = *pick(rng, crate::vocab::MODULE_SUFFIXES);
         let modname = format!("{noun}{suffix}");
-        let dir = if sub.is_empty() {
-            repo.pkg.to_string()
-        } else {
-            format!("{}/{}", repo.pkg, sub)
-        };
+        let dir = if sub.is_empty() { repo.pkg.to_string() } else { format!("{}/{}", repo.pkg, sub) };
         let path = format!("{dir}/{modname}.py");
         if !paths.insert(path.clone()) {
             continue;
@@ -166,23 +158,13 @@ pub(crate) fn plan_modules(rng: &mut GenRng, repo: &RepoSpec, count: usize) -> V
             if functions.len() == n_funcs {
                 break;
             }
-            let obj = if rng.random_bool(0.5) {
-                noun.to_string()
-            } else {
-                pick(rng, ATTRS).to_string()
-            };
+            let obj = if rng.random_bool(0.5) { noun.to_string() } else { pick(rng, ATTRS).to_string() };
             let name = format!("{}_{}", pick(rng, VERBS), obj);
             if names.insert(name.clone()) {
                 functions.push(name);
             }
         }
-        plans.push(ModulePlan {
-            path,
-            dotted,
-            noun: noun.to_string(),
-            classes,
-            functions,
-        });
+        plans.push(ModulePlan { path, dotted, noun: noun.to_string(), classes, functions });
     }
     plans
 }
@@ -269,10 +251,7 @@ impl Ctx<'_> {
 fn snippet(rng: &mut GenRng, c: &mut Ctx<'_>) -> Vec<String> {
     let p = c.param(rng);
     match rng.random_range(0..17) {
-        0 => vec![
-            format!("if {p} is None:"),
-            format!("    raise ValueError(\"{} must not be None\")", words(&p)),
-        ],
+        0 => vec![format!("if {p} is None:"), format!("    raise ValueError(\"{} must not be None\")", words(&p))],
         1 => {
             let i1 = rng.random_range(0..PY_TYPES.len());
             let i2 = (i1 + rng.random_range(1..PY_TYPES.len())) % PY_TYPES.len();
@@ -280,10 +259,7 @@ fn snippet(rng: &mut GenRng, c: &mut Ctx<'_>) -> Vec<String> {
             vec![
                 format!("if not isinstance({p}, ({t1}, {t2})):"),
                 "    raise TypeError(".to_string(),
-                format!(
-                    "        f\"{}() expected {t1} or {t2} for '{p}', got {{type({p}).__name__}}\"",
-                    c.fname
-                ),
+                format!("        f\"{}() expected {t1} or {t2} for '{p}', got {{type({p}).__name__}}\"", c.fname),
                 "    )".to_string(),
             ]
         }
@@ -315,16 +291,10 @@ fn snippet(rng: &mut GenRng, c: &mut Ctx<'_>) -> Vec<String> {
             let call = c.callee(rng);
             let i1 = rng.random_range(0..5);
             let (e1, e2) = (EXCEPTIONS[i1], EXCEPTIONS[(i1 + rng.random_range(1..5)) % 5]);
-            let mut lines = vec![
-                "try:".to_string(),
-                format!("    {v} = {call}({p})"),
-                format!("except ({e1}, {e2}) as err:"),
-            ];
+            let mut lines =
+                vec!["try:".to_string(), format!("    {v} = {call}({p})"), format!("except ({e1}, {e2}) as err:")];
             if c.has_logging {
-                lines.push(format!(
-                    "    logger.debug(\"could not {} %r: %s\", {p}, err)",
-                    pick(rng, VERBS)
-                ));
+                lines.push(format!("    logger.debug(\"could not {} %r: %s\", {p}, err)", pick(rng, VERBS)));
             }
             lines.push(format!("    {v} = None"));
             lines
@@ -332,16 +302,11 @@ fn snippet(rng: &mut GenRng, c: &mut Ctx<'_>) -> Vec<String> {
         6 if c.method => {
             let store = c.storage(rng);
             let v = c.param(rng);
-            vec![
-                "with self._lock:".to_string(),
-                format!("    {store}[{p}] = {v}"),
-            ]
+            vec!["with self._lock:".to_string(), format!("    {store}[{p}] = {v}")]
         }
         7 => {
             let v = c.new_local(rng);
-            vec![format!(
-                "{v} = {{key: val for key, val in dict({p}).items() if val is not None}}"
-            )]
+            vec![format!("{v} = {{key: val for key, val in dict({p}).items() if val is not None}}")]
         }
         8 => {
             let v = c.new_local(rng);
@@ -361,18 +326,12 @@ fn snippet(rng: &mut GenRng, c: &mut Ctx<'_>) -> Vec<String> {
         9 if c.has_warnings => vec![
             format!("if {p} is not None:"),
             "    warnings.warn(".to_string(),
-            format!(
-                "        \"The '{p}' keyword is deprecated and will be removed in a future version\","
-            ),
+            format!("        \"The '{p}' keyword is deprecated and will be removed in a future version\","),
             "        FutureWarning,".to_string(),
             "        stacklevel=2,".to_string(),
             "    )".to_string(),
         ],
-        10 if c.has_logging => vec![format!(
-            "logger.info(\"{} {} %s\", {p})",
-            pick(rng, VERBS),
-            words(c.noun)
-        )],
+        10 if c.has_logging => vec![format!("logger.info(\"{} {} %s\", {p})", pick(rng, VERBS), words(c.noun))],
         11 if !c.foreign.is_empty() => {
             let v = c.new_local(rng);
             let f = pick(rng, c.foreign);
@@ -384,11 +343,7 @@ fn snippet(rng: &mut GenRng, c: &mut Ctx<'_>) -> Vec<String> {
             vec![format!("{v} = [{call}(x) for x in {p} if x is not None]")]
         }
         13 => {
-            let i = if c.locals.iter().any(|l| l == "pos") {
-                "cursor"
-            } else {
-                "pos"
-            };
+            let i = if c.locals.iter().any(|l| l == "pos") { "cursor" } else { "pos" };
             c.locals.push(i.to_string());
             vec![
                 format!("{i} = 0"),
@@ -403,16 +358,10 @@ fn snippet(rng: &mut GenRng, c: &mut Ctx<'_>) -> Vec<String> {
             let k = *pick(rng, &limits);
             vec![
                 format!("if len({p}) > {k}:"),
-                format!(
-                    "    raise ValueError(f\"too many {}s: {{len({p})}} > {{{k}}}\")",
-                    c.noun
-                ),
+                format!("    raise ValueError(f\"too many {}s: {{len({p})}} > {{{k}}}\")", c.noun),
             ]
         }
-        15 => vec![
-            format!("if not {p}:"),
-            format!("    return {}", pick(rng, &["None", "[]", "{}", "False", "0"])),
-        ],
+        15 => vec![format!("if not {p}:"), format!("    return {}", pick(rng, &["None", "[]", "{}", "False", "0"]))],
         _ => {
             let v = c.new_local(rng);
             let call = c.callee(rng);
@@ -531,11 +480,7 @@ impl Writer {
         if method {
             sig_parts.push("self".into());
         }
-        let n_required = if params.is_empty() {
-            0
-        } else {
-            rng.random_range(1..=params.len())
-        };
+        let n_required = if params.is_empty() { 0 } else { rng.random_range(1..=params.len()) };
         for (i, p) in params.iter().enumerate() {
             if i < n_required {
                 sig_parts.push(p.clone());
@@ -565,11 +510,7 @@ impl Writer {
             self.push(indent, "):");
         }
         let bi = indent + 4;
-        let verb = name
-            .trim_start_matches('_')
-            .split('_')
-            .next()
-            .unwrap_or("get");
+        let verb = name.trim_start_matches('_').split('_').next().unwrap_or("get");
         let obj = name.split('_').skip(1).collect::<Vec<_>>().join(" ");
         let summary = match rng.random_range(0..4) {
             0 => format!("{} the {} {}.", cap(verb), noun, obj),
@@ -578,20 +519,11 @@ impl Writer {
             _ => format!("Helper to {verb} {obj} using the configured options."),
         };
         let para = if rng.random_bool(0.3) {
-            Some(fill(
-                word(rng, PARAGRAPHS),
-                word(rng, ATTRS),
-                word(rng, ATTRS),
-                noun,
-            ))
+            Some(fill(word(rng, PARAGRAPHS), word(rng, ATTRS), word(rng, ATTRS), noun))
         } else {
             None
         };
-        let doc_params: Vec<String> = if rng.random_bool(0.5) {
-            params.clone()
-        } else {
-            Vec::new()
-        };
+        let doc_params: Vec<String> = if rng.random_bool(0.5) { params.clone() } else { Vec::new() };
         if rng.random_bool(0.85) {
             self.docstring(bi, &summary, para.as_deref(), &doc_params);
         }
@@ -655,21 +587,13 @@ fn header(rng: &mut GenRng, repo: &RepoSpec) -> Vec<String> {
         .to_vec();
     }
     if repo.license.starts_with("MIT") && rng.random_bool(0.3) {
-        return vec![format!(
-            "# Licensed under the MIT License: see LICENSE in the {} repository",
-            repo.name
-        )];
+        return vec![format!("# Licensed under the MIT License: see LICENSE in the {} repository", repo.name)];
     }
     Vec::new()
 }
 
 /// Writes a source module for `plan`, importing names from `others`.
-pub(crate) fn source_module(
-    rng: &mut GenRng,
-    repo: &RepoSpec,
-    plan: &ModulePlan,
-    others: &[&ModulePlan],
-) -> Module {
+pub(crate) fn source_module(rng: &mut GenRng, repo: &RepoSpec, plan: &ModulePlan, others: &[&ModulePlan]) -> Module {
     let mut w = Writer {
         lines: header(rng, repo),
         funcs: Vec::new(),
@@ -687,12 +611,7 @@ pub(crate) fn source_module(
         _ => format!("Functions for working with {} values.", words(noun)),
     };
     let para = if rng.random_bool(0.5) {
-        Some(fill(
-            word(rng, PARAGRAPHS),
-            word(rng, ATTRS),
-            word(rng, ATTRS),
-            noun,
-        ))
+        Some(fill(word(rng, PARAGRAPHS), word(rng, ATTRS), word(rng, ATTRS), noun))
     } else {
         None
     };
@@ -721,10 +640,7 @@ pub(crate) fn source_module(
     for m in &std_imports {
         w.push(0, &format!("import {m}"));
     }
-    w.push(
-        0,
-        "from typing import Any, Callable, Dict, Generic, Iterable, List, Optional, TypeVar",
-    );
+    w.push(0, "from typing import Any, Callable, Dict, Generic, Iterable, List, Optional, TypeVar");
     let mut foreign: Vec<String> = Vec::new();
     let mut from_lines: Vec<String> = Vec::new();
     for o in others {
@@ -750,19 +666,8 @@ pub(crate) fn source_module(
     w.push(0, "T = TypeVar(\"T\")");
     w.blank(1);
     let up = noun.to_uppercase();
-    let mut consts = vec![
-        format!("DEFAULT_{up}_LIMIT"),
-        format!("_{up}_REGISTRY"),
-        format!("_{up}_CACHE"),
-    ];
-    w.push(
-        0,
-        &format!(
-            "{} = {}",
-            consts[0],
-            [16, 32, 64, 128, 256, 1024][rng.random_range(0..6)]
-        ),
-    );
+    let mut consts = vec![format!("DEFAULT_{up}_LIMIT"), format!("_{up}_REGISTRY"), format!("_{up}_CACHE")];
+    w.push(0, &format!("{} = {}", consts[0], [16, 32, 64, 128, 256, 1024][rng.random_range(0..6)]));
     w.push(0, &format!("{}: Dict[str, Any] = {{}}", consts[1]));
     w.push(0, &format!("{}: Dict[str, Any] = {{}}", consts[2]));
     if rng.random_bool(0.5) {
@@ -772,12 +677,8 @@ pub(crate) fn source_module(
     }
 
     // Interleave classes and functions.
-    let mut items: Vec<(bool, &String)> = plan
-        .classes
-        .iter()
-        .map(|c| (true, c))
-        .chain(plan.functions.iter().map(|f| (false, f)))
-        .collect();
+    let mut items: Vec<(bool, &String)> =
+        plan.classes.iter().map(|c| (true, c)).chain(plan.functions.iter().map(|f| (false, f))).collect();
     for i in (1..items.len()).rev() {
         let j = rng.random_range(0..=i);
         items.swap(i, j);
@@ -786,36 +687,12 @@ pub(crate) fn source_module(
     for (is_class, name) in items {
         w.blank(2);
         if is_class {
-            class(
-                &mut w,
-                rng,
-                name,
-                noun,
-                &consts,
-                &foreign,
-                &helpers,
-                (has_logging, has_warnings),
-            );
+            class(&mut w, rng, name, noun, &consts, &foreign, &helpers, (has_logging, has_warnings));
         } else {
-            w.function(
-                rng,
-                0,
-                name,
-                None,
-                &[],
-                &consts,
-                &foreign,
-                &helpers,
-                noun,
-                (has_logging, has_warnings),
-            );
+            w.function(rng, 0, name, None, &[], &consts, &foreign, &helpers, noun, (has_logging, has_warnings));
         }
     }
-    Module {
-        lines: w.lines,
-        funcs: w.funcs,
-        classes: w.classes,
-    }
+    Module { lines: w.lines, funcs: w.funcs, classes: w.classes }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -836,10 +713,7 @@ fn class(
     } else {
         w.push(0, &format!("class {name}({base}):"));
     }
-    w.classes.push(ClassInfo {
-        name: name.to_string(),
-        line,
-    });
+    w.classes.push(ClassInfo { name: name.to_string(), line });
     let kind_words = words(noun);
     let summary = match rng.random_range(0..3) {
         0 => format!("{} {} object.", cap(word(rng, ADJS)), kind_words),
@@ -857,15 +731,7 @@ fn class(
     w.docstring(4, &summary, Some(&para), &attrs);
     w.blank(1);
     if rng.random_bool(0.4) {
-        w.push(
-            4,
-            &format!(
-                "{}_{} = {}",
-                noun.to_lowercase(),
-                pick(rng, ATTRS),
-                rng.random_range(0..9)
-            ),
-        );
+        w.push(4, &format!("{}_{} = {}", noun.to_lowercase(), pick(rng, ATTRS), rng.random_range(0..9)));
         w.blank(1);
     }
     // __init__
@@ -874,11 +740,7 @@ fn class(
         attrs
             .iter()
             .enumerate()
-            .map(|(i, a)| if i == 0 {
-                a.clone()
-            } else {
-                format!("{a}=None")
-            })
+            .map(|(i, a)| if i == 0 { a.clone() } else { format!("{a}=None") })
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -908,10 +770,7 @@ fn class(
             w.blank(1);
             w.push(4, "@property");
             w.push(4, &format!("def {a}(self):"));
-            w.push(
-                8,
-                &format!("\"\"\"The {} of this {}.\"\"\"", words(a), kind_words),
-            );
+            w.push(8, &format!("\"\"\"The {} of this {}.\"\"\"", words(a), kind_words));
             w.push(8, &format!("return self._{a}"));
         }
     }
@@ -923,39 +782,18 @@ fn class(
             "{}{}_{}",
             if rng.random_bool(0.25) { "_" } else { "" },
             pick(rng, VERBS),
-            if rng.random_bool(0.5) {
-                noun.to_string()
-            } else {
-                pick(rng, ATTRS).to_string()
-            }
+            if rng.random_bool(0.5) { noun.to_string() } else { pick(rng, ATTRS).to_string() }
         );
         if !used.insert(m.clone()) {
             continue;
         }
         w.blank(1);
-        w.function(
-            rng,
-            4,
-            &m,
-            Some(name),
-            &attrs,
-            consts,
-            foreign,
-            helpers,
-            noun,
-            flags,
-        );
+        w.function(rng, 4, &m, Some(name), &attrs, consts, foreign, helpers, noun, flags);
     }
     if rng.random_bool(0.5) {
         w.blank(1);
         w.push(4, "def __repr__(self):");
-        w.push(
-            8,
-            &format!(
-                "return f\"{{type(self).__name__}}({}={{self._{}!r}})\"",
-                attrs[0], attrs[0]
-            ),
-        );
+        w.push(8, &format!("return f\"{{type(self).__name__}}({}={{self._{}!r}})\"", attrs[0], attrs[0]));
     }
 }
 
@@ -978,59 +816,29 @@ pub(crate) fn init_module(repo: &RepoSpec, plans: &[&ModulePlan]) -> Module {
         }
         lines.push("]".into());
     }
-    Module {
-        lines,
-        funcs: Vec::new(),
-        classes: Vec::new(),
-    }
+    Module { lines, funcs: Vec::new(), classes: Vec::new() }
 }
 
 /// Writes a pytest module exercising `target`.
 pub(crate) fn test_module(rng: &mut GenRng, target: &ModulePlan, module: &Module) -> Module {
-    let mut w = Writer {
-        lines: Vec::new(),
-        funcs: Vec::new(),
-        classes: Vec::new(),
-        numpy_doc: false,
-    };
+    let mut w = Writer { lines: Vec::new(), funcs: Vec::new(), classes: Vec::new(), numpy_doc: false };
     w.push(0, "import pytest");
     w.blank(1);
     let mut names: Vec<String> = target.classes.iter().take(2).cloned().collect();
     names.extend(target.functions.iter().take(2).cloned());
-    w.push(
-        0,
-        &format!("from {} import {}", target.dotted, names.join(", ")),
-    );
+    w.push(0, &format!("from {} import {}", target.dotted, names.join(", ")));
     let noun = target.noun.as_str();
-    let cls = target
-        .classes
-        .first()
-        .cloned()
-        .unwrap_or_else(|| camel(noun));
+    let cls = target.classes.first().cloned().unwrap_or_else(|| camel(noun));
     w.blank(2);
     w.push(0, "@pytest.fixture");
     w.push(0, &format!("def {noun}_obj():"));
     w.push(4, &format!("return {cls}(\"{}\")", pick(rng, ATTRS)));
-    let methods: Vec<&Func> = module
-        .funcs
-        .iter()
-        .filter(|f| f.class.as_deref() == Some(cls.as_str()) && !f.name.starts_with('_'))
-        .collect();
+    let methods: Vec<&Func> =
+        module.funcs.iter().filter(|f| f.class.as_deref() == Some(cls.as_str()) && !f.name.starts_with('_')).collect();
     let n = rng.random_range(4..=14usize);
     let mut used = HashSet::new();
     for i in 0..n {
-        let case = pick(
-            rng,
-            &[
-                "basic",
-                "empty",
-                "none",
-                "default",
-                "strict",
-                "roundtrip",
-                "copy",
-            ],
-        );
+        let case = pick(rng, &["basic", "empty", "none", "default", "strict", "roundtrip", "copy"]);
         let callee = if !methods.is_empty() && rng.random_bool(0.6) {
             let m = pick(rng, &methods);
             format!("{noun}_obj.{}", m.name)
@@ -1054,13 +862,7 @@ pub(crate) fn test_module(rng: &mut GenRng, target: &ModulePlan, module: &Module
             _ => rng.random_range(0..100).to_string(),
         };
         if i % 4 == 3 {
-            w.push(
-                0,
-                &format!(
-                    "@pytest.mark.parametrize(\"value\", [None, 0, \"{}\", []])",
-                    pick(rng, OPTIONS)
-                ),
-            );
+            w.push(0, &format!("@pytest.mark.parametrize(\"value\", [None, 0, \"{}\", []])", pick(rng, OPTIONS)));
         }
         let parametrized = i % 4 == 3;
         let sig = match (uses_fixture, parametrized) {
@@ -1071,26 +873,16 @@ pub(crate) fn test_module(rng: &mut GenRng, target: &ModulePlan, module: &Module
         };
         w.push(0, &sig);
         let body_start = w.lines.len();
-        let a = if parametrized {
-            "value".to_string()
-        } else {
-            arg
-        };
+        let a = if parametrized { "value".to_string() } else { arg };
         if rng.random_bool(0.3) {
-            w.push(
-                4,
-                &format!("with pytest.raises({}):", pick(rng, &EXCEPTIONS[..3])),
-            );
+            w.push(4, &format!("with pytest.raises({}):", pick(rng, &EXCEPTIONS[..3])));
             w.push(8, &format!("{callee}({a})"));
         } else {
             w.push(4, &format!("result = {callee}({a})"));
             match rng.random_range(0..3) {
                 0 => w.push(4, "assert result is not None"),
                 1 => w.push(4, &format!("assert result == {a}")),
-                _ => w.push(
-                    4,
-                    &format!("assert isinstance(result, {})", pick(rng, PY_TYPES)),
-                ),
+                _ => w.push(4, &format!("assert isinstance(result, {})", pick(rng, PY_TYPES))),
             }
         }
         w.funcs.push(Func {
@@ -1104,9 +896,5 @@ pub(crate) fn test_module(rng: &mut GenRng, target: &ModulePlan, module: &Module
             indent: 4,
         });
     }
-    Module {
-        lines: w.lines,
-        funcs: w.funcs,
-        classes: Vec::new(),
-    }
+    Module { lines: w.lines, funcs: w.funcs, classes: Vec::new() }
 }

@@ -164,14 +164,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         weight: 4,
         datasets: &[(R2E, 3), (REBENCH, 1)],
         versions: &["2.8", "2.11"],
-        subpkgs: &[
-            "http",
-            "spiders",
-            "utils",
-            "downloadermiddlewares",
-            "extensions",
-            "pipelines",
-        ],
+        subpkgs: &["http", "spiders", "utils", "downloadermiddlewares", "extensions", "pipelines"],
         nouns: &[
             "spider",
             "crawler",
@@ -220,13 +213,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         weight: 3,
         datasets: &[(R2E, 1)],
         versions: &["0.18", "0.19"],
-        subpkgs: &[
-            "core/local",
-            "distribution",
-            "support",
-            "interface",
-            "local",
-        ],
+        subpkgs: &["core/local", "distribution", "support", "interface", "local"],
         nouns: &[
             "dataset",
             "annex",
@@ -251,18 +238,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         datasets: &[(R2E, 1)],
         versions: &["7.2", "7.4"],
         subpkgs: &[""],
-        nouns: &[
-            "collector",
-            "report",
-            "tracer",
-            "arc",
-            "sqldata",
-            "config",
-            "annotate",
-            "plugin",
-            "files",
-            "numbits",
-        ],
+        nouns: &["collector", "report", "tracer", "arc", "sqldata", "config", "annotate", "plugin", "files", "numbits"],
         tests_inside: false,
         header_holder: "",
     },
@@ -276,8 +252,8 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         versions: &["4.1", "4.2", "5.0"],
         subpkgs: &["s3", "ec2", "dynamodb", "iam", "core", "sqs", "awslambda"],
         nouns: &[
-            "bucket", "instance", "table", "policy", "queue", "backend", "response", "model",
-            "tagging", "filter", "arn",
+            "bucket", "instance", "table", "policy", "queue", "backend", "response", "model", "tagging", "filter",
+            "arn",
         ],
         tests_inside: false,
         header_holder: "",
@@ -435,10 +411,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         datasets: &[(GYM, 1)],
         versions: &["3.1", "3.3"],
         subpkgs: &["models", "core", "plotting", "server", "util"],
-        nouns: &[
-            "glyph", "axis", "document", "palette", "property", "renderer", "widget", "layout",
-            "tool", "theme",
-        ],
+        nouns: &["glyph", "axis", "document", "palette", "property", "renderer", "widget", "layout", "tool", "theme"],
         tests_inside: false,
         header_holder: "",
     },
@@ -451,16 +424,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         datasets: &[(GYM, 1)],
         versions: &["0.23", "0.26"],
         subpkgs: &["pandas", "core/dataframe", "config", "core/storage_formats"],
-        nouns: &[
-            "partition",
-            "frame",
-            "engine",
-            "query_compiler",
-            "axis",
-            "dataframe",
-            "metadata",
-            "envvar",
-        ],
+        nouns: &["partition", "frame", "engine", "query_compiler", "axis", "dataframe", "metadata", "envvar"],
         tests_inside: true,
         header_holder: "",
     },
@@ -472,14 +436,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         weight: 3,
         datasets: &[(GYM, 2)],
         versions: &["1.2", "1.3"],
-        subpkgs: &[
-            "transforms",
-            "networks",
-            "data",
-            "utils",
-            "metrics",
-            "losses",
-        ],
+        subpkgs: &["transforms", "networks", "data", "utils", "metrics", "losses"],
         nouns: &[
             "transform",
             "spatial",
@@ -503,14 +460,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         weight: 2,
         datasets: &[(GYM, 1), (FIXER, 1)],
         versions: &["0.4", "1.0"],
-        subpkgs: &[
-            "models/bert",
-            "layers",
-            "tokenizers",
-            "metrics",
-            "utils",
-            "models/gpt2",
-        ],
+        subpkgs: &["models/bert", "layers", "tokenizers", "metrics", "utils", "models/gpt2"],
         nouns: &[
             "tokenizer",
             "preprocessor",
@@ -535,18 +485,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         datasets: &[(REBENCH, 2), (FIXER, 1)],
         versions: &["2.1", "2.3"],
         subpkgs: &["core/parser", "rules", "dialects", "cli", "utils/reflow"],
-        nouns: &[
-            "segment",
-            "lexer",
-            "rule",
-            "dialect",
-            "linter",
-            "fix",
-            "templater",
-            "grammar",
-            "reflow",
-            "keyword",
-        ],
+        nouns: &["segment", "lexer", "rule", "dialect", "linter", "fix", "templater", "grammar", "reflow", "keyword"],
         tests_inside: false,
         header_holder: "",
     },
@@ -559,18 +498,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         datasets: &[(REBENCH, 1), (FIXER, 1)],
         versions: &["0.24", "0.27"],
         subpkgs: &["", "_transports"],
-        nouns: &[
-            "client",
-            "transport",
-            "url",
-            "auth",
-            "content",
-            "decoder",
-            "proxy",
-            "timeout",
-            "multipart",
-            "status",
-        ],
+        nouns: &["client", "transport", "url", "auth", "content", "decoder", "proxy", "timeout", "multipart", "status"],
         tests_inside: false,
         header_holder: "",
     },
@@ -583,10 +511,7 @@ pub(crate) const REPOS: &[RepoSpec] = &[
         datasets: &[(FIXER, 1)],
         versions: &["9.5", "10.1"],
         subpkgs: &[""],
-        nouns: &[
-            "image", "palette", "exif", "plugin", "font", "draw", "filter", "ops", "color",
-            "sequence",
-        ],
+        nouns: &["image", "palette", "exif", "plugin", "font", "draw", "filter", "ops", "color", "sequence"],
         tests_inside: false,
         header_holder: "",
     },
@@ -787,8 +712,8 @@ pub(crate) const ITEMS: &[&str] = &["item", "entry", "part", "elem", "obj", "nod
 
 /// String option values for `mode`-like parameters.
 pub(crate) const OPTIONS: &[&str] = &[
-    "raise", "ignore", "coerce", "strict", "lenient", "auto", "left", "right", "inner", "outer",
-    "first", "last", "fast", "safe", "replace", "append",
+    "raise", "ignore", "coerce", "strict", "lenient", "auto", "left", "right", "inner", "outer", "first", "last",
+    "fast", "safe", "replace", "append",
 ];
 
 /// Short adjectives for docstrings.
@@ -827,15 +752,8 @@ pub(crate) const STD_IMPORTS: &[&str] = &[
 ];
 
 /// Exception classes used in raise/except snippets.
-pub(crate) const EXCEPTIONS: &[&str] = &[
-    "ValueError",
-    "TypeError",
-    "KeyError",
-    "AttributeError",
-    "IndexError",
-    "RuntimeError",
-    "NotImplementedError",
-];
+pub(crate) const EXCEPTIONS: &[&str] =
+    &["ValueError", "TypeError", "KeyError", "AttributeError", "IndexError", "RuntimeError", "NotImplementedError"];
 
 /// Python types used in isinstance checks.
 pub(crate) const PY_TYPES: &[&str] = &["str", "int", "float", "list", "tuple", "dict", "bytes"];

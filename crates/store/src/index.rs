@@ -7,8 +7,8 @@
 //! the index. On open, rows with a higher sequence are (re)indexed from SQLite, so a killed ingest
 //! never leaves the two disagreeing for long, and `reindex` rebuilds everything from scratch.
 
-use std::borrow::Cow;
 use rustc_hash::FxHashSet;
+use std::borrow::Cow;
 use std::path::Path;
 
 use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING};

@@ -132,7 +132,11 @@ fn kill_nine_at_many_points_then_resume_to_the_exact_count() {
         if killed {
             interrupted += 1;
         }
-        let label = format!("kill {i} after {:.0} ms", delay.as_secs_f64() * 1000.0);
+        let label = format!(
+            "kill {i} after {:.0} ms{}",
+            delay.as_secs_f64() * 1000.0,
+            if i % 3 == 1 { " (and a second kill)" } else { "" }
+        );
         let before = count;
         count = check_consistent(&db, &reference, &label);
         assert!(count >= before, "{label}: the count fell from {before} to {count}");

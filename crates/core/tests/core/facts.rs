@@ -14,13 +14,7 @@ use trawl_core::{Format, Role, Step, ToolCall, Trajectory};
 // ---------------------------------------------------------------------------------------------
 
 fn call(name: &str, arguments: Value) -> ToolCall {
-    ToolCall {
-        id: None,
-        name: name.to_string(),
-        arguments,
-        observation: None,
-        exit_code: None,
-    }
+    ToolCall { id: None, name: name.to_string(), arguments, observation: None, exit_code: None }
 }
 
 fn bash(cmd: &str) -> ToolCall {
@@ -28,10 +22,7 @@ fn bash(cmd: &str) -> ToolCall {
 }
 
 fn editor(command: &str, path: &str) -> ToolCall {
-    call(
-        "str_replace_editor",
-        json!({ "command": command, "path": path }),
-    )
+    call("str_replace_editor", json!({ "command": command, "path": path }))
 }
 
 fn finish() -> ToolCall {
@@ -51,10 +42,8 @@ fn exited(mut c: ToolCall, code: i64) -> ToolCall {
 /// System + user steps, then one assistant step per call, with a non-empty patch by default.
 fn traj(calls: Vec<ToolCall>) -> Trajectory {
     let mut t = Trajectory::new(Format::NvSweZero);
-    t.steps
-        .push(Step::message(Role::System, "You are OpenHands agent"));
-    t.steps
-        .push(Step::message(Role::User, "<issue_description>x"));
+    t.steps.push(Step::message(Role::System, "You are OpenHands agent"));
+    t.steps.push(Step::message(Role::User, "<issue_description>x"));
     for c in calls {
         let mut s = Step::message(Role::Assistant, "");
         s.tool_calls.push(c);
@@ -77,11 +66,7 @@ index 1111111..2222222 100644
 ";
 
 fn flag_names(f: &Facts) -> String {
-    f.flags
-        .iter()
-        .map(Flag::as_str)
-        .collect::<Vec<_>>()
-        .join(" ")
+    f.flags.iter().map(Flag::as_str).collect::<Vec<_>>().join(" ")
 }
 
 #[track_caller]
@@ -94,11 +79,7 @@ fn check_flags(t: &Trajectory, expected: &str) {
 // ---------------------------------------------------------------------------------------------
 
 fn render_stats(s: &PatchStats) -> String {
-    let langs: Vec<String> = s
-        .languages
-        .iter()
-        .map(|(k, v)| format!("{k}:{v}"))
-        .collect();
+    let langs: Vec<String> = s.languages.iter().map(|(k, v)| format!("{k}:{v}")).collect();
     format!(
         "files=[{}] +{} -{} created=[{}] langs={{{}}}",
         s.files.join(", "),
@@ -117,10 +98,7 @@ fn check_patch(patch: &str, expected: &str) {
 #[test]
 fn patch_stats_basic() {
     check_patch("", "files=[] +0 -0 created=[] langs={}");
-    check_patch(
-        SIMPLE_PATCH,
-        "files=[pkg/mod.py] +1 -1 created=[] langs={python:1}",
-    );
+    check_patch(SIMPLE_PATCH, "files=[pkg/mod.py] +1 -1 created=[] langs={python:1}");
     // Leading newline (SWE-agent) and CRLF line ends.
     check_patch(
         "\ndiff --git a/x.go b/x.go\r\n--- a/x.go\r\n+++ b/x.go\r\n@@ -1 +1,2 @@\r\n x\r\n+y\r\n",
@@ -252,14 +230,8 @@ diff --git a/a.cpp b/a.cpp
 ",
         "files=[img.png, a.cpp] +1 -1 created=[img.png] langs={cpp:1 other:1}",
     );
-    check_patch(
-        "Binary files a/x.bin and b/x.bin differ\n",
-        "files=[] +0 -0 created=[] langs={}",
-    );
-    check_patch(
-        "this is not a diff\n+++ nor this\n@@ garbage @@\n+x\n-y\n",
-        "files=[] +1 -1 created=[] langs={}",
-    );
+    check_patch("Binary files a/x.bin and b/x.bin differ\n", "files=[] +0 -0 created=[] langs={}");
+    check_patch("this is not a diff\n+++ nor this\n@@ garbage @@\n+x\n-y\n", "files=[] +1 -1 created=[] langs={}");
     check_patch("@@ -1,2 +1,2 @@\n", "files=[] +0 -0 created=[] langs={}");
     // A truncated hunk (fewer lines than its header says) ends at the next header.
     check_patch(
@@ -442,39 +414,20 @@ fn ran_tests_negatives() {
 fn ran_tests_flag_only_for_shell_tools() {
     // A banned command in a shell tool sets the flag.
     check_flags(&traj(vec![bash("python x.py"), finish()]), "ran_tests");
-    check_flags(
-        &traj(vec![call("bash", json!({"command": "pytest"})), finish()]),
-        "ran_tests",
-    );
+    check_flags(&traj(vec![call("bash", json!({"command": "pytest"})), finish()]), "ran_tests");
     // The same text as an editor argument or in a think call does not.
     check_flags(
         &traj(vec![
-            call(
-                "str_replace_editor",
-                json!({"command": "create", "path": "/r/run.sh", "file_text": "python x.py"}),
-            ),
+            call("str_replace_editor", json!({"command": "create", "path": "/r/run.sh", "file_text": "python x.py"})),
             call("think", json!({"thought": "python x.py"})),
             finish(),
         ]),
         "",
     );
     // Harmless shell commands do not.
-    check_flags(
-        &traj(vec![
-            bash("grep -rn python ."),
-            bash("cat setup.py"),
-            finish(),
-        ]),
-        "",
-    );
+    check_flags(&traj(vec![bash("grep -rn python ."), bash("cat setup.py"), finish()]), "");
     // The IPython tool always runs Python.
-    check_flags(
-        &traj(vec![
-            call("execute_ipython_cell", json!({"code": "print(1)"})),
-            finish(),
-        ]),
-        "ran_tests",
-    );
+    check_flags(&traj(vec![call("execute_ipython_cell", json!({"code": "print(1)"})), finish()]), "ran_tests");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -583,69 +536,29 @@ fn stray_paths() {
 
 #[track_caller]
 fn check_tool_error(tool: Option<&str>, observation: &str, expected: bool) {
-    assert_eq!(
-        facts::is_tool_error(tool, observation),
-        expected,
-        "{tool:?} {observation:?}"
-    );
+    assert_eq!(facts::is_tool_error(tool, observation), expected, "{tool:?} {observation:?}");
 }
 
 #[test]
 fn tool_errors() {
     let ed = Some("str_replace_editor");
     let sh = Some("execute_bash");
-    check_tool_error(
-        ed,
-        "ERROR:\nNo replacement was performed, old_str `x` did not appear verbatim in /r/a.py.",
-        true,
-    );
-    check_tool_error(
-        ed,
-        "ERROR:\nParameter `old_str` is required for command: str_replace.",
-        true,
-    );
-    check_tool_error(
-        ed,
-        "ERROR:\nInvalid `path` parameter: /r/x. The path /r/x does not exist.",
-        true,
-    );
-    check_tool_error(
-        ed,
-        "ERROR:\nInvalid `view_range` parameter: [100, 150].",
-        true,
-    );
-    check_tool_error(
-        ed,
-        "Unrecognized command view2. The allowed commands are",
-        true,
-    );
+    check_tool_error(ed, "ERROR:\nNo replacement was performed, old_str `x` did not appear verbatim in /r/a.py.", true);
+    check_tool_error(ed, "ERROR:\nParameter `old_str` is required for command: str_replace.", true);
+    check_tool_error(ed, "ERROR:\nInvalid `path` parameter: /r/x. The path /r/x does not exist.", true);
+    check_tool_error(ed, "ERROR:\nInvalid `view_range` parameter: [100, 150].", true);
+    check_tool_error(ed, "Unrecognized command view2. The allowed commands are", true);
     check_tool_error(ed, "Traceback (most recent call last):\n  File …", true);
-    check_tool_error(
-        ed,
-        "The file /r/a.py has been edited. Here's the result of running `cat -n`",
-        false,
-    );
-    check_tool_error(
-        ed,
-        "Here's the result:\n  12\tERROR: not at line start",
-        false,
-    );
+    check_tool_error(ed, "The file /r/a.py has been edited. Here's the result of running `cat -n`", false);
+    check_tool_error(ed, "Here's the result:\n  12\tERROR: not at line start", false);
     // In a shell, a traceback or an ERROR: line is the program's output.
-    check_tool_error(
-        sh,
-        "Traceback (most recent call last):\n  File \"x.py\"",
-        false,
-    );
+    check_tool_error(sh, "Traceback (most recent call last):\n  File \"x.py\"", false);
     check_tool_error(sh, "ERROR: something in a log", false);
     check_tool_error(sh, "bash: pytest: command not found", true);
     check_tool_error(sh, "/bin/sh: 1: foo: command not found\n", true);
     check_tool_error(sh, "src/a.py:3: msg = 'command not found'", false);
     check_tool_error(sh, "total 0\n", false);
-    check_tool_error(
-        sh,
-        "Your proposed edit has introduced new syntax error(s). Please understand the fixes",
-        true,
-    );
+    check_tool_error(sh, "Your proposed edit has introduced new syntax error(s). Please understand the fixes", true);
     check_tool_error(None, "[Error occurred in processing last action]", true);
     check_tool_error(None, "ERROR:\nsomething", false);
     check_tool_error(Some("submit"), "ERROR: nothing to submit", true);
@@ -672,15 +585,7 @@ fn limit_texts() {
     ] {
         check_limit(text, true);
     }
-    for text in [
-        "submitted",
-        "Submitted",
-        "early_exit",
-        "RetryError",
-        "exit_format",
-        "AgentStuckInLoopError",
-        "",
-    ] {
+    for text in ["submitted", "Submitted", "early_exit", "RetryError", "exit_format", "AgentStuckInLoopError", ""] {
         check_limit(text, false);
     }
 }
@@ -702,61 +607,25 @@ fn loop_consecutive() {
     check_loop(vec![bash("ls"), bash("ls\n"), bash(" ls ")], true);
     // think and finish do not break a run and are not actions themselves.
     let think = || call("think", json!({"thought": "hmm"}));
-    check_loop(
-        vec![bash("ls"), think(), bash("ls"), think(), bash("ls")],
-        true,
-    );
+    check_loop(vec![bash("ls"), think(), bash("ls"), think(), bash("ls")], true);
     check_loop(vec![think(), think(), think(), think(), think()], false);
     check_loop(vec![finish(), finish(), finish()], false);
     // Different tools with the same arguments are different actions.
-    check_loop(
-        vec![
-            bash("ls"),
-            call("bash", json!({"command": "ls"})),
-            bash("ls"),
-        ],
-        false,
-    );
+    check_loop(vec![bash("ls"), call("bash", json!({"command": "ls"})), bash("ls")], false);
 }
 
 #[test]
 fn loop_consecutive_ignores_observations() {
-    check_loop(
-        vec![
-            observed(bash("ls"), "a"),
-            observed(bash("ls"), "b"),
-            observed(bash("ls"), "c"),
-        ],
-        true,
-    );
+    check_loop(vec![observed(bash("ls"), "a"), observed(bash("ls"), "b"), observed(bash("ls"), "c")], true);
 }
 
 #[test]
 fn loop_same_result_anywhere() {
-    let failing = || {
-        observed(
-            editor("str_replace", "/r/a.py"),
-            "ERROR:\nNo replacement was performed",
-        )
-    };
+    let failing = || observed(editor("str_replace", "/r/a.py"), "ERROR:\nNo replacement was performed");
     // The same failing edit four times, with other actions between: a loop.
-    check_loop(
-        vec![
-            failing(),
-            bash("a"),
-            failing(),
-            bash("b"),
-            failing(),
-            bash("c"),
-            failing(),
-        ],
-        true,
-    );
+    check_loop(vec![failing(), bash("a"), failing(), bash("b"), failing(), bash("c"), failing()], true);
     // Three times is not enough.
-    check_loop(
-        vec![failing(), bash("a"), failing(), bash("b"), failing()],
-        false,
-    );
+    check_loop(vec![failing(), bash("a"), failing(), bash("b"), failing()], false);
     // Re-running a script after each edit with a new output each time is progress.
     let run = |out: &str| observed(bash("python reproduce.py"), out);
     let edit = |n: u32| editor("str_replace", &format!("/r/m{n}.py"));
@@ -775,54 +644,22 @@ fn loop_same_result_anywhere() {
         false,
     );
     // The same output every time (the edits did not help): a loop. Whitespace is trimmed.
-    check_loop(
-        vec![
-            run("Error"),
-            edit(1),
-            run("Error\n"),
-            edit(2),
-            run(" Error"),
-            edit(3),
-            run("Error"),
-        ],
-        true,
-    );
+    check_loop(vec![run("Error"), edit(1), run("Error\n"), edit(2), run(" Error"), edit(3), run("Error")], true);
     // Without observations, four identical actions are a loop.
     let view = || editor("view", "/r/a.py");
-    check_loop(
-        vec![
-            view(),
-            bash("a"),
-            view(),
-            bash("b"),
-            view(),
-            bash("c"),
-            view(),
-        ],
-        true,
-    );
+    check_loop(vec![view(), bash("a"), view(), bash("b"), view(), bash("c"), view()], true);
     check_loop(vec![view(), bash("a"), view(), bash("b"), view()], false);
 }
 
 #[test]
 fn loop_canonical_arguments() {
     // Key order and commentary arguments do not make actions differ.
-    let a = call(
-        "str_replace_editor",
-        json!({"command": "view", "path": "/r/a.py", "thought": "one"}),
-    );
-    let b = call(
-        "str_replace_editor",
-        json!({"path": "/r/a.py", "command": "view", "thought": "two"}),
-    );
+    let a = call("str_replace_editor", json!({"command": "view", "path": "/r/a.py", "thought": "one"}));
+    let b = call("str_replace_editor", json!({"path": "/r/a.py", "command": "view", "thought": "two"}));
     check_loop(vec![a.clone(), b, a.clone()], true);
     // A different view range is a different action.
-    let ranged = |r: u64| {
-        call(
-            "str_replace_editor",
-            json!({"command": "view", "path": "/r/a.py", "view_range": [r, r + 10]}),
-        )
-    };
+    let ranged =
+        |r: u64| call("str_replace_editor", json!({"command": "view", "path": "/r/a.py", "view_range": [r, r + 10]}));
     check_loop(vec![ranged(1), ranged(11), ranged(21)], false);
     check_loop(vec![ranged(1), ranged(1), ranged(1)], true);
     // Nested objects are canonical too.
@@ -848,14 +685,8 @@ fn loop_canonical_arguments() {
 #[test]
 fn loop_definition_matches_constants() {
     let d = facts::LOOP_DEFINITION;
-    assert!(d.contains(&format!(
-        "at least {} times in a row",
-        facts::LOOP_MIN_CONSECUTIVE
-    )));
-    assert!(d.contains(&format!(
-        "at least {} times anywhere",
-        facts::LOOP_MIN_SAME_RESULT
-    )));
+    assert!(d.contains(&format!("at least {} times in a row", facts::LOOP_MIN_CONSECUTIVE)));
+    assert!(d.contains(&format!("at least {} times anywhere", facts::LOOP_MIN_SAME_RESULT)));
     for key in facts::LOOP_IGNORED_ARGUMENTS {
         assert!(d.contains(key), "{key}");
     }
@@ -876,14 +707,8 @@ fn derive_counts_and_calls() {
         editor("str_replace", "/r/a.py"),
         editor("create", "/r/new.py"),
         editor("str_replace", "/r/a.py"),
-        call(
-            "str_replace_editor",
-            json!({"command": "insert", "path": "/r/b.py"}),
-        ),
-        call(
-            "str_replace_editor",
-            json!({"command": "undo_edit", "path": "/r/c.py"}),
-        ),
+        call("str_replace_editor", json!({"command": "insert", "path": "/r/b.py"})),
+        call("str_replace_editor", json!({"command": "undo_edit", "path": "/r/c.py"})),
         call("str_replace_editor", json!({"command": "view"})),
         exited(bash("cat x"), 1),
         call("think", json!({"thought": "t"})),
@@ -892,20 +717,10 @@ fn derive_counts_and_calls() {
     let f = facts::derive(&t);
     assert_eq!(f.steps, 13);
     assert_eq!(f.tool_calls, 11);
-    let counts: Vec<String> = f
-        .tool_counts
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    assert_eq!(
-        counts.join(" "),
-        "execute_bash=2 finish=1 str_replace_editor=7 think=1"
-    );
-    let calls: Vec<String> = f
-        .calls
-        .iter()
-        .map(|c| format!("{}:{}:{}:{:?}", c.step, c.tool, c.cmd, c.exit_code))
-        .collect();
+    let counts: Vec<String> = f.tool_counts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    assert_eq!(counts.join(" "), "execute_bash=2 finish=1 str_replace_editor=7 think=1");
+    let calls: Vec<String> =
+        f.calls.iter().map(|c| format!("{}:{}:{}:{:?}", c.step, c.tool, c.cmd, c.exit_code)).collect();
     assert_eq!(
         calls,
         [
@@ -992,10 +807,7 @@ fn flag_no_finish() {
         )]),
         "",
     );
-    check_flags(
-        &traj(vec![bash("echo MINI_SWE_AGENT_FINAL_OUTPUT; git diff")]),
-        "",
-    );
+    check_flags(&traj(vec![bash("echo MINI_SWE_AGENT_FINAL_OUTPUT; git diff")]), "");
     check_flags(&traj(vec![bash("git submit-changes")]), "no_finish");
     // A stated `submitted` exit status counts; an auto-submission on a limit does not.
     let mut t = traj(vec![bash("ls")]);
@@ -1012,10 +824,8 @@ fn flag_hit_limit() {
     check_flags(&t, "hit_limit");
     t.outcome.exit_status = Some("submitted".into());
     check_flags(&t, "");
-    t.outcome.error = Some(
-        "RuntimeError: Agent reached maximum iteration in headless mode. Current iteration: 50"
-            .into(),
-    );
+    t.outcome.error =
+        Some("RuntimeError: Agent reached maximum iteration in headless mode. Current iteration: 50".into());
     check_flags(&t, "hit_limit");
     t.outcome.error = Some("RuntimeError: sandbox died".into());
     check_flags(&t, "");
@@ -1023,22 +833,10 @@ fn flag_hit_limit() {
 
 #[test]
 fn flag_edited_tests() {
-    check_flags(
-        &traj(vec![editor("str_replace", "/r/pkg/mod.py"), finish()]),
-        "",
-    );
-    check_flags(
-        &traj(vec![
-            editor("str_replace", "/r/tests/test_mod.py"),
-            finish(),
-        ]),
-        "edited_tests",
-    );
+    check_flags(&traj(vec![editor("str_replace", "/r/pkg/mod.py"), finish()]), "");
+    check_flags(&traj(vec![editor("str_replace", "/r/tests/test_mod.py"), finish()]), "edited_tests");
     // Viewing a test file is not editing it.
-    check_flags(
-        &traj(vec![editor("view", "/r/tests/test_mod.py"), finish()]),
-        "",
-    );
+    check_flags(&traj(vec![editor("view", "/r/tests/test_mod.py"), finish()]), "");
     let mut t = traj(vec![finish()]);
     t.patch = Some(
         "diff --git a/pkg/x_test.go b/pkg/x_test.go\n--- a/pkg/x_test.go\n+++ b/pkg/x_test.go\n@@ -1 +1 @@\n-a\n+b\n"
@@ -1061,10 +859,8 @@ fn flag_stray_files() {
     );
     check_flags(&t, "stray_files");
     // Modifying (not creating) a file with a scratch-like name is not stray.
-    t.patch = Some(
-        "diff --git a/check_x.py b/check_x.py\n--- a/check_x.py\n+++ b/check_x.py\n@@ -1 +1 @@\n-a\n+b\n"
-            .into(),
-    );
+    t.patch =
+        Some("diff --git a/check_x.py b/check_x.py\n--- a/check_x.py\n+++ b/check_x.py\n@@ -1 +1 @@\n-a\n+b\n".into());
     check_flags(&t, "");
     // Creating a normal module is not stray.
     t.patch = Some(
@@ -1088,24 +884,15 @@ fn flag_tool_errors() {
     );
     check_flags(
         &traj(vec![
-            observed(
-                bash("grep -rn Error ."),
-                "a.py:1: raise ValueError('ERROR: x')",
-            ),
-            observed(
-                editor("view", "/r/a.py"),
-                "Here's the result of running `cat -n`",
-            ),
+            observed(bash("grep -rn Error ."), "a.py:1: raise ValueError('ERROR: x')"),
+            observed(editor("view", "/r/a.py"), "Here's the result of running `cat -n`"),
             finish(),
         ]),
         "",
     );
     // An orphan tool result (no call to pair with) is read too.
     let mut t = traj(vec![finish()]);
-    t.steps.push(Step::message(
-        Role::Tool,
-        "[Error occurred in processing last action]",
-    ));
+    t.steps.push(Step::message(Role::Tool, "[Error occurred in processing last action]"));
     check_flags(&t, "tool_errors");
 }
 
@@ -1115,15 +902,9 @@ fn flags_combine() {
         bash("python reproduce.py"),
         bash("python reproduce.py"),
         bash("python reproduce.py"),
-        observed(
-            editor("create", "/r/tests/test_x.py"),
-            "ERROR:\nInvalid `path` parameter",
-        ),
+        observed(editor("create", "/r/tests/test_x.py"), "ERROR:\nInvalid `path` parameter"),
     ]);
     t.patch = None;
     t.outcome.exit_status = Some("exit_context".into());
-    check_flags(
-        &t,
-        "empty_patch no_finish hit_limit loop ran_tests edited_tests tool_errors",
-    );
+    check_flags(&t, "empty_patch no_finish hit_limit loop ran_tests edited_tests tool_errors");
 }

@@ -14,8 +14,7 @@ fn read_json(rel: &str) -> Value {
 }
 
 fn read_jsonl(rel: &str) -> Vec<Value> {
-    let text =
-        std::fs::read_to_string(real_fixture(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
+    let text = std::fs::read_to_string(real_fixture(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("parse a line of {rel}: {e}")))
@@ -46,10 +45,7 @@ fn assert_reason_style(reason: &str) {
     assert!(!reason.is_empty());
     let first = reason.chars().next().unwrap();
     assert!(!first.is_uppercase(), "reason starts uppercase: {reason}");
-    assert!(
-        !reason.ends_with('.'),
-        "reason ends with a period: {reason}"
-    );
+    assert!(!reason.ends_with('.'), "reason ends with a period: {reason}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -58,10 +54,7 @@ fn assert_reason_style(reason: &str) {
 #[test]
 fn swe_agent_real_0x_traj() {
     let v = read_json("swe-agent/pydicom__pydicom-1458.traj");
-    assert_eq!(
-        detect(&v, "pydicom__pydicom-1458.traj").unwrap(),
-        Detected::Format(Format::SweAgentTraj)
-    );
+    assert_eq!(detect(&v, "pydicom__pydicom-1458.traj").unwrap(), Detected::Format(Format::SweAgentTraj));
     let (t, warnings) = trajectory_of(v, "pydicom__pydicom-1458.traj");
     insta::assert_snapshot!("swe_agent_pydicom_1458", golden_summary(&t));
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -76,73 +69,30 @@ fn swe_agent_real_0x_traj() {
     assert_eq!(t.steps.len(), 14);
     assert_eq!(t.steps[0].role, Role::System);
     assert_eq!(t.steps[1].role, Role::User);
-    assert!(t.steps[1]
-        .text
-        .starts_with("We're currently solving the following issue"));
-    assert!(t
-        .steps
-        .iter()
-        .all(|s| !s.text.contains("Here is a demonstration")));
-    assert!(t.steps[2..]
-        .iter()
-        .all(|s| s.role == Role::Assistant && s.tool_calls.len() == 1));
+    assert!(t.steps[1].text.starts_with("We're currently solving the following issue"));
+    assert!(t.steps.iter().all(|s| !s.text.contains("Here is a demonstration")));
+    assert!(t.steps[2..].iter().all(|s| s.role == Role::Assistant && s.tool_calls.len() == 1));
     let ps = t.problem_statement.as_deref().unwrap();
-    assert!(
-        ps.starts_with("Pixel Representation attribute should be optional"),
-        "{ps}"
-    );
+    assert!(ps.starts_with("Pixel Representation attribute should be optional"), "{ps}");
     assert!(!ps.contains("INSTRUCTIONS:"));
     assert_eq!(
         tool_names(&t),
-        [
-            "create",
-            "edit",
-            "bash",
-            "find_file",
-            "open",
-            "edit",
-            "edit",
-            "edit",
-            "edit",
-            "bash",
-            "bash",
-            "submit"
-        ]
+        ["create", "edit", "bash", "find_file", "open", "edit", "edit", "edit", "edit", "bash", "bash", "submit"]
     );
     let first = &t.steps[2].tool_calls[0];
-    assert_eq!(
-        first.arguments,
-        json!({"command": "create reproduce_bug.py"})
-    );
-    assert!(first
-        .observation
-        .as_deref()
-        .unwrap()
-        .starts_with("[File: /pydicom__pydicom/reproduce_bug.py"));
+    assert_eq!(first.arguments, json!({"command": "create reproduce_bug.py"}));
+    assert!(first.observation.as_deref().unwrap().starts_with("[File: /pydicom__pydicom/reproduce_bug.py"));
     assert_eq!(first.exit_code, None);
     let third = &t.steps[4].tool_calls[0];
     assert_eq!(third.command(), Some("python reproduce_bug.py"));
-    assert!(t.steps[2]
-        .thought
-        .as_deref()
-        .unwrap()
-        .starts_with("First, I'll create"));
-    assert!(t.steps[2]
-        .text
-        .contains("```\ncreate reproduce_bug.py\n```"));
+    assert!(t.steps[2].thought.as_deref().unwrap().starts_with("First, I'll create"));
+    assert!(t.steps[2].text.contains("```\ncreate reproduce_bug.py\n```"));
 
     let patch = t.patch.as_deref().unwrap();
-    assert!(
-        patch.starts_with("diff --git a/pydicom/pixel_data_handlers/numpy_handler.py"),
-        "{patch:?}"
-    );
+    assert!(patch.starts_with("diff --git a/pydicom/pixel_data_handlers/numpy_handler.py"), "{patch:?}");
     assert!(patch.contains("+    if 'PixelData' in ds:\n"));
     // The submit step saw the patch.
-    assert!(t.steps[13]
-        .observation
-        .as_deref()
-        .unwrap()
-        .contains("diff --git"));
+    assert!(t.steps[13].observation.as_deref().unwrap().contains("diff --git"));
 
     assert_eq!(t.usage.cost, Some(1.26719));
     assert_eq!(t.usage.prompt_tokens, Some(122612));
@@ -154,14 +104,9 @@ fn swe_agent_real_0x_traj() {
 fn swe_agent_real_all_preds_jsonl() {
     let rows = read_jsonl("swe-agent/pydicom__pydicom-1458.all_preds.jsonl");
     assert_eq!(rows.len(), 1);
-    let traj_patch = trajectory_of(read_json("swe-agent/pydicom__pydicom-1458.traj"), "x.traj")
-        .0
-        .patch;
+    let traj_patch = trajectory_of(read_json("swe-agent/pydicom__pydicom-1458.traj"), "x.traj").0.patch;
     let row = rows.into_iter().next().unwrap();
-    assert_eq!(
-        detect(&row, "all_preds.jsonl").unwrap(),
-        Detected::Format(Format::SwebenchPreds)
-    );
+    assert_eq!(detect(&row, "all_preds.jsonl").unwrap(), Detected::Format(Format::SwebenchPreds));
     let (t, warnings) = trajectory_of(row, "all_preds.jsonl");
     insta::assert_snapshot!("preds_pydicom_1458", golden_summary(&t));
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -242,46 +187,22 @@ fn swe_agent_1x_traj_uses_history_tool_calls() {
         json!({"role": "user", "content": "Your last output did not use any tool calls!", "agent": "main",
                "message_type": "user"}),
     );
-    assert_eq!(
-        detect(&v, "x.traj").unwrap(),
-        Detected::Format(Format::SweAgentTraj)
-    );
+    assert_eq!(detect(&v, "x.traj").unwrap(), Detected::Format(Format::SweAgentTraj));
     let (t, warnings) = trajectory_of(v, "astropy__astropy-14365.traj");
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(t.instance_id.as_deref(), Some("astropy__astropy-14365"));
     assert_eq!(t.model.as_deref(), Some("claude-3-5-sonnet-20241022"));
-    assert_eq!(
-        t.problem_statement.as_deref(),
-        Some("ascii.qdp Table format assumes QDP commands are upper case")
-    );
+    assert_eq!(t.problem_statement.as_deref(), Some("ascii.qdp Table format assumes QDP commands are upper case"));
     let roles: Vec<Role> = t.steps.iter().map(|s| s.role).collect();
-    assert_eq!(
-        roles,
-        [
-            Role::System,
-            Role::User,
-            Role::Assistant,
-            Role::Assistant,
-            Role::Assistant
-        ]
-    );
+    assert_eq!(roles, [Role::System, Role::User, Role::Assistant, Role::Assistant, Role::Assistant]);
     assert!(t.steps.iter().all(|s| s.text != "Demo task"));
     assert_eq!(tool_names(&t), ["str_replace_editor", "bash", "submit"]);
     let view = &t.steps[2].tool_calls[0];
     assert_eq!(view.id.as_deref(), Some("toolu_01"));
-    assert_eq!(
-        view.arguments,
-        json!({"command": "view", "path": "/testbed/astropy/io/ascii/qdp.py"})
-    );
-    assert_eq!(
-        view.observation.as_deref(),
-        Some("Here's the result of running `cat -n`…")
-    );
+    assert_eq!(view.arguments, json!({"command": "view", "path": "/testbed/astropy/io/ascii/qdp.py"}));
+    assert_eq!(view.observation.as_deref(), Some("Here's the result of running `cat -n`…"));
     let bash = &t.steps[3].tool_calls[0];
-    assert_eq!(
-        bash.command(),
-        Some("cd /testbed && python -m pytest -q astropy/io/ascii/tests/test_qdp.py")
-    );
+    assert_eq!(bash.command(), Some("cd /testbed && python -m pytest -q astropy/io/ascii/tests/test_qdp.py"));
     assert_eq!(t.steps[3].thought, None);
     assert_eq!(t.steps[3].observation.as_deref(), Some("3 passed"));
     // CRLF normalized.
@@ -301,10 +222,7 @@ fn swe_agent_1x_history_only_pairs_tool_results_by_id() {
     obj.remove("info");
     obj.remove("replay_config");
     obj.remove("environment");
-    assert_eq!(
-        detect(&v, "function_calling_simple.traj").unwrap(),
-        Detected::Format(Format::SweAgentTraj)
-    );
+    assert_eq!(detect(&v, "function_calling_simple.traj").unwrap(), Detected::Format(Format::SweAgentTraj));
     let (t, warnings) = trajectory_of(v, "function_calling_simple.traj");
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(t.instance_id, None);
@@ -316,10 +234,7 @@ fn swe_agent_1x_history_only_pairs_tool_results_by_id() {
         t.steps[2].tool_calls[0].observation.as_deref(),
         Some("OBSERVATION:\nHere's the result of running `cat -n`…")
     );
-    assert_eq!(
-        t.steps[3].observation.as_deref(),
-        Some("OBSERVATION:\n3 passed")
-    );
+    assert_eq!(t.steps[3].observation.as_deref(), Some("OBSERVATION:\n3 passed"));
     assert_eq!(t.steps[4].tool_calls[0].id.as_deref(), Some("toolu_03"));
     assert!(t.steps.iter().all(|s| s.role != Role::Tool));
 }
@@ -338,16 +253,10 @@ fn swe_agent_0x_history_only_demo() {
     ]});
     let (t, warnings) = trajectory_of(v, "demo.traj");
     assert!(warnings.is_empty(), "{warnings:?}");
-    assert_eq!(
-        t.problem_statement.as_deref(),
-        Some("TimeDelta serialization precision")
-    );
+    assert_eq!(t.problem_statement.as_deref(), Some("TimeDelta serialization precision"));
     assert_eq!(t.steps.len(), 5);
     assert_eq!(tool_names(&t), ["create", "bash", "submit"]);
-    assert_eq!(
-        t.steps[3].tool_calls[0].command(),
-        Some("python reproduce.py")
-    );
+    assert_eq!(t.steps[3].tool_calls[0].command(), Some("python reproduce.py"));
     assert_eq!(t.steps[3].observation.as_deref(), Some("344"));
     assert_eq!(t.steps[4].tool_calls[0].observation, None);
     assert_eq!(t.steps[2].thought.as_deref(), Some("Let's reproduce.\n"));
@@ -372,25 +281,13 @@ fn swe_agent_empty_action_item_and_cost_exit() {
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(t.problem_statement.as_deref(), Some("plain task text"));
     let roles: Vec<Role> = t.steps.iter().map(|s| s.role).collect();
-    assert_eq!(
-        roles,
-        [
-            Role::System,
-            Role::User,
-            Role::Assistant,
-            Role::Assistant,
-            Role::Tool
-        ]
-    );
+    assert_eq!(roles, [Role::System, Role::User, Role::Assistant, Role::Assistant, Role::Tool]);
     assert_eq!(t.steps[2].tool_calls[0].name, "bash");
     assert!(t.steps[3].tool_calls.is_empty());
     assert_eq!(t.steps[3].observation, None);
     assert_eq!(t.steps[4].text, "Exited (autosubmitted)");
     assert_eq!(t.patch, None);
-    assert_eq!(
-        t.outcome.exit_status.as_deref(),
-        Some("submitted (exit_cost)")
-    );
+    assert_eq!(t.outcome.exit_status.as_deref(), Some("submitted (exit_cost)"));
     assert_eq!(t.usage.cost, Some(0.1));
     assert_eq!(t.usage.prompt_tokens, Some(10));
     assert_eq!(t.usage.completion_tokens, None);
@@ -403,10 +300,7 @@ fn swe_agent_empty_action_item_and_cost_exit() {
 #[test]
 fn mini_real_v1_traj() {
     let v = read_json("mini-swe-agent-swebench/astropy__astropy-12907.traj.json");
-    assert_eq!(
-        detect(&v, "x.traj.json").unwrap(),
-        Detected::Format(Format::MiniSweAgent)
-    );
+    assert_eq!(detect(&v, "x.traj.json").unwrap(), Detected::Format(Format::MiniSweAgent));
     let (t, warnings) = trajectory_of(v, "astropy__astropy-12907.traj.json");
     insta::assert_snapshot!("mini_astropy_12907", golden_summary(&t));
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -424,14 +318,9 @@ fn mini_real_v1_traj() {
     assert_eq!(t.steps.len(), 22);
     assert_eq!(t.steps[0].role, Role::System);
     assert_eq!(t.steps[1].role, Role::User);
-    assert!(t.steps[2..]
-        .iter()
-        .all(|s| s.role == Role::Assistant && s.tool_calls.len() == 1));
+    assert!(t.steps[2..].iter().all(|s| s.role == Role::Assistant && s.tool_calls.len() == 1));
     let ps = t.problem_statement.as_deref().unwrap();
-    assert!(
-        ps.starts_with("Modeling's `separability_matrix` does not compute separability correctly"),
-        "{ps}"
-    );
+    assert!(ps.starts_with("Modeling's `separability_matrix` does not compute separability correctly"), "{ps}");
     assert!(!ps.contains("<pr_description>"));
 
     let names = tool_names(&t);
@@ -441,26 +330,15 @@ fn mini_real_v1_traj() {
     let first = &t.steps[2].tool_calls[0];
     assert_eq!(first.command(), Some("ls -R"));
     assert_eq!(first.exit_code, Some(0));
-    assert!(first
-        .observation
-        .as_deref()
-        .unwrap()
-        .starts_with("<returncode>0</returncode>\n<warning>"));
+    assert!(first.observation.as_deref().unwrap().starts_with("<returncode>0</returncode>\n<warning>"));
     assert_eq!(
         t.steps[2].thought.as_deref(),
         Some("I need to explore the codebase to locate the relevant files. I'll start by listing the files in the current directory.")
     );
     assert!(t.steps[2..21].iter().all(|s| s.exit_code.is_some()));
     let submit = &t.steps[21].tool_calls[0];
-    assert!(submit
-        .command()
-        .unwrap()
-        .starts_with("echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"));
-    assert!(submit
-        .observation
-        .as_deref()
-        .unwrap()
-        .starts_with("diff --git a/astropy/modeling/separable.py"));
+    assert!(submit.command().unwrap().starts_with("echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"));
+    assert!(submit.observation.as_deref().unwrap().starts_with("diff --git a/astropy/modeling/separable.py"));
     assert_eq!(submit.exit_code, None);
 
     let patch = t.patch.as_deref().unwrap();
@@ -511,42 +389,20 @@ fn mini_v2() -> Value {
 #[test]
 fn mini_v2_tool_calls_and_exit_message() {
     let v = mini_v2();
-    assert_eq!(
-        detect(&v, "x.traj.json").unwrap(),
-        Detected::Format(Format::MiniSweAgent)
-    );
+    assert_eq!(detect(&v, "x.traj.json").unwrap(), Detected::Format(Format::MiniSweAgent));
     let (t, warnings) = trajectory_of(v, "acme__ranges-7.traj.json");
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(t.instance_id.as_deref(), Some("acme__ranges-7"));
-    assert_eq!(
-        t.model.as_deref(),
-        Some("anthropic/claude-sonnet-4-5-20250929")
-    );
-    assert_eq!(
-        t.problem_statement.as_deref(),
-        Some("Fix the off-by-one in range_sum")
-    );
+    assert_eq!(t.model.as_deref(), Some("anthropic/claude-sonnet-4-5-20250929"));
+    assert_eq!(t.problem_statement.as_deref(), Some("Fix the off-by-one in range_sum"));
     assert_eq!(t.outcome.exit_status.as_deref(), Some("Submitted"));
-    assert_eq!(
-        t.patch.as_deref(),
-        Some("diff --git a/range_sum.py b/range_sum.py\n")
-    );
+    assert_eq!(t.patch.as_deref(), Some("diff --git a/range_sum.py b/range_sum.py\n"));
     assert_eq!(t.usage.prompt_tokens, Some(600));
     assert_eq!(t.usage.completion_tokens, Some(60));
     assert_eq!(t.usage.api_calls, Some(3));
 
     let roles: Vec<Role> = t.steps.iter().map(|s| s.role).collect();
-    assert_eq!(
-        roles,
-        [
-            Role::System,
-            Role::User,
-            Role::Assistant,
-            Role::User,
-            Role::Assistant,
-            Role::Assistant
-        ]
-    );
+    assert_eq!(roles, [Role::System, Role::User, Role::Assistant, Role::User, Role::Assistant, Role::Assistant]);
     assert_eq!(tool_names(&t), ["bash", "bash", "submit"]);
     let c1 = &t.steps[2].tool_calls[0];
     assert_eq!(c1.id.as_deref(), Some("call_1"));
@@ -555,10 +411,7 @@ fn mini_v2_tool_calls_and_exit_message() {
     assert!(t.steps[3].text.starts_with("No tool calls found"));
     assert_eq!(t.steps[4].tool_calls[0].exit_code, Some(0));
     assert_eq!(t.steps[5].thought.as_deref(), Some("All good."));
-    assert_eq!(
-        t.steps[5].tool_calls[0].observation.as_deref(),
-        Some("diff --git a/range_sum.py b/range_sum.py\n")
-    );
+    assert_eq!(t.steps[5].tool_calls[0].observation.as_deref(), Some("diff --git a/range_sum.py b/range_sum.py\n"));
 }
 
 #[test]
@@ -612,18 +465,11 @@ fn mini_v1_format_error_and_error_exit() {
     assert!(t.steps[2].tool_calls.is_empty());
     assert_eq!(t.steps[3].role, Role::User);
     assert_eq!(t.steps[4].tool_calls[0].command(), Some("sleep 100"));
-    assert!(t.steps[4]
-        .observation
-        .as_deref()
-        .unwrap()
-        .contains("timed out"));
+    assert!(t.steps[4].observation.as_deref().unwrap().contains("timed out"));
     assert_eq!(t.steps[4].exit_code, None);
     // On a non-submitted exit the submission field holds the error, not a patch.
     assert_eq!(t.patch, None);
-    assert_eq!(
-        t.outcome.error.as_deref(),
-        Some("litellm.APIError: overloaded")
-    );
+    assert_eq!(t.outcome.error.as_deref(), Some("litellm.APIError: overloaded"));
     assert_eq!(t.outcome.exit_status.as_deref(), Some("RuntimeError"));
 }
 
@@ -637,10 +483,7 @@ fn openhands_real_output_jsonl() {
     let preds = read_jsonl("openhands/multi_swe_bench_c_ponyc.patch.jsonl");
     let mut ids = Vec::new();
     for (i, row) in rows.into_iter().enumerate() {
-        assert_eq!(
-            detect(&row, "output.jsonl").unwrap(),
-            Detected::Format(Format::OpenhandsEvents)
-        );
+        assert_eq!(detect(&row, "output.jsonl").unwrap(), Detected::Format(Format::OpenhandsEvents));
         let (t, warnings) = trajectory_of(row, "output.jsonl");
         let id = t.instance_id.clone().unwrap();
         insta::assert_snapshot!(format!("openhands_{i}_{id}"), golden_summary(&t));
@@ -648,10 +491,7 @@ fn openhands_real_output_jsonl() {
 
         assert_eq!(t.format, Format::OpenhandsEvents);
         assert_eq!(t.repo.as_deref(), Some("ponylang/ponyc"));
-        assert_eq!(
-            t.model.as_deref(),
-            Some("openai/openrouter-llama-4-maverick")
-        );
+        assert_eq!(t.model.as_deref(), Some("openai/openrouter-llama-4-maverick"));
         assert_eq!(t.outcome.resolved, None, "{id}: no report in the file");
         assert_eq!(t.usage.cost, Some(0.0));
         assert!(t.usage.prompt_tokens.unwrap() > 100_000);
@@ -661,86 +501,50 @@ fn openhands_real_output_jsonl() {
         assert!(t.steps[1].text.starts_with("<uploaded_files>"));
         for (_, c) in t.tool_calls() {
             assert!(
-                ["execute_bash", "str_replace_editor", "think", "finish"]
-                    .contains(&c.name.as_str()),
+                ["execute_bash", "str_replace_editor", "think", "finish"].contains(&c.name.as_str()),
                 "{id}: {}",
                 c.name
             );
             assert!(c.id.as_deref().unwrap().starts_with("toolu_"));
             if c.name == "execute_bash" {
                 assert!(c.command().is_some());
-                assert!(
-                    c.exit_code.is_some(),
-                    "{id}: a run observation states its exit code"
-                );
+                assert!(c.exit_code.is_some(), "{id}: a run observation states its exit code");
             }
             if c.name != "finish" {
-                assert!(
-                    c.observation.is_some(),
-                    "{id}: {} has an observation",
-                    c.name
-                );
+                assert!(c.observation.is_some(), "{id}: {} has an observation", c.name);
             }
         }
         // The patch equals the Multi-SWE-bench prediction derived from it.
-        let pred = preds
-            .iter()
-            .find(|p| format!("ponylang__ponyc-{}", p["number"].as_str().unwrap()) == id)
-            .unwrap();
+        let pred = preds.iter().find(|p| format!("ponylang__ponyc-{}", p["number"].as_str().unwrap()) == id).unwrap();
         assert_eq!(t.patch.as_deref(), pred["fix_patch"].as_str());
         ids.push((id, t));
     }
     assert_eq!(
         ids.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
-        [
-            "ponylang__ponyc-4595",
-            "ponylang__ponyc-4593",
-            "ponylang__ponyc-4588"
-        ]
+        ["ponylang__ponyc-4595", "ponylang__ponyc-4593", "ponylang__ponyc-4588"]
     );
 
     let (_, t0) = &ids[0];
     assert_eq!(t0.outcome.error, None);
     assert_eq!(t0.outcome.exit_status, None);
     assert_eq!(tool_names(t0).last(), Some(&"finish"));
-    let view = t0
-        .tool_calls()
-        .map(|(_, c)| c)
-        .find(|c| c.name == "str_replace_editor")
-        .unwrap();
+    let view = t0.tool_calls().map(|(_, c)| c).find(|c| c.name == "str_replace_editor").unwrap();
     assert_eq!(view.arguments["command"], "view");
-    let think = t0
-        .tool_calls()
-        .map(|(_, c)| c)
-        .find(|c| c.name == "think")
-        .unwrap();
-    assert!(think.arguments["thought"]
-        .as_str()
-        .unwrap()
-        .starts_with("Re-read the problem description"));
+    let think = t0.tool_calls().map(|(_, c)| c).find(|c| c.name == "think").unwrap();
+    assert!(think.arguments["thought"].as_str().unwrap().starts_with("Re-read the problem description"));
 
     // 4593 and 4588 have an editor error that answers no recorded action: an orphan tool step.
     let (_, t1) = &ids[1];
     let orphans: Vec<_> = t1.steps.iter().filter(|s| s.role == Role::Tool).collect();
     assert_eq!(orphans.len(), 1);
-    assert!(orphans[0]
-        .text
-        .starts_with("Parameter 'command' is expected"));
+    assert!(orphans[0].text.starts_with("Parameter 'command' is expected"));
 
     let (_, t2) = &ids[2];
     assert_eq!(t2.outcome.exit_status.as_deref(), Some("max_iterations"));
-    assert!(t2
-        .outcome
-        .error
-        .as_deref()
-        .unwrap()
-        .contains("Agent reached maximum iteration"));
+    assert!(t2.outcome.error.as_deref().unwrap().contains("Agent reached maximum iteration"));
     assert!(!tool_names(t2).contains(&"finish"));
     let last = t2.steps.last().unwrap();
-    assert_eq!(
-        last.tool_calls[0].command(),
-        Some("apt-get install -y libgtest-dev")
-    );
+    assert_eq!(last.tool_calls[0].command(), Some("apt-get install -y libgtest-dev"));
     assert_eq!(last.exit_code, Some(100));
 }
 
@@ -750,17 +554,10 @@ fn openhands_real_patch_jsonl_multi_swe_bench_preds() {
     assert_eq!(rows.len(), 3);
     let mut summaries = String::new();
     for row in rows {
-        assert_eq!(
-            detect(&row, "patch.jsonl").unwrap(),
-            Detected::Format(Format::SwebenchPreds)
-        );
+        assert_eq!(detect(&row, "patch.jsonl").unwrap(), Detected::Format(Format::SwebenchPreds));
         let (t, warnings) = trajectory_of(row, "patch.jsonl");
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert!(t
-            .instance_id
-            .as_deref()
-            .unwrap()
-            .starts_with("ponylang__ponyc-"));
+        assert!(t.instance_id.as_deref().unwrap().starts_with("ponylang__ponyc-"));
         assert_eq!(t.repo.as_deref(), Some("ponylang/ponyc"));
         assert_eq!(t.model, None);
         assert!(t.steps.is_empty());
@@ -795,43 +592,25 @@ fn openhands_older_action_observation_pairs() {
         "metrics": {"accumulated_cost": 0.25},
         "error": "RuntimeError: Agent got stuck in a loop"
     });
-    assert_eq!(
-        detect(&v, "output.jsonl").unwrap(),
-        Detected::Format(Format::OpenhandsEvents)
-    );
+    assert_eq!(detect(&v, "output.jsonl").unwrap(), Detected::Format(Format::OpenhandsEvents));
     let (t, warnings) = trajectory_of(v, "output.jsonl");
     assert!(warnings.is_empty(), "{warnings:?}");
-    assert_eq!(
-        t.problem_statement.as_deref(),
-        Some("UsernameValidator allows trailing newline")
-    );
+    assert_eq!(t.problem_statement.as_deref(), Some("UsernameValidator allows trailing newline"));
     assert_eq!(t.outcome.resolved, Some(true));
     assert_eq!(t.outcome.exit_status.as_deref(), Some("error"));
     assert_eq!(t.patch.as_deref(), Some("diff --git a/v.py b/v.py\n"));
     assert_eq!(t.usage.cost, Some(0.25));
     assert_eq!(t.usage.prompt_tokens, None);
-    assert_eq!(
-        tool_names(&t),
-        ["execute_bash", "edit_file", "execute_bash", "finish"]
-    );
+    assert_eq!(tool_names(&t), ["execute_bash", "edit_file", "execute_bash", "finish"]);
     assert_eq!(t.steps.len(), 5);
     assert_eq!(t.steps[0].role, Role::User);
     let run = &t.steps[1].tool_calls[0];
-    assert_eq!(
-        run.arguments,
-        json!({"command": "grep -rn UsernameValidator"})
-    );
+    assert_eq!(run.arguments, json!({"command": "grep -rn UsernameValidator"}));
     assert_eq!(run.exit_code, Some(0));
     assert_eq!(t.steps[1].thought.as_deref(), Some("Find it."));
-    assert_eq!(
-        t.steps[2].tool_calls[0].arguments,
-        json!({"path": "v.py", "content": "new", "start": 1, "end": -1})
-    );
+    assert_eq!(t.steps[2].tool_calls[0].arguments, json!({"path": "v.py", "content": "new", "start": 1, "end": -1}));
     // OpenHands' -1 is "no exit code captured".
-    assert_eq!(
-        t.steps[3].tool_calls[0].observation.as_deref(),
-        Some("timed out")
-    );
+    assert_eq!(t.steps[3].tool_calls[0].observation.as_deref(), Some("timed out"));
     assert_eq!(t.steps[3].exit_code, None);
     assert_eq!(t.steps[4].tool_calls[0].arguments, json!({"outputs": {}}));
     assert_eq!(t.steps[4].tool_calls[0].observation, None);
@@ -851,31 +630,17 @@ fn preds_json_dict_with_crlf_patches() {
     assert_eq!(detect(&v, "preds.json").unwrap(), Detected::Container);
     let records = records_of(v, "preds.json");
     assert_eq!(records.len(), 3);
-    let ts: Vec<Trajectory> = records
-        .into_iter()
-        .map(|r| trajectory_of(r, "preds.json").0)
-        .collect();
-    assert!(ts
-        .iter()
-        .all(|t| t.format == Format::SwebenchPreds && t.model.as_deref() == Some("m")));
-    let by_id = |id: &str| {
-        ts.iter()
-            .find(|t| t.instance_id.as_deref() == Some(id))
-            .unwrap()
-    };
+    let ts: Vec<Trajectory> = records.into_iter().map(|r| trajectory_of(r, "preds.json").0).collect();
+    assert!(ts.iter().all(|t| t.format == Format::SwebenchPreds && t.model.as_deref() == Some("m")));
+    let by_id = |id: &str| ts.iter().find(|t| t.instance_id.as_deref() == Some(id)).unwrap();
     assert_eq!(
         by_id("astropy__astropy-12907").patch.as_deref(),
         Some("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n")
     );
     // The dict key stands in for a missing `instance_id`.
-    assert_eq!(
-        by_id("django__django-11099").patch.as_deref(),
-        Some("diff --git a/b.py b/b.py\n")
-    );
+    assert_eq!(by_id("django__django-11099").patch.as_deref(), Some("diff --git a/b.py b/b.py\n"));
     assert_eq!(by_id("sympy__sympy-20590").patch, None);
-    assert!(ts
-        .iter()
-        .all(|t| !t.patch.as_deref().unwrap_or("").contains('\r')));
+    assert!(ts.iter().all(|t| !t.patch.as_deref().unwrap_or("").contains('\r')));
 }
 
 #[test]
@@ -885,14 +650,9 @@ fn preds_json_array_with_crlf_patches() {
         {"org": "cli", "repo": "cli", "number": 513, "fix_patch": "diff --git a/g.go b/g.go\r\n"}
     ]);
     assert_eq!(detect(&v, "preds.json").unwrap(), Detected::Container);
-    let ts: Vec<Trajectory> = records_of(v, "preds.json")
-        .into_iter()
-        .map(|r| trajectory_of(r, "preds.json").0)
-        .collect();
-    assert_eq!(
-        ts[0].patch.as_deref(),
-        Some("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n")
-    );
+    let ts: Vec<Trajectory> =
+        records_of(v, "preds.json").into_iter().map(|r| trajectory_of(r, "preds.json").0).collect();
+    assert_eq!(ts[0].patch.as_deref(), Some("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"));
     // Every format derives the repository an `owner__name-N` instance id spells.
     assert_eq!(ts[0].repo.as_deref(), Some("a/b"));
     assert_eq!(ts[1].instance_id.as_deref(), Some("cli__cli-513"));
@@ -904,18 +664,9 @@ fn preds_json_array_with_crlf_patches() {
 fn preds_malformed_records_are_errors() {
     for (v, needle) in [
         (json!({"model_patch": "diff"}), "no `instance_id`"),
-        (
-            json!({"instance_id": "a__b-1", "model_patch": 5}),
-            "`model_patch` is a json number",
-        ),
-        (
-            json!({"org": "o", "repo": "r", "fix_patch": ["x"]}),
-            "no `instance_id`",
-        ),
-        (
-            json!({"org": "o", "repo": "r", "number": "1", "fix_patch": {}}),
-            "`fix_patch` is a json object",
-        ),
+        (json!({"instance_id": "a__b-1", "model_patch": 5}), "`model_patch` is a json number"),
+        (json!({"org": "o", "repo": "r", "fix_patch": ["x"]}), "no `instance_id`"),
+        (json!({"org": "o", "repo": "r", "number": "1", "fix_patch": {}}), "`fix_patch` is a json object"),
     ] {
         let err = recognize(v.clone(), "preds.jsonl").expect_err(&v.to_string());
         assert!(err.contains(needle), "{err}");
@@ -929,10 +680,7 @@ fn preds_malformed_records_are_errors() {
 #[test]
 fn report_real_per_instance() {
     let v = read_json("mini-swe-agent-swebench/astropy__astropy-12907.report.json");
-    assert_eq!(
-        detect(&v, "astropy__astropy-12907.report.json").unwrap(),
-        Detected::Outcomes
-    );
+    assert_eq!(detect(&v, "astropy__astropy-12907.report.json").unwrap(), Detected::Outcomes);
     let (facts, warnings) = outcomes_of(v.clone(), "astropy__astropy-12907.report.json");
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(
@@ -968,33 +716,17 @@ fn report_real_per_instance() {
 #[test]
 fn report_real_results_summary() {
     let v = read_json("mini-swe-agent-swebench/results_summary.json");
-    let expected_true = v["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["resolved"] == json!(true))
-        .count();
+    let expected_true = v["instances"].as_array().unwrap().iter().filter(|i| i["resolved"] == json!(true)).count();
     assert_eq!(expected_true, 371);
-    assert_eq!(
-        detect(&v, "results_summary.json").unwrap(),
-        Detected::Outcomes
-    );
+    assert_eq!(detect(&v, "results_summary.json").unwrap(), Detected::Outcomes);
     let (facts, warnings) = outcomes_of(v, "results_summary.json");
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(facts.len(), 500);
-    assert!(facts
-        .iter()
-        .all(|f| f.precedence == OutcomePrecedence::RunLevel));
+    assert!(facts.iter().all(|f| f.precedence == OutcomePrecedence::RunLevel));
     assert_eq!(facts.iter().filter(|f| f.resolved).count(), 371);
-    let f = facts
-        .iter()
-        .find(|f| f.instance_id == "astropy__astropy-12907")
-        .unwrap();
+    let f = facts.iter().find(|f| f.instance_id == "astropy__astropy-12907").unwrap();
     assert!(f.resolved);
-    let f = facts
-        .iter()
-        .find(|f| f.instance_id == "astropy__astropy-13033")
-        .unwrap();
+    let f = facts.iter().find(|f| f.instance_id == "astropy__astropy-13033").unwrap();
     assert!(!f.resolved);
 }
 
@@ -1015,10 +747,7 @@ fn report_run_level_lists() {
     assert_eq!(detect(&v, "model.run.json").unwrap(), Detected::Outcomes);
     let (facts, warnings) = outcomes_of(v, "model.run.json");
     assert!(warnings.is_empty(), "{warnings:?}");
-    let mut got: Vec<(String, bool)> = facts
-        .iter()
-        .map(|f| (f.instance_id.clone(), f.resolved))
-        .collect();
+    let mut got: Vec<(String, bool)> = facts.iter().map(|f| (f.instance_id.clone(), f.resolved)).collect();
     got.sort();
     assert_eq!(
         got,
@@ -1030,9 +759,7 @@ fn report_run_level_lists() {
             ("e__e-5".to_string(), false),
         ]
     );
-    assert!(facts
-        .iter()
-        .all(|f| f.precedence == OutcomePrecedence::RunLevel));
+    assert!(facts.iter().all(|f| f.precedence == OutcomePrecedence::RunLevel));
 
     // Contradictions keep `resolved` and are reported.
     let v = json!({"resolved_ids": ["x__x-1", 7], "unresolved_ids": ["x__x-1"]});
@@ -1079,29 +806,14 @@ fn wrong_types_never_panic() {
     ];
     let mut samples = vec![
         (read_json("swe-agent/pydicom__pydicom-1458.traj"), "a.traj"),
-        (
-            read_json("mini-swe-agent-swebench/astropy__astropy-12907.traj.json"),
-            "a.traj.json",
-        ),
-        (
-            read_json("mini-swe-agent-swebench/astropy__astropy-12907.report.json"),
-            "x.report.json",
-        ),
+        (read_json("mini-swe-agent-swebench/astropy__astropy-12907.traj.json"), "a.traj.json"),
+        (read_json("mini-swe-agent-swebench/astropy__astropy-12907.report.json"), "x.report.json"),
         (swe_agent_1x(), "b.traj"),
         (mini_v2(), "b.traj.json"),
     ];
-    samples.push((
-        read_jsonl("openhands/multi_swe_bench_c_ponyc.output.jsonl").remove(1),
-        "output.jsonl",
-    ));
-    samples.push((
-        read_jsonl("openhands/multi_swe_bench_c_ponyc.patch.jsonl").remove(0),
-        "patch.jsonl",
-    ));
-    samples.push((
-        read_jsonl("swe-agent/pydicom__pydicom-1458.all_preds.jsonl").remove(0),
-        "all_preds.jsonl",
-    ));
+    samples.push((read_jsonl("openhands/multi_swe_bench_c_ponyc.output.jsonl").remove(1), "output.jsonl"));
+    samples.push((read_jsonl("openhands/multi_swe_bench_c_ponyc.patch.jsonl").remove(0), "patch.jsonl"));
+    samples.push((read_jsonl("swe-agent/pydicom__pydicom-1458.all_preds.jsonl").remove(0), "all_preds.jsonl"));
     let mut runs = 0;
     for (sample, name) in &samples {
         let obj = sample.as_object().unwrap();

@@ -39,13 +39,7 @@ fn expect_err(v: Value) -> String {
         Ok(r) => panic!("expected an error, got {:?}", r.recognized),
         Err(e) => {
             assert!(!e.is_empty() && !e.ends_with('.'), "bad reason {e:?}");
-            assert_eq!(
-                e.chars()
-                    .next()
-                    .map(|c| c.is_lowercase() || !c.is_alphabetic()),
-                Some(true),
-                "{e}"
-            );
+            assert_eq!(e.chars().next().map(|c| c.is_lowercase() || !c.is_alphabetic()), Some(true), "{e}");
             e
         }
     }
@@ -61,84 +55,38 @@ fn swe_zero_rewrapped_real_file() {
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(t.format, Format::OpenaiChat);
     assert_eq!(t.instance_id.as_deref(), Some("keras-team__keras-nlp-385"));
-    assert_eq!(
-        t.repo.as_deref(),
-        Some("keras-team/keras-nlp"),
-        "derived from the instance id"
-    );
+    assert_eq!(t.repo.as_deref(), Some("keras-team/keras-nlp"), "derived from the instance id");
     assert_eq!(t.model.as_deref(), Some("openhands-agent"));
     assert_eq!(t.patch, None, "the re-wrapped file lost model_patch");
     assert_eq!(t.outcome.resolved, None);
     assert_eq!(t.dataset, None);
     // 69 messages: system, user, 34 assistant turns, 33 tool results paired with their calls.
     assert_eq!(t.steps.len(), 36);
-    assert_eq!(
-        &roles(&t)[..3],
-        &[Role::System, Role::User, Role::Assistant]
-    );
+    assert_eq!(&roles(&t)[..3], &[Role::System, Role::User, Role::Assistant]);
     assert!(t.steps[2..].iter().all(|s| s.role == Role::Assistant));
     assert_eq!(
         tool_counts(&t),
-        counts(&[
-            ("str_replace_editor", 24),
-            ("execute_bash", 7),
-            ("think", 2),
-            ("finish", 1)
-        ])
+        counts(&[("str_replace_editor", 24), ("execute_bash", 7), ("think", 2), ("finish", 1)])
     );
     // Every call but the final `finish` got its observation (the tool messages lost their ids).
     let calls: Vec<_> = t.tool_calls().map(|(_, c)| c).collect();
     assert!(calls[..33].iter().all(|c| c.observation.is_some()));
     assert_eq!(calls[33].name, "finish");
     assert!(calls[33].observation.is_none());
-    assert_eq!(
-        calls[0].observation.as_deref(),
-        Some("Your thought has been logged.")
-    );
-    assert_eq!(
-        calls[0].id.as_deref(),
-        Some("chatcmpl-tool-07a92f37aadb42a6a7316c496bc3d4ad")
-    );
-    assert_eq!(
-        calls[1].arguments,
-        json!({"command": "view", "path": "/workspace/keras-team__keras-nlp__1.0"})
-    );
+    assert_eq!(calls[0].observation.as_deref(), Some("Your thought has been logged."));
+    assert_eq!(calls[0].id.as_deref(), Some("chatcmpl-tool-07a92f37aadb42a6a7316c496bc3d4ad"));
+    assert_eq!(calls[1].arguments, json!({"command": "view", "path": "/workspace/keras-team__keras-nlp__1.0"}));
     // Exit codes come from the OpenHands footer of the bash observations: two greps found nothing.
-    let bash_codes: Vec<Option<i64>> = calls
-        .iter()
-        .filter(|c| c.name == "execute_bash")
-        .map(|c| c.exit_code)
-        .collect();
-    assert_eq!(
-        bash_codes,
-        vec![
-            Some(0),
-            Some(0),
-            Some(1),
-            Some(1),
-            Some(0),
-            Some(0),
-            Some(0)
-        ]
-    );
-    assert!(calls
-        .iter()
-        .filter(|c| c.name != "execute_bash")
-        .all(|c| c.exit_code.is_none()));
+    let bash_codes: Vec<Option<i64>> = calls.iter().filter(|c| c.name == "execute_bash").map(|c| c.exit_code).collect();
+    assert_eq!(bash_codes, vec![Some(0), Some(0), Some(1), Some(1), Some(0), Some(0), Some(0)]);
+    assert!(calls.iter().filter(|c| c.name != "execute_bash").all(|c| c.exit_code.is_none()));
     // `think` calls keep the thought in their arguments and also show it as the step's thought.
     let think_step = &t.steps[2];
     assert_eq!(think_step.tool_calls[0].name, "think");
-    assert!(think_step
-        .thought
-        .as_deref()
-        .unwrap_or("")
-        .starts_with("Let me break down the issue"));
+    assert!(think_step.thought.as_deref().unwrap_or("").starts_with("Let me break down the issue"));
     assert!(t.steps[3].thought.is_none());
     let ps = t.problem_statement.as_deref().unwrap_or("");
-    assert!(
-        ps.starts_with("Register our BERT components as a serializable Keras objects"),
-        "{ps}"
-    );
+    assert!(ps.starts_with("Register our BERT components as a serializable Keras objects"), "{ps}");
     assert!(!ps.contains("<issue_description>") && !ps.contains("Phase 1"));
     insta::assert_snapshot!(golden_summary(&t));
 }
@@ -146,10 +94,7 @@ fn swe_zero_rewrapped_real_file() {
 #[test]
 fn swe_smith_real_rows() {
     let v = read_json("swe-smith-trajectories/adp_sample_raw.json");
-    let rows = match recognize(v, "adp_sample_raw.json")
-        .expect("recognised")
-        .recognized
-    {
+    let rows = match recognize(v, "adp_sample_raw.json").expect("recognised").recognized {
         Recognized::Records(rows) => rows,
         other => panic!("expected a container, got {other:?}"),
     };
@@ -164,10 +109,7 @@ fn swe_smith_real_rows() {
         golden.push('\n');
         trajs.push(t);
     }
-    let ids: Vec<&str> = trajs
-        .iter()
-        .map(|t| t.instance_id.as_deref().unwrap_or(""))
-        .collect();
+    let ids: Vec<&str> = trajs.iter().map(|t| t.instance_id.as_deref().unwrap_or("")).collect();
     assert_eq!(
         ids,
         [
@@ -178,68 +120,28 @@ fn swe_smith_real_rows() {
             "getmoto__moto.694ce1f4.pr_6055",
         ]
     );
-    let repos: Vec<&str> = trajs
-        .iter()
-        .map(|t| t.repo.as_deref().unwrap_or(""))
-        .collect();
-    assert_eq!(
-        repos,
-        [
-            "arrow-py/arrow",
-            "pudo/dataset",
-            "sqlfluff/sqlfluff",
-            "pyutils/line_profiler",
-            "getmoto/moto"
-        ]
-    );
+    let repos: Vec<&str> = trajs.iter().map(|t| t.repo.as_deref().unwrap_or("")).collect();
+    assert_eq!(repos, ["arrow-py/arrow", "pudo/dataset", "sqlfluff/sqlfluff", "pyutils/line_profiler", "getmoto/moto"]);
     // Messages 31/47/37/45/77: system + task + one agent step per assistant message; every later
     // user message answered the call before it.
     let steps: Vec<usize> = trajs.iter().map(|t| t.steps.len()).collect();
     assert_eq!(steps, [17, 25, 20, 24, 40]);
     for t in &trajs {
         assert_eq!(&roles(t)[..2], &[Role::System, Role::User]);
-        assert!(t.steps[2..]
-            .iter()
-            .all(|s| s.role == Role::Assistant && s.tool_calls.len() == 1));
+        assert!(t.steps[2..].iter().all(|s| s.role == Role::Assistant && s.tool_calls.len() == 1));
         assert_eq!(t.outcome.resolved, Some(true));
-        assert!(t
-            .problem_statement
-            .as_deref()
-            .is_some_and(|p| !p.contains("<pr_description>")));
-        assert!(t
-            .trajectory_id
-            .as_deref()
-            .unwrap_or("")
-            .starts_with(t.instance_id.as_deref().unwrap_or("-")));
+        assert!(t.problem_statement.as_deref().is_some_and(|p| !p.contains("<pr_description>")));
+        assert!(t.trajectory_id.as_deref().unwrap_or("").starts_with(t.instance_id.as_deref().unwrap_or("-")));
     }
-    assert_eq!(
-        tool_counts(&trajs[0]),
-        counts(&[("bash", 6), ("str_replace_editor", 7), ("submit", 2)])
-    );
-    assert_eq!(
-        tool_counts(&trajs[3]),
-        counts(&[("bash", 8), ("str_replace_editor", 13), ("submit", 1)])
-    );
-    assert_eq!(
-        tool_counts(&trajs[4]),
-        counts(&[("bash", 13), ("str_replace_editor", 23), ("submit", 2)])
-    );
+    assert_eq!(tool_counts(&trajs[0]), counts(&[("bash", 6), ("str_replace_editor", 7), ("submit", 2)]));
+    assert_eq!(tool_counts(&trajs[3]), counts(&[("bash", 8), ("str_replace_editor", 13), ("submit", 1)]));
+    assert_eq!(tool_counts(&trajs[4]), counts(&[("bash", 13), ("str_replace_editor", 23), ("submit", 2)]));
     // The patch is kept as the row states it: row 0's is misaligned upstream (autograd), two are empty.
-    assert!(trajs[0]
-        .patch
-        .as_deref()
-        .unwrap_or("")
-        .starts_with("diff --git a/autograd/"));
+    assert!(trajs[0].patch.as_deref().unwrap_or("").starts_with("diff --git a/autograd/"));
     assert_eq!(trajs[3].patch.as_deref(), Some(""));
     assert_eq!(trajs[4].patch.as_deref(), Some(""));
-    assert_eq!(
-        trajs[0].model.as_deref(),
-        Some("claude-3-7-sonnet-20250219")
-    );
-    assert_eq!(
-        trajs[3].model.as_deref(),
-        Some("claude-3-5-sonnet-20241022")
-    );
+    assert_eq!(trajs[0].model.as_deref(), Some("claude-3-7-sonnet-20250219"));
+    assert_eq!(trajs[3].model.as_deref(), Some("claude-3-5-sonnet-20241022"));
     // xml calls are parsed into arguments; observations are kept verbatim.
     let first = &trajs[0].steps[2].tool_calls[0];
     assert_eq!(first.name, "bash");
@@ -247,11 +149,7 @@ fn swe_smith_real_rows() {
         first.arguments,
         json!({"command": "find /testbed -type f -name \"*.py\" | grep -v \"__pycache__\" | sort"})
     );
-    assert!(first
-        .observation
-        .as_deref()
-        .unwrap_or("")
-        .starts_with("OBSERVATION:\n/testbed/arrow/__init__.py"));
+    assert!(first.observation.as_deref().unwrap_or("").starts_with("OBSERVATION:\n/testbed/arrow/__init__.py"));
     assert_eq!(
         trajs[0].steps[3].tool_calls[0].arguments,
         json!({"command": "view", "path": "/testbed/arrow/arrow.py"})
@@ -269,38 +167,19 @@ fn nebius_swe_agent_real_row() {
     let (t, warnings) = trajectory_of(v, "Melevir__cognitive_complexity-15.row.json");
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(t.format, Format::NebiusSweAgent);
-    assert_eq!(
-        t.instance_id.as_deref(),
-        Some("Melevir__cognitive_complexity-15")
-    );
+    assert_eq!(t.instance_id.as_deref(), Some("Melevir__cognitive_complexity-15"));
     assert_eq!(t.repo.as_deref(), Some("Melevir/cognitive_complexity"));
     assert_eq!(t.model.as_deref(), Some("swe-agent-llama-70b"));
     assert_eq!(t.outcome.resolved, Some(false), "target=false");
-    assert_eq!(
-        t.outcome.exit_status.as_deref(),
-        Some("submitted (exit_context)")
-    );
+    assert_eq!(t.outcome.exit_status.as_deref(), Some("submitted (exit_context)"));
     let patch = t.patch.as_deref().expect("patch");
-    assert!(
-        patch.starts_with("diff --git a/cognitive_complexity/utils/ast.py"),
-        "leading newline dropped"
-    );
+    assert!(patch.starts_with("diff --git a/cognitive_complexity/utils/ast.py"), "leading newline dropped");
     // 63 items: system, task, 31 ai turns; 30 user texts are observations of the commands.
     assert_eq!(t.steps.len(), 33);
     assert_eq!(&roles(&t)[..2], &[Role::System, Role::User]);
-    assert!(
-        t.steps[0]
-            .text
-            .starts_with("SETTING: You are an autonomous programmer"),
-        "system_prompt used"
-    );
-    assert!(t.steps[2..]
-        .iter()
-        .all(|s| s.role == Role::Assistant && s.tool_calls.len() == 1));
-    assert_eq!(
-        t.steps.iter().filter(|s| s.observation.is_some()).count(),
-        30
-    );
+    assert!(t.steps[0].text.starts_with("SETTING: You are an autonomous programmer"), "system_prompt used");
+    assert!(t.steps[2..].iter().all(|s| s.role == Role::Assistant && s.tool_calls.len() == 1));
+    assert_eq!(t.steps.iter().filter(|s| s.observation.is_some()).count(), 30);
     assert!(t.steps.last().is_some_and(|s| s.observation.is_none()));
     assert_eq!(
         tool_counts(&t),
@@ -318,28 +197,14 @@ fn nebius_swe_agent_real_row() {
     let first = &t.steps[2].tool_calls[0];
     assert_eq!(first.name, "create");
     assert_eq!(first.arguments, json!({"command": "create reproduce.py"}));
-    assert!(first
-        .observation
-        .as_deref()
-        .unwrap_or("")
-        .starts_with("[File: /cognitive_complexity/reproduce.py"));
+    assert!(first.observation.as_deref().unwrap_or("").starts_with("[File: /cognitive_complexity/reproduce.py"));
     let edit = &t.steps[3].tool_calls[0];
     let cmd = edit.arguments["command"].as_str().unwrap_or("");
-    assert!(
-        cmd.starts_with("edit 1:1\n") && cmd.ends_with("end_of_edit"),
-        "{cmd}"
-    );
-    let bash: Vec<&str> = t
-        .tool_calls()
-        .filter(|(_, c)| c.name == "bash")
-        .filter_map(|(_, c)| c.command())
-        .collect();
+    assert!(cmd.starts_with("edit 1:1\n") && cmd.ends_with("end_of_edit"), "{cmd}");
+    let bash: Vec<&str> = t.tool_calls().filter(|(_, c)| c.name == "bash").filter_map(|(_, c)| c.command()).collect();
     assert_eq!(bash, vec!["python reproduce.py"; 5]);
     let ps = t.problem_statement.as_deref().unwrap_or("");
-    assert!(
-        ps.starts_with("Incorrect counting for sequences of binary logical operators"),
-        "{ps}"
-    );
+    assert!(ps.starts_with("Incorrect counting for sequences of binary logical operators"), "{ps}");
     assert!(!ps.contains("INSTRUCTIONS:"));
     insta::assert_snapshot!(golden_summary(&t));
 }
@@ -384,32 +249,16 @@ fn nv_swe_zero_row() {
     assert_eq!(t.trajectory_id.as_deref(), Some("traj-0001"));
     assert_eq!(t.model, None);
     assert_eq!(t.outcome.resolved, None, "no label column");
-    assert_eq!(
-        t.patch.as_deref(),
-        Some("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x\n+y\n")
-    );
+    assert_eq!(t.patch.as_deref(), Some("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x\n+y\n"));
     assert_eq!(t.problem_statement.as_deref(), Some("Fix the frobnicator."));
-    assert_eq!(
-        roles(&t),
-        [Role::System, Role::User, Role::Assistant, Role::Assistant]
-    );
+    assert_eq!(roles(&t), [Role::System, Role::User, Role::Assistant, Role::Assistant]);
     let s = &t.steps[2];
     assert_eq!(s.text, "Looking.");
     assert_eq!(s.tool_calls.len(), 2);
-    assert_eq!(
-        s.tool_calls[0].arguments,
-        json!({"command": "grep -rn frob ."})
-    );
-    assert!(s.tool_calls[0]
-        .observation
-        .as_deref()
-        .unwrap_or("")
-        .contains("exit code 2"));
+    assert_eq!(s.tool_calls[0].arguments, json!({"command": "grep -rn frob ."}));
+    assert!(s.tool_calls[0].observation.as_deref().unwrap_or("").contains("exit code 2"));
     assert_eq!(s.tool_calls[0].exit_code, Some(2));
-    assert_eq!(
-        s.tool_calls[1].observation.as_deref(),
-        Some("Here's the result of running `cat -n`")
-    );
+    assert_eq!(s.tool_calls[1].observation.as_deref(), Some("Here's the result of running `cat -n`"));
     assert_eq!(s.tool_calls[1].exit_code, None);
     // The step observation joins the call observations in call order; exit code of the last stating one.
     assert_eq!(
@@ -464,42 +313,17 @@ fn nebius_openhands_row() {
     assert_eq!(t.outcome.exit_status.as_deref(), Some("submit"));
     assert_eq!(t.patch.as_deref(), Some(""), "present but empty");
     assert_eq!(t.trajectory_id.as_deref(), Some("chatcmpl-123"));
-    assert_eq!(
-        t.instance_id.as_deref(),
-        Some("Owner-1__some.repo_x-77_run3"),
-        "kept as stated"
-    );
-    assert_eq!(
-        t.repo.as_deref(),
-        Some("Owner-1/some.repo_x"),
-        "sample suffix ignored for the repo"
-    );
+    assert_eq!(t.instance_id.as_deref(), Some("Owner-1__some.repo_x-77_run3"), "kept as stated");
+    assert_eq!(t.repo.as_deref(), Some("Owner-1/some.repo_x"), "sample suffix ignored for the repo");
     // An empty tag falls back to the whole first user text.
-    assert_eq!(
-        t.problem_statement.as_deref(),
-        Some("Please fix <issue_description></issue_description> it")
-    );
-    assert_eq!(
-        roles(&t),
-        [
-            Role::System,
-            Role::Tool,
-            Role::User,
-            Role::Assistant,
-            Role::Tool
-        ]
-    );
+    assert_eq!(t.problem_statement.as_deref(), Some("Please fix <issue_description></issue_description> it"));
+    assert_eq!(roles(&t), [Role::System, Role::Tool, Role::User, Role::Assistant, Role::Tool]);
     assert_eq!(t.steps[1].observation.as_deref(), Some("orphan result"));
     assert_eq!(t.steps[3].tool_calls[0].arguments, json!({"command": "ls"}));
-    assert_eq!(
-        t.steps[3].tool_calls[0].exit_code,
-        Some(0),
-        "Exit code: N form"
-    );
+    assert_eq!(t.steps[3].tool_calls[0].exit_code, Some(0), "Exit code: N form");
     assert_eq!(t.steps[4].text, "a second answer with nowhere to go");
 
-    let mut row0 =
-        json!({"trajectory": [], "resolved": 0, "exit_status": "error", "model_patch": "d"});
+    let mut row0 = json!({"trajectory": [], "resolved": 0, "exit_status": "error", "model_patch": "d"});
     let (t0, w0) = trajectory_of(row0.take(), "x.jsonl");
     assert_eq!(t0.format, Format::NebiusOpenhands);
     assert_eq!(t0.outcome.resolved, Some(false));
@@ -534,23 +358,13 @@ fn swe_gym_row_fields() {
     assert_eq!(t.format, Format::SweGym);
     assert_eq!(t.instance_id.as_deref(), Some("python__mypy-15976"));
     assert_eq!(t.repo.as_deref(), Some("python/mypy"));
-    assert_eq!(
-        t.model.as_deref(),
-        Some("gpt-4o-2024-08-06"),
-        "from the OpenHands run name"
-    );
-    assert_eq!(
-        t.patch.as_deref(),
-        Some("diff --git a/mypy/plugins/attrs.py b/mypy/plugins/attrs.py\n")
-    );
+    assert_eq!(t.model.as_deref(), Some("gpt-4o-2024-08-06"), "from the OpenHands run name");
+    assert_eq!(t.patch.as_deref(), Some("diff --git a/mypy/plugins/attrs.py b/mypy/plugins/attrs.py\n"));
     assert_eq!(t.outcome.resolved, Some(true));
     assert_eq!(t.problem_statement.as_deref(), Some("attrs bug"));
     assert_eq!(t.steps.len(), 3);
     // The OBSERVATION: prefix is part of the record and stays.
-    assert_eq!(
-        t.steps[2].observation.as_deref(),
-        Some("OBSERVATION:\nHere's the files")
-    );
+    assert_eq!(t.steps[2].observation.as_deref(), Some("OBSERVATION:\nHere's the files"));
 
     // Only the report states it.
     let mut row = swe_gym_row();
@@ -609,32 +423,15 @@ fn open_swe_traces_row_fields() {
     assert_eq!(t.format, Format::OpenSweTraces);
     assert_eq!(t.outcome.resolved, None, "-1 means unknown");
     assert_eq!(t.model.as_deref(), Some("MiniMax-M2.5"));
-    assert_eq!(
-        t.dataset.as_deref(),
-        Some("SWE-bench/SWE-bench_Multilingual")
-    );
+    assert_eq!(t.dataset.as_deref(), Some("SWE-bench/SWE-bench_Multilingual"));
     assert_eq!(t.license.as_deref(), Some("BSD-3-Clause"));
     assert_eq!(t.trajectory_id.as_deref(), Some("ost-9"));
-    assert_eq!(
-        t.patch.as_deref(),
-        Some("diff --git a/x.go b/x.go\n"),
-        "the model's patch, never the gold one"
-    );
+    assert_eq!(t.patch.as_deref(), Some("diff --git a/x.go b/x.go\n"), "the model's patch, never the gold one");
     assert_eq!(t.problem_statement.as_deref(), Some("Panic in x"));
     let s = &t.steps[2];
-    assert_eq!(
-        s.thought.as_deref(),
-        Some("The panic is probably in x.go"),
-        "reasoning_content wins"
-    );
-    assert_eq!(
-        s.tool_calls[0].arguments,
-        json!({"thought": "not used as the step thought"})
-    );
-    assert_eq!(
-        s.observation.as_deref(),
-        Some("OBSERVATION:\nYour thought has been logged.")
-    );
+    assert_eq!(s.thought.as_deref(), Some("The panic is probably in x.go"), "reasoning_content wins");
+    assert_eq!(s.tool_calls[0].arguments, json!({"thought": "not used as the step thought"}));
+    assert_eq!(s.observation.as_deref(), Some("OBSERVATION:\nYour thought has been logged."));
 
     let mut row = open_swe_traces_row();
     row["resolved"] = json!(1);
@@ -654,10 +451,7 @@ fn open_swe_traces_row_fields() {
     row["resolved"] = json!(7);
     let (t, warnings) = trajectory_of(row, "ost.jsonl");
     assert_eq!(t.outcome.resolved, None);
-    assert!(
-        warnings.iter().any(|w| w.contains("`resolved` is 7")),
-        "{warnings:?}"
-    );
+    assert!(warnings.iter().any(|w| w.contains("`resolved` is 7")), "{warnings:?}");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -689,11 +483,7 @@ fn generic_chat_arguments_string_and_object_and_parts() {
     assert_eq!(s.tool_calls[0].observation.as_deref(), Some("total 0"));
     assert_eq!(s.tool_calls[1].arguments, json!({"command": "pwd"}));
     assert_eq!(s.tool_calls[1].observation.as_deref(), Some("/repo"));
-    assert_eq!(
-        s.tool_calls[2].arguments,
-        json!({}),
-        "empty arguments string is no arguments"
-    );
+    assert_eq!(s.tool_calls[2].arguments, json!({}), "empty arguments string is no arguments");
     assert_eq!(s.tool_calls[2].observation, None);
     assert_eq!(t.repo.as_deref(), Some("a/b"));
     assert_eq!(t.model.as_deref(), Some("m"));
@@ -715,39 +505,17 @@ fn bad_and_wrong_typed_arguments_are_kept_with_warnings() {
     let (t, warnings) = trajectory_of(row, "chat.jsonl");
     let calls = &t.steps[1].tool_calls;
     assert_eq!(calls.len(), 4, "the number is skipped");
-    assert_eq!(
-        calls[0].arguments,
-        Value::String("{\"command\": \"ls".into())
-    );
+    assert_eq!(calls[0].arguments, Value::String("{\"command\": \"ls".into()));
     assert_eq!(calls[1].arguments, json!(["ls", "-l"]));
-    assert_eq!(
-        calls[2].arguments,
-        json!({"command": "echo"}),
-        "double-encoded arguments are decoded"
-    );
+    assert_eq!(calls[2].arguments, json!({"command": "echo"}), "double-encoded arguments are decoded");
     assert_eq!(calls[3].name, "unknown");
     assert_eq!(warnings.len(), 4, "{warnings:?}");
-    assert!(
-        warnings[0].contains("tool call 0") && warnings[0].contains("not valid json"),
-        "{warnings:?}"
-    );
-    assert!(
-        warnings[1].contains("tool call 1") && warnings[1].contains("an array"),
-        "{warnings:?}"
-    );
-    assert!(
-        warnings[2].contains("tool call 3") && warnings[2].contains("no name"),
-        "{warnings:?}"
-    );
-    assert!(
-        warnings[3].contains("tool call 4") && warnings[3].contains("a number"),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].contains("tool call 0") && warnings[0].contains("not valid json"), "{warnings:?}");
+    assert!(warnings[1].contains("tool call 1") && warnings[1].contains("an array"), "{warnings:?}");
+    assert!(warnings[2].contains("tool call 3") && warnings[2].contains("no name"), "{warnings:?}");
+    assert!(warnings[3].contains("tool call 4") && warnings[3].contains("a number"), "{warnings:?}");
     for w in &warnings {
-        assert!(
-            !w.ends_with('.') && w.chars().next().is_some_and(|c| !c.is_uppercase()),
-            "{w}"
-        );
+        assert!(!w.ends_with('.') && w.chars().next().is_some_and(|c| !c.is_uppercase()), "{w}");
     }
 }
 
@@ -764,10 +532,7 @@ fn wrong_typed_content_and_messages_are_warnings() {
     assert_eq!(t.steps.len(), 4);
     assert_eq!(t.steps[0].text, "42");
     assert_eq!(t.problem_statement.as_deref(), Some("42"));
-    assert_eq!(
-        roles(&t),
-        [Role::User, Role::User, Role::User, Role::Assistant]
-    );
+    assert_eq!(roles(&t), [Role::User, Role::User, Role::User, Role::Assistant]);
     assert_eq!(t.steps[3].text, "single part");
     assert!(t.steps[3].tool_calls.is_empty());
     let joined = warnings.join("\n");
@@ -778,20 +543,14 @@ fn wrong_typed_content_and_messages_are_warnings() {
         "message 3 has role <none>",
         "message 4: `tool_calls` is an object, not a list",
     ] {
-        assert!(
-            joined.contains(needle),
-            "missing {needle:?} in {warnings:?}"
-        );
+        assert!(joined.contains(needle), "missing {needle:?} in {warnings:?}");
     }
 }
 
 #[test]
 fn malformed_rows_are_errors() {
     let e = expect_err(json!({"messages": "not json"}));
-    assert!(
-        e.contains("`messages`") && e.contains("not valid json"),
-        "{e}"
-    );
+    assert!(e.contains("`messages`") && e.contains("not valid json"), "{e}");
     let e = expect_err(json!({"messages": "{\"a\": 1}"}));
     assert!(e.contains("holding an object"), "{e}");
     let e = expect_err(json!({"traj_id": "x", "messages": "[1,"}));
@@ -829,44 +588,21 @@ fn swe_smith_xml_row_from_json_string_with_parts() {
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(t.format, Format::SweSmith);
     assert_eq!(t.repo.as_deref(), Some("owner/repo"));
-    assert_eq!(
-        t.trajectory_id.as_deref(),
-        Some("owner__repo.0123abcd.func_pm__xyz.k1")
-    );
+    assert_eq!(t.trajectory_id.as_deref(), Some("owner__repo.0123abcd.func_pm__xyz.k1"));
     assert_eq!(t.outcome.resolved, Some(false));
     assert_eq!(t.problem_statement.as_deref(), Some("Bug"));
-    assert_eq!(
-        roles(&t),
-        [
-            Role::System,
-            Role::User,
-            Role::Assistant,
-            Role::Assistant,
-            Role::User,
-            Role::Assistant
-        ]
-    );
+    assert_eq!(roles(&t), [Role::System, Role::User, Role::Assistant, Role::Assistant, Role::User, Role::Assistant]);
     let edit = &t.steps[2].tool_calls[0];
     assert_eq!(edit.name, "str_replace_editor");
     assert_eq!(
         edit.arguments,
         json!({"command": "str_replace", "path": "/t/a.py", "old_str": "  a = 1", "new_str": "  a = 2"})
     );
-    assert_eq!(
-        edit.observation.as_deref(),
-        Some("OBSERVATION:\nThe file /t/a.py has been edited.")
-    );
+    assert_eq!(edit.observation.as_deref(), Some("OBSERVATION:\nThe file /t/a.py has been edited."));
     let run = &t.steps[3].tool_calls[0];
     assert_eq!(run.arguments, json!({"command": "python a.py"}));
-    assert_eq!(
-        run.exit_code,
-        Some(1),
-        "tool-role observation paired positionally"
-    );
-    assert_eq!(
-        t.steps[4].text, "Please continue.",
-        "a user message after an answered call is a user step"
-    );
+    assert_eq!(run.exit_code, Some(1), "tool-role observation paired positionally");
+    assert_eq!(t.steps[4].text, "Please continue.", "a user message after an answered call is a user step");
     assert_eq!(t.steps[5].tool_calls[0].name, "submit");
     assert_eq!(t.steps[5].tool_calls[0].arguments, json!({}));
 }
@@ -902,10 +638,7 @@ fn swe_smith_tool_calls_action_and_ticks_rows() {
     let calls: Vec<_> = t.tool_calls().map(|(_, c)| c.clone()).collect();
     assert_eq!(calls.len(), 3);
     assert_eq!(calls[0].name, "str_replace_editor");
-    assert_eq!(
-        calls[0].arguments,
-        json!({"command": "view", "path": "/testbed/a.py", "view_range": "[1, 20]"})
-    );
+    assert_eq!(calls[0].arguments, json!({"command": "view", "path": "/testbed/a.py", "view_range": "[1, 20]"}));
     assert_eq!(calls[1].name, "find_file");
     assert_eq!(calls[1].arguments, json!({"command": "find_file setup.py"}));
     assert_eq!(calls[2].name, "bash");
@@ -922,10 +655,7 @@ fn swe_smith_tool_calls_action_and_ticks_rows() {
         {"role": "user", "content": "Your output was not formatted correctly"}
     ]});
     let (t, _) = trajectory_of(row, "smith.jsonl");
-    assert_eq!(
-        roles(&t),
-        [Role::User, Role::Assistant, Role::Assistant, Role::User]
-    );
+    assert_eq!(roles(&t), [Role::User, Role::Assistant, Role::Assistant, Role::User]);
     assert_eq!(t.steps[1].tool_calls[0].command(), Some("ls -la"));
     assert_eq!(t.steps[1].observation.as_deref(), Some("total 0"));
     assert!(t.steps[2].tool_calls.is_empty());
@@ -954,33 +684,17 @@ fn nebius_swe_agent_built_row() {
         ]
     });
     let (t, warnings) = trajectory_of(row, "nebius.jsonl");
-    assert_eq!(
-        warnings,
-        vec!["trajectory item 7 is a number, not an object; skipped".to_string()]
-    );
+    assert_eq!(warnings, vec!["trajectory item 7 is a number, not an object; skipped".to_string()]);
     assert_eq!(t.format, Format::NebiusSweAgent);
     assert_eq!(t.outcome.resolved, None, "null target is unknown");
     assert_eq!(t.patch.as_deref(), Some(""));
     assert_eq!(t.repo.as_deref(), Some("x/y"));
     assert_eq!(t.problem_statement.as_deref(), Some("It breaks"));
     assert_eq!(t.steps[0].text, "SETTING");
-    assert_eq!(
-        roles(&t),
-        [
-            Role::System,
-            Role::User,
-            Role::Assistant,
-            Role::Assistant,
-            Role::User,
-            Role::Assistant
-        ]
-    );
+    assert_eq!(roles(&t), [Role::System, Role::User, Role::Assistant, Role::Assistant, Role::User, Role::Assistant]);
     let edit = &t.steps[2].tool_calls[0];
     assert_eq!(edit.name, "edit");
-    assert_eq!(
-        edit.arguments,
-        json!({"command": "edit 1:1\n```python\nx = 1\n```\nend_of_edit"})
-    );
+    assert_eq!(edit.arguments, json!({"command": "edit 1:1\n```python\nx = 1\n```\nend_of_edit"}));
     assert_eq!(edit.observation.as_deref(), Some("File updated."));
     assert!(t.steps[3].tool_calls.is_empty());
     assert_eq!(t.steps[5].tool_calls[0].name, "submit");
@@ -991,10 +705,7 @@ fn nebius_swe_agent_built_row() {
     );
     assert_eq!(t.outcome.resolved, Some(true));
     assert_eq!(t.patch, None);
-    assert_eq!(
-        warnings,
-        vec!["`generated_patch` is a number, not a string; ignored".to_string()]
-    );
+    assert_eq!(warnings, vec!["`generated_patch` is a number, not a string; ignored".to_string()]);
     assert_eq!(t.steps[0].tool_calls[0].name, "bash");
 }
 
@@ -1043,14 +754,7 @@ fn garbage_in_any_field_never_panics() {
                 vec!["trajectory", "2", "tool_calls"],
                 vec!["trajectory", "2", "tool_calls", "0"],
                 vec!["trajectory", "2", "tool_calls", "0", "function"],
-                vec![
-                    "trajectory",
-                    "2",
-                    "tool_calls",
-                    "0",
-                    "function",
-                    "arguments",
-                ],
+                vec!["trajectory", "2", "tool_calls", "0", "function", "arguments"],
                 vec!["trajectory", "3", "tool_call_id"],
                 vec!["trajectory", "3", "role"],
                 vec!["model_patch"],
@@ -1058,15 +762,7 @@ fn garbage_in_any_field_never_panics() {
                 vec!["repo"],
             ],
         ),
-        (
-            swe_gym_row(),
-            vec![
-                vec!["test_result"],
-                vec!["test_result", "report"],
-                vec!["resolved"],
-                vec!["run_id"],
-            ],
-        ),
+        (swe_gym_row(), vec![vec!["test_result"], vec!["test_result", "report"], vec!["resolved"], vec!["run_id"]]),
         (
             open_swe_traces_row(),
             vec![

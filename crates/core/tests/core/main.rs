@@ -3,8 +3,8 @@
 mod support;
 
 // Format adapters against the real fixtures in ../shared/fixtures/real and small built fixtures.
-mod formats_chat;
 mod formats_agents;
+mod formats_chat;
 // Derived facts and flags.
 mod facts;
 // The query language parser.

@@ -80,10 +80,7 @@ fn groups_flatten() {
     check("(a OR b) OR c", "(or a b c)");
     check("a (b OR c)", "(and a (or b c))");
     check("(a)(b)", "(and a b)");
-    check(
-        "foo)",
-        "error 4: unbalanced parenthesis: ')' has no matching '('",
-    );
+    check("foo)", "error 4: unbalanced parenthesis: ')' has no matching '('");
 }
 
 #[test]
@@ -112,23 +109,14 @@ fn phrases() {
 fn pattern_fields() {
     check("repo:django/django", "Repo(Exact(\"django/django\"))");
     check("repo:django/*", "Repo(Glob(\"django/*\"))");
-    check(
-        "instance:astropy__astropy-12907",
-        "Instance(Exact(\"astropy__astropy-12907\"))",
-    );
-    check(
-        "dataset:\"SWE-Gym/SWE-Gym\"",
-        "Dataset(Exact(\"SWE-Gym/SWE-Gym\"))",
-    );
+    check("instance:astropy__astropy-12907", "Instance(Exact(\"astropy__astropy-12907\"))");
+    check("dataset:\"SWE-Gym/SWE-Gym\"", "Dataset(Exact(\"SWE-Gym/SWE-Gym\"))");
     check("model:*qwen*", "Model(Glob(\"*qwen*\"))");
     check("model:\"Qwen 3 *\"", "Model(Glob(\"Qwen 3 *\"))");
     check("id:3f2a*", "Id(Glob(\"3f2a*\"))");
     check("tool:execute_bash", "Tool(Exact(\"execute_bash\"))");
     check("repo:a:b", "Repo(Exact(\"a:b\"))");
-    check(
-        "repo:a)",
-        "error 7: unbalanced parenthesis: ')' has no matching '('",
-    );
+    check("repo:a)", "error 7: unbalanced parenthesis: ')' has no matching '('");
     check("(repo:a)", "Repo(Exact(\"a\"))");
 }
 
@@ -151,15 +139,9 @@ fn resolved_and_flag() {
     check("resolved:false", "Resolved(Some(false))");
     check("resolved:unknown", "Resolved(None)");
     check("resolved:TRUE", "Resolved(Some(true))");
-    check(
-        "resolved:yes",
-        "error 10: bad value 'yes' for 'resolved:'; expected true, false or unknown",
-    );
+    check("resolved:yes", "error 10: bad value 'yes' for 'resolved:'; expected true, false or unknown");
     check("flag:ran_tests", "Flag(RanTests)");
-    check(
-        "flag:loop -flag:empty_patch",
-        "(and Flag(Loop) (not Flag(EmptyPatch)))",
-    );
+    check("flag:loop -flag:empty_patch", "(and Flag(Loop) (not Flag(EmptyPatch)))");
     check("flag:stray_files", "Flag(StrayFiles)");
     check(
         "flag:looping",
@@ -179,54 +161,24 @@ fn ranges() {
     check("steps:7..7", "Steps(Between(7, 7))");
     check("patch_files:1", "PatchFiles(Eq(1))");
     check("patch_lines:\"<50\"", "PatchLines(Lt(50))");
-    check(
-        "steps:abc",
-        "error 7: bad range 'abc' for 'steps:': expected N, >N, >=N, <N, <=N or A..B",
-    );
-    check(
-        "x steps:20..10",
-        "error 9: bad range '20..10' for 'steps:': the start is greater than the end",
-    );
-    check(
-        "patch_lines:>",
-        "error 13: bad range '>' for 'patch_lines:': expected N, >N, >=N, <N, <=N or A..B",
-    );
-    check(
-        "steps:1..",
-        "error 7: bad range '1..' for 'steps:': expected N, >N, >=N, <N, <=N or A..B",
-    );
-    check(
-        "steps:-3",
-        "error 7: bad range '-3' for 'steps:': expected N, >N, >=N, <N, <=N or A..B",
-    );
-    check(
-        "steps:99999999999999999999",
-        "error 7: bad range '99999999999999999999' for 'steps:': number too large",
-    );
+    check("steps:abc", "error 7: bad range 'abc' for 'steps:': expected N, >N, >=N, <N, <=N or A..B");
+    check("x steps:20..10", "error 9: bad range '20..10' for 'steps:': the start is greater than the end");
+    check("patch_lines:>", "error 13: bad range '>' for 'patch_lines:': expected N, >N, >=N, <N, <=N or A..B");
+    check("steps:1..", "error 7: bad range '1..' for 'steps:': expected N, >N, >=N, <N, <=N or A..B");
+    check("steps:-3", "error 7: bad range '-3' for 'steps:': expected N, >N, >=N, <N, <=N or A..B");
+    check("steps:99999999999999999999", "error 7: bad range '99999999999999999999' for 'steps:': number too large");
 }
 
 #[test]
 fn step_conditions() {
-    check(
-        "step:(tool:execute_bash)",
-        "(step Tool(Exact(\"execute_bash\")))",
-    );
-    check(
-        "step:( tool:execute_bash  exit:!0 )",
-        "(step Tool(Exact(\"execute_bash\")) ExitIsNot(0))",
-    );
+    check("step:(tool:execute_bash)", "(step Tool(Exact(\"execute_bash\")))");
+    check("step:( tool:execute_bash  exit:!0 )", "(step Tool(Exact(\"execute_bash\")) ExitIsNot(0))");
     check("step:(exit:1)", "(step ExitIs(1))");
     check("step:(exit:-1)", "(step ExitIs(-1))");
     check("step:(tool:*edit*)", "(step Tool(Glob(\"*edit*\")))");
     check("step:(cmd:pytest)", "(step CmdContains(\"pytest\"))");
-    check(
-        "step:(cmd:\"python -m pytest\")",
-        "(step CmdContains(\"python -m pytest\"))",
-    );
-    check(
-        r"step:(cmd:/^python\d? /)",
-        r#"(step CmdRegex("^python\\d? "))"#,
-    );
+    check("step:(cmd:\"python -m pytest\")", "(step CmdContains(\"python -m pytest\"))");
+    check(r"step:(cmd:/^python\d? /)", r#"(step CmdRegex("^python\\d? "))"#);
     check(r"step:(cmd:/a\/b/)", r#"(step CmdRegex("a/b"))"#);
     check(r"step:(cmd:/a\\/)", r#"(step CmdRegex("a\\\\"))"#);
     check(r"step:(cmd:/(a|b) c/)", r#"(step CmdRegex("(a|b) c"))"#);
@@ -234,10 +186,7 @@ fn step_conditions() {
         "step:(tool:execute_bash cmd:/grep/) -step:(exit:0)",
         "(and (step Tool(Exact(\"execute_bash\")) CmdRegex(\"grep\")) (not (step ExitIs(0))))",
     );
-    check(
-        "foo step:(exit:2) OR bar",
-        "(or (and foo (step ExitIs(2))) bar)",
-    );
+    check("foo step:(exit:2) OR bar", "(or (and foo (step ExitIs(2))) bar)");
 }
 
 #[test]
@@ -247,26 +196,11 @@ fn errors_quotes_and_parens() {
     check(r#"foo "abc\""#, "error 5: unterminated quote");
     check("repo:\"abc", "error 6: unterminated quote");
     check("\"\"", "error 1: empty phrase");
-    check(
-        "(foo",
-        "error 1: unbalanced parenthesis: '(' is never closed",
-    );
-    check(
-        "a (b (c)",
-        "error 3: unbalanced parenthesis: '(' is never closed",
-    );
-    check(
-        "a)",
-        "error 2: unbalanced parenthesis: ')' has no matching '('",
-    );
-    check(
-        ")",
-        "error 1: unbalanced parenthesis: ')' has no matching '('",
-    );
-    check(
-        "(a))",
-        "error 4: unbalanced parenthesis: ')' has no matching '('",
-    );
+    check("(foo", "error 1: unbalanced parenthesis: '(' is never closed");
+    check("a (b (c)", "error 3: unbalanced parenthesis: '(' is never closed");
+    check("a)", "error 2: unbalanced parenthesis: ')' has no matching '('");
+    check(")", "error 1: unbalanced parenthesis: ')' has no matching '('");
+    check("(a))", "error 4: unbalanced parenthesis: ')' has no matching '('");
     check("x ()", "error 3: empty group '()'");
     check("( )", "error 1: empty group '()'");
     check("é \"x", "error 3: unterminated quote");
@@ -275,86 +209,29 @@ fn errors_quotes_and_parens() {
 #[test]
 fn errors_dangling_operators() {
     check("-", "error 1: dangling '-': expected a term right after it");
-    check(
-        "a -",
-        "error 3: dangling '-': expected a term right after it",
-    );
-    check(
-        "a - b",
-        "error 3: dangling '-': expected a term right after it",
-    );
-    check(
-        "(-)",
-        "error 2: dangling '-': expected a term right after it",
-    );
-    check(
-        "-OR a",
-        "error 1: dangling '-': expected a term right after it",
-    );
-    check(
-        "OR",
-        "error 1: dangling 'OR': expected a term on both sides",
-    );
-    check(
-        "OR a",
-        "error 1: dangling 'OR': expected a term on both sides",
-    );
-    check(
-        "a OR",
-        "error 3: dangling 'OR': expected a term on both sides",
-    );
-    check(
-        "a OR  ",
-        "error 3: dangling 'OR': expected a term on both sides",
-    );
-    check(
-        "a OR OR b",
-        "error 3: dangling 'OR': expected a term on both sides",
-    );
-    check(
-        "(a OR) b",
-        "error 4: dangling 'OR': expected a term on both sides",
-    );
-    check(
-        "a OR AND b",
-        "error 3: dangling 'OR': expected a term on both sides",
-    );
-    check(
-        "AND a",
-        "error 1: dangling 'AND': expected a term on both sides",
-    );
-    check(
-        "a AND",
-        "error 3: dangling 'AND': expected a term on both sides",
-    );
-    check(
-        "a AND OR b",
-        "error 3: dangling 'AND': expected a term on both sides",
-    );
+    check("a -", "error 3: dangling '-': expected a term right after it");
+    check("a - b", "error 3: dangling '-': expected a term right after it");
+    check("(-)", "error 2: dangling '-': expected a term right after it");
+    check("-OR a", "error 1: dangling '-': expected a term right after it");
+    check("OR", "error 1: dangling 'OR': expected a term on both sides");
+    check("OR a", "error 1: dangling 'OR': expected a term on both sides");
+    check("a OR", "error 3: dangling 'OR': expected a term on both sides");
+    check("a OR  ", "error 3: dangling 'OR': expected a term on both sides");
+    check("a OR OR b", "error 3: dangling 'OR': expected a term on both sides");
+    check("(a OR) b", "error 4: dangling 'OR': expected a term on both sides");
+    check("a OR AND b", "error 3: dangling 'OR': expected a term on both sides");
+    check("AND a", "error 1: dangling 'AND': expected a term on both sides");
+    check("a AND", "error 3: dangling 'AND': expected a term on both sides");
+    check("a AND OR b", "error 3: dangling 'AND': expected a term on both sides");
 }
 
 #[test]
 fn errors_fields() {
-    check(
-        "reop:foo",
-        "error 1: unknown field 'reop'; did you mean 'repo'?",
-    );
-    check(
-        "x Repo:foo",
-        "error 3: unknown field 'Repo'; did you mean 'repo'?",
-    );
-    check(
-        "stps:3",
-        "error 1: unknown field 'stps'; did you mean 'steps'?",
-    );
-    check(
-        "stpe:(exit:0)",
-        "error 1: unknown field 'stpe'; did you mean 'step'?",
-    );
-    check(
-        "patch_line:3",
-        "error 1: unknown field 'patch_line'; did you mean 'patch_lines'?",
-    );
+    check("reop:foo", "error 1: unknown field 'reop'; did you mean 'repo'?");
+    check("x Repo:foo", "error 3: unknown field 'Repo'; did you mean 'repo'?");
+    check("stps:3", "error 1: unknown field 'stps'; did you mean 'steps'?");
+    check("stpe:(exit:0)", "error 1: unknown field 'stpe'; did you mean 'step'?");
+    check("patch_line:3", "error 1: unknown field 'patch_line'; did you mean 'patch_lines'?");
     check(
         "a zzzzzzzz:1",
         "error 3: unknown field 'zzzzzzzz'; valid: repo, instance, dataset, format, model, id, \
@@ -364,10 +241,7 @@ fn errors_fields() {
     check("a  tool: b", "error 4: empty value for 'tool:'");
     check("(model:)", "error 2: empty value for 'model:'");
     check("repo:\"\"", "error 1: empty value for 'repo:'");
-    check(
-        "step:tool:x",
-        "error 1: 'step:' expects conditions in parentheses, e.g. step:(tool:execute_bash exit:!0)",
-    );
+    check("step:tool:x", "error 1: 'step:' expects conditions in parentheses, e.g. step:(tool:execute_bash exit:!0)");
     check(
         "step: (tool:x)",
         "error 1: 'step:' expects conditions in parentheses, e.g. step:(tool:execute_bash exit:!0)",
@@ -378,59 +252,23 @@ fn errors_fields() {
 fn errors_step_conditions() {
     check("step:()", "error 6: empty step condition list 'step:()'");
     check("step:(  )", "error 6: empty step condition list 'step:()'");
-    check(
-        "step:(tool:x",
-        "error 6: unbalanced parenthesis: '(' is never closed",
-    );
-    check(
-        "a step:(exit:0 ",
-        "error 8: unbalanced parenthesis: '(' is never closed",
-    );
-    check(
-        "step:(tol:x)",
-        "error 7: unknown step condition 'tol'; did you mean 'tool'?",
-    );
-    check(
-        "step:(repo:x)",
-        "error 7: unknown step condition 'repo'; valid: tool, cmd, exit",
-    );
-    check(
-        "step:(grep)",
-        "error 7: expected a step condition (tool:, cmd: or exit:), found 'grep'",
-    );
-    check(
-        "step:(\"x\")",
-        "error 7: expected a step condition (tool:, cmd: or exit:), found '\"'",
-    );
+    check("step:(tool:x", "error 6: unbalanced parenthesis: '(' is never closed");
+    check("a step:(exit:0 ", "error 8: unbalanced parenthesis: '(' is never closed");
+    check("step:(tol:x)", "error 7: unknown step condition 'tol'; did you mean 'tool'?");
+    check("step:(repo:x)", "error 7: unknown step condition 'repo'; valid: tool, cmd, exit");
+    check("step:(grep)", "error 7: expected a step condition (tool:, cmd: or exit:), found 'grep'");
+    check("step:(\"x\")", "error 7: expected a step condition (tool:, cmd: or exit:), found '\"'");
     check("step:(tool:)", "error 7: empty value for 'tool:'");
     check("step:(cmd:)", "error 7: empty value for 'cmd:'");
     check("step:(cmd://)", "error 7: empty value for 'cmd:'");
     check("step:(exit:)", "error 7: empty value for 'exit:'");
-    check(
-        "step:(exit:x)",
-        "error 12: bad exit code 'x'; expected N or !N",
-    );
-    check(
-        "step:(exit:!)",
-        "error 12: bad exit code '!'; expected N or !N",
-    );
-    check(
-        "step:(exit:!!1)",
-        "error 12: bad exit code '!!1'; expected N or !N",
-    );
-    check(
-        "step:(cmd:/abc)",
-        "error 11: unterminated regex: expected a closing '/'",
-    );
+    check("step:(exit:x)", "error 12: bad exit code 'x'; expected N or !N");
+    check("step:(exit:!)", "error 12: bad exit code '!'; expected N or !N");
+    check("step:(exit:!!1)", "error 12: bad exit code '!!1'; expected N or !N");
+    check("step:(cmd:/abc)", "error 11: unterminated regex: expected a closing '/'");
     check("step:(cmd:/a(/)", "error 11: bad regex: unclosed group");
-    check(
-        "x step:(cmd:/[z-a]/)",
-        "error 13: bad regex: invalid character class range, the start must be <= the end",
-    );
-    check(
-        "step:(cmd:/a/i)",
-        "error 14: unexpected 'i' after the regex",
-    );
+    check("x step:(cmd:/[z-a]/)", "error 13: bad regex: invalid character class range, the start must be <= the end");
+    check("step:(cmd:/a/i)", "error 14: unexpected 'i' after the regex");
 }
 
 #[test]
@@ -473,8 +311,5 @@ fn field_help_lists_every_field() {
 #[test]
 fn error_display_names_the_column() {
     let e = query::parse("a OR").unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "column 3: dangling 'OR': expected a term on both sides"
-    );
+    assert_eq!(e.to_string(), "column 3: dangling 'OR': expected a term on both sides");
 }

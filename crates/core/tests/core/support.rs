@@ -55,7 +55,12 @@ pub fn golden_summary(t: &Trajectory) -> String {
     .unwrap();
     writeln!(s, "resolved: {:?}", t.outcome.resolved).unwrap();
     writeln!(s, "exit_status: {}", o(&t.outcome.exit_status)).unwrap();
-    writeln!(s, "error: {}", t.outcome.error.as_ref().map(|e| e.chars().take(80).collect::<String>()).unwrap_or("-".into())).unwrap();
+    writeln!(
+        s,
+        "error: {}",
+        t.outcome.error.as_ref().map(|e| e.chars().take(80).collect::<String>()).unwrap_or("-".into())
+    )
+    .unwrap();
     writeln!(s, "usage: {:?}", t.usage).unwrap();
     writeln!(s, "steps: {}", t.steps.len()).unwrap();
     for (i, st) in t.steps.iter().enumerate() {

@@ -20,11 +20,7 @@ pub fn summaries() -> &'static [Summary] {
     static CELL: OnceLock<Vec<Summary>> = OnceLock::new();
     CELL.get_or_init(|| {
         let cfg = GenConfig::new(SEED);
-        lines(2000)
-            .iter()
-            .enumerate()
-            .map(|(i, l)| summarize(l, plan(&cfg, i as u64)))
-            .collect()
+        lines(2000).iter().enumerate().map(|(i, l)| summarize(l, plan(&cfg, i as u64))).collect()
     })
 }
 
@@ -63,11 +59,7 @@ pub fn calls(v: &Value) -> Vec<(String, String, String)> {
                 .and_then(|n| n["content"].as_str())
                 .unwrap_or("")
                 .to_string();
-            out.push((
-                f["name"].as_str().unwrap().to_string(),
-                f["arguments"].as_str().unwrap().to_string(),
-                obs,
-            ));
+            out.push((f["name"].as_str().unwrap().to_string(), f["arguments"].as_str().unwrap().to_string(), obs));
         }
     }
     out
@@ -75,20 +67,14 @@ pub fn calls(v: &Value) -> Vec<(String, String, String)> {
 
 /// The command words of a shell command line: the first word of each `&&`/`||`/`|`/`;` segment.
 pub fn command_words(cmd: &str) -> Vec<String> {
-    cmd.split(['|', ';', '&'])
-        .filter_map(|seg| seg.split_whitespace().next())
-        .map(str::to_string)
-        .collect()
+    cmd.split(['|', ';', '&']).filter_map(|seg| seg.split_whitespace().next()).map(str::to_string).collect()
 }
 
 /// Whether a command breaks the execution-free rule (runs python, pytest, mypy, pip or apt).
 pub fn runs_code(cmd: &str) -> bool {
-    command_words(cmd).iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "python" | "python3" | "pytest" | "mypy" | "pip" | "pip3" | "apt" | "apt-get"
-        )
-    })
+    command_words(cmd)
+        .iter()
+        .any(|w| matches!(w.as_str(), "python" | "python3" | "pytest" | "mypy" | "pip" | "pip3" | "apt" | "apt-get"))
 }
 
 /// Exit code stated by a bash observation.
@@ -126,11 +112,8 @@ fn summarize(line: &str, plan: RowPlan) -> Summary {
         }
     }
     let patch = v["model_patch"].as_str().unwrap();
-    let touched: Vec<&str> = patch
-        .lines()
-        .filter_map(|l| l.strip_prefix("diff --git a/"))
-        .map(|l| l.split(' ').next().unwrap())
-        .collect();
+    let touched: Vec<&str> =
+        patch.lines().filter_map(|l| l.strip_prefix("diff --git a/")).map(|l| l.split(' ').next().unwrap()).collect();
     Summary {
         instance_id: v["instance_id"].as_str().unwrap().to_string(),
         empty_patch: patch.is_empty(),
@@ -139,17 +122,9 @@ fn summarize(line: &str, plan: RowPlan) -> Summary {
         any_repeated_call: any_repeat,
         ran_tests_exits,
         stray_repro: touched.iter().any(|p| p.ends_with("reproduce_issue.py")),
-        patch_touches_tests: touched
-            .iter()
-            .any(|p| p.rsplit('/').next().unwrap().starts_with("test_")),
-        tool_error: calls
-            .iter()
-            .any(|c| c.2.starts_with("ERROR:\nNo replacement was performed")),
-        phrases: PHRASES
-            .iter()
-            .map(|p| p.text)
-            .filter(|t| line.contains(t))
-            .collect(),
+        patch_touches_tests: touched.iter().any(|p| p.rsplit('/').next().unwrap().starts_with("test_")),
+        tool_error: calls.iter().any(|c| c.2.starts_with("ERROR:\nNo replacement was performed")),
+        phrases: PHRASES.iter().map(|p| p.text).filter(|t| line.contains(t)).collect(),
         plan,
     }
 }

@@ -32,16 +32,10 @@ fn parse_patch(patch: &str) -> Vec<FileDiff> {
         if let Some(rest) = line.strip_prefix("diff --git a/") {
             let (a, b) = rest.split_once(" b/").unwrap();
             assert_eq!(a, b);
-            files.push(FileDiff {
-                path: a.to_string(),
-                new_file: false,
-                hunks: Vec::new(),
-            });
+            files.push(FileDiff { path: a.to_string(), new_file: false, hunks: Vec::new() });
             continue;
         }
-        let f = files
-            .last_mut()
-            .expect("content before the first diff header");
+        let f = files.last_mut().expect("content before the first diff header");
         if line == "new file mode 100644" {
             f.new_file = true;
         } else if let Some(rest) = line.strip_prefix("index ") {
@@ -49,11 +43,7 @@ fn parse_patch(patch: &str) -> Vec<FileDiff> {
             assert_eq!(x.len(), 7);
             assert_eq!(y.len(), 7);
         } else if let Some(p) = line.strip_prefix("--- ") {
-            let want = if f.new_file {
-                "/dev/null".to_string()
-            } else {
-                format!("a/{}", f.path)
-            };
+            let want = if f.new_file { "/dev/null".to_string() } else { format!("a/{}", f.path) };
             assert_eq!(p, want);
         } else if let Some(p) = line.strip_prefix("+++ ") {
             assert_eq!(p, format!("b/{}", f.path));
@@ -62,12 +52,7 @@ fn parse_patch(patch: &str) -> Vec<FileDiff> {
             let (old, new) = ranges.split_once(" +").unwrap();
             let (old_start, old_len) = range(old);
             let (_, new_len) = range(new);
-            let mut hunk = Hunk {
-                old_start,
-                old_len,
-                new_len,
-                lines: Vec::new(),
-            };
+            let mut hunk = Hunk { old_start, old_len, new_len, lines: Vec::new() };
             // A hunk is exactly as long as its header says.
             let (mut old_seen, mut new_seen) = (0, 0);
             while old_seen < old_len || new_seen < new_len {
@@ -81,11 +66,7 @@ fn parse_patch(patch: &str) -> Vec<FileDiff> {
                 }
                 hunk.lines.push((tag, l.get(1..).unwrap_or("").to_string()));
             }
-            assert_eq!(
-                (old_seen, new_seen),
-                (hunk.old_len, hunk.new_len),
-                "hunk sizes"
-            );
+            assert_eq!((old_seen, new_seen), (hunk.old_len, hunk.new_len), "hunk sizes");
             f.hunks.push(hunk);
         } else {
             panic!("unexpected patch line {line:?}");
@@ -132,10 +113,7 @@ fn patches_are_real_diffs_of_the_viewed_files() {
                     }
                 }
                 "str_replace" | "insert" if !obs.starts_with("ERROR") => {
-                    edited
-                        .entry(path)
-                        .or_default()
-                        .push_str(a["new_str"].as_str().unwrap());
+                    edited.entry(path).or_default().push_str(a["new_str"].as_str().unwrap());
                 }
                 "create" => {
                     created.insert(path, a["file_text"].as_str().unwrap().to_string());
@@ -149,26 +127,19 @@ fn patches_are_real_diffs_of_the_viewed_files() {
             if f.new_file {
                 let text = &created[&abs];
                 let added: Vec<&str> = f.hunks[0].lines.iter().map(|(_, l)| l.as_str()).collect();
-                assert_eq!(
-                    added,
-                    text.lines().collect::<Vec<_>>(),
-                    "row {i}: {}",
-                    f.path
-                );
+                assert_eq!(added, text.lines().collect::<Vec<_>>(), "row {i}: {}", f.path);
                 continue;
             }
-            let shown = seen
-                .get(&abs)
-                .unwrap_or_else(|| panic!("row {i}: {} patched but never viewed", f.path));
+            let shown = seen.get(&abs).unwrap_or_else(|| panic!("row {i}: {} patched but never viewed", f.path));
             let wrote = &edited[&abs];
             for h in &f.hunks {
                 let mut pos = h.old_start;
                 for (tag, text) in &h.lines {
                     match tag {
                         '-' => {
-                            let got = shown.get(&pos).unwrap_or_else(|| {
-                                panic!("row {i}: {} line {pos} removed but never shown", f.path)
-                            });
+                            let got = shown
+                                .get(&pos)
+                                .unwrap_or_else(|| panic!("row {i}: {} line {pos} removed but never shown", f.path));
                             assert_eq!(got, text, "row {i}: {} line {pos}", f.path);
                             checked_removed += 1;
                             pos += 1;

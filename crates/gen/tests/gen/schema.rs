@@ -5,37 +5,22 @@ use trawl_gen::{plan, GenConfig};
 
 use crate::common::{exit_code, lines, SEED};
 
-const KEYS: [&str; 7] = [
-    "instance_id",
-    "repo",
-    "license",
-    "trajectory_id",
-    "trajectory",
-    "model_patch",
-    "dataset",
-];
+const KEYS: [&str; 7] = ["instance_id", "repo", "license", "trajectory_id", "trajectory", "model_patch", "dataset"];
 
 #[test]
 fn every_row_is_a_swe_zero_row() {
     let cfg = GenConfig::new(SEED);
     let mut system_prompts = HashSet::new();
     let mut trajectory_ids = HashSet::new();
-    let (mut repos, mut datasets, mut licenses) =
-        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let (mut repos, mut datasets, mut licenses) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for (i, line) in lines(200).iter().enumerate() {
         let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("row {i}: {e}"));
         let obj = v.as_object().unwrap();
         let keys: BTreeSet<&str> = obj.keys().map(String::as_str).collect();
         assert_eq!(keys, KEYS.into_iter().collect(), "row {i}");
         // Key order as in the dataset card.
-        let positions: Vec<usize> = KEYS
-            .iter()
-            .map(|k| line.find(&format!("\"{k}\":")).unwrap())
-            .collect();
-        assert!(
-            positions.windows(2).all(|w| w[0] < w[1]),
-            "row {i} key order"
-        );
+        let positions: Vec<usize> = KEYS.iter().map(|k| line.find(&format!("\"{k}\":")).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "row {i} key order");
 
         let p = plan(&cfg, i as u64);
         assert_eq!(v["instance_id"], p.instance_id.as_str());
@@ -55,10 +40,7 @@ fn every_row_is_a_swe_zero_row() {
         licenses.insert(p.license);
 
         let patch = v["model_patch"].as_str().unwrap();
-        assert!(
-            patch.is_empty() || patch.starts_with("diff --git a/"),
-            "row {i}"
-        );
+        assert!(patch.is_empty() || patch.starts_with("diff --git a/"), "row {i}");
         check_messages(i, &v, &mut system_prompts);
     }
     assert_eq!(system_prompts.len(), 1, "one system prompt for all rows");
@@ -106,11 +88,7 @@ fn check_messages(i: usize, v: &Value, system_prompts: &mut HashSet<String>) {
         };
         assert!(args[required].is_string(), "row {i} message {k}: {args}");
         if name == "finish" {
-            assert_eq!(
-                k,
-                msgs.len() - 1,
-                "row {i}: finish must be the last message"
-            );
+            assert_eq!(k, msgs.len() - 1, "row {i}: finish must be the last message");
             break;
         }
         let t = &msgs[k + 1];
@@ -125,20 +103,10 @@ fn check_messages(i: usize, v: &Value, system_prompts: &mut HashSet<String>) {
                 let path = args["path"].as_str().unwrap();
                 assert!(path.starts_with("/workspace/"));
                 let command = args["command"].as_str().unwrap();
-                assert!(
-                    ["view", "str_replace", "insert", "create"].contains(&command),
-                    "{command}"
-                );
-                if let Some(body) = obs.strip_prefix(&format!(
-                    "Here's the result of running `cat -n` on {path}:\n"
-                )) {
-                    for l in body
-                        .lines()
-                        .filter(|l| !l.starts_with("<response clipped>"))
-                    {
-                        let (num, _) = l
-                            .split_once('\t')
-                            .unwrap_or_else(|| panic!("row {i}: {l:?}"));
+                assert!(["view", "str_replace", "insert", "create"].contains(&command), "{command}");
+                if let Some(body) = obs.strip_prefix(&format!("Here's the result of running `cat -n` on {path}:\n")) {
+                    for l in body.lines().filter(|l| !l.starts_with("<response clipped>")) {
+                        let (num, _) = l.split_once('\t').unwrap_or_else(|| panic!("row {i}: {l:?}"));
                         assert!(num.trim_start().parse::<usize>().is_ok(), "{l:?}");
                         assert_eq!(num.len(), 6, "{l:?}");
                     }

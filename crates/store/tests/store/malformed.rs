@@ -55,15 +55,9 @@ fn parse_expects(field: &str, at: &str) -> Vec<Expect> {
     field
         .split(';')
         .map(|item| {
-            let (line, text) = item
-                .trim()
-                .split_once(':')
-                .unwrap_or_else(|| panic!("{at}: `{item}` is not LINE:TEXT"));
+            let (line, text) = item.trim().split_once(':').unwrap_or_else(|| panic!("{at}: `{item}` is not LINE:TEXT"));
             Expect {
-                line: line
-                    .trim()
-                    .parse()
-                    .unwrap_or_else(|_| panic!("{at}: bad line in `{item}`")),
+                line: line.trim().parse().unwrap_or_else(|_| panic!("{at}: bad line in `{item}`")),
                 text: text.trim().to_string(),
             }
         })
@@ -78,22 +72,13 @@ fn parse_stored(field: &str, at: &str) -> Vec<(u64, Option<String>)> {
         return out;
     }
     for item in field.split(';') {
-        let (lines, id) = item
-            .trim()
-            .split_once(':')
-            .unwrap_or_else(|| panic!("{at}: `{item}` is not LINE:ID"));
+        let (lines, id) = item.trim().split_once(':').unwrap_or_else(|| panic!("{at}: `{item}` is not LINE:ID"));
         let (a, b) = match lines.split_once('-') {
             Some((a, b)) => (a, b),
             None => (lines, lines),
         };
-        let a: u64 = a
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{at}: bad line in `{item}`"));
-        let b: u64 = b
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{at}: bad line in `{item}`"));
+        let a: u64 = a.trim().parse().unwrap_or_else(|_| panic!("{at}: bad line in `{item}`"));
+        let b: u64 = b.trim().parse().unwrap_or_else(|_| panic!("{at}: bad line in `{item}`"));
         for line in a..=b {
             let id = id.trim();
             let id = (id != "-").then(|| id.replace("{line}", &line.to_string()));
@@ -113,33 +98,20 @@ fn cases() -> Vec<Case> {
         }
         let at = format!("cases.tsv line {}", i + 1);
         let cols: Vec<&str> = line.split('\t').collect();
-        assert_eq!(
-            cols.len(),
-            8,
-            "{at}: expected 8 tab-separated columns, found {}",
-            cols.len()
-        );
+        assert_eq!(cols.len(), 8, "{at}: expected 8 tab-separated columns, found {}", cols.len());
         let generated = match cols[1] {
             "file" => false,
             "gen" => true,
             other => panic!("{at}: origin must be `file` or `gen`, not `{other}`"),
         };
         let stored = parse_stored(cols[3], &at);
-        let count: usize = cols[2]
-            .parse()
-            .unwrap_or_else(|_| panic!("{at}: bad stored count"));
-        assert_eq!(
-            count,
-            stored.len(),
-            "{at}: the stored count disagrees with the stored list"
-        );
+        let count: usize = cols[2].parse().unwrap_or_else(|_| panic!("{at}: bad stored count"));
+        assert_eq!(count, stored.len(), "{at}: the stored count disagrees with the stored list");
         out.push(Case {
             file: cols[0].to_string(),
             generated,
             stored,
-            duplicates: cols[4]
-                .parse()
-                .unwrap_or_else(|_| panic!("{at}: bad duplicates count")),
+            duplicates: cols[4].parse().unwrap_or_else(|_| panic!("{at}: bad duplicates count")),
             errors: parse_expects(cols[5], &at),
             warnings: parse_expects(cols[6], &at),
         });
@@ -156,40 +128,21 @@ macro_rules! ensure {
 }
 
 fn count(store: &Store, sql: &str) -> u64 {
-    store
-        .connection()
-        .query_row(sql, [], |r| r.get::<_, i64>(0))
-        .expect(sql) as u64
+    store.connection().query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql) as u64
 }
 
 /// Pairs expected diagnostics with actual ones (same line, reason contains the text), one to one.
-fn match_diagnostics(
-    kind: &str,
-    expected: &[Expect],
-    actual: &[(u64, String)],
-) -> Result<(), String> {
+fn match_diagnostics(kind: &str, expected: &[Expect], actual: &[(u64, String)]) -> Result<(), String> {
     let mut used = vec![false; actual.len()];
     for e in expected {
-        let hit = actual
-            .iter()
-            .enumerate()
-            .position(|(i, (line, msg))| !used[i] && *line == e.line && msg.contains(&e.text));
+        let hit =
+            actual.iter().enumerate().position(|(i, (line, msg))| !used[i] && *line == e.line && msg.contains(&e.text));
         match hit {
             Some(i) => used[i] = true,
-            None => {
-                return Err(format!(
-                    "no {kind} at line {} containing `{}`; {kind}s: {actual:?}",
-                    e.line, e.text
-                ))
-            }
+            None => return Err(format!("no {kind} at line {} containing `{}`; {kind}s: {actual:?}", e.line, e.text)),
         }
     }
-    let extra: Vec<_> = actual
-        .iter()
-        .zip(&used)
-        .filter(|(_, u)| !**u)
-        .map(|(a, _)| a)
-        .collect();
+    let extra: Vec<_> = actual.iter().zip(&used).filter(|(_, u)| !**u).map(|(a, _)| a).collect();
     ensure!(extra.is_empty(), "unexpected {kind}s: {extra:?}");
     Ok(())
 }
@@ -198,17 +151,11 @@ fn match_diagnostics(
 fn check(case: &Case, path: &Path) -> Result<(), String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let db = tmp.path().join("case.trawl.db");
-    let display = std::fs::canonicalize(path)
-        .map_err(|e| e.to_string())?
-        .display()
-        .to_string();
-    let opts = IngestOptions {
-        workers: 2,
-        ..IngestOptions::default()
-    };
+    let display = std::fs::canonicalize(path).map_err(|e| e.to_string())?.display().to_string();
+    let opts = IngestOptions { workers: 2, ..IngestOptions::default() };
     let mut store = Store::open(&db).map_err(|e| format!("open: {e}"))?;
-    let summary = ingest(&mut store, &[path.to_path_buf()], &opts, |_| {})
-        .map_err(|e| format!("ingest failed: {e}"))?;
+    let summary =
+        ingest(&mut store, &[path.to_path_buf()], &opts, |_| {}).map_err(|e| format!("ingest failed: {e}"))?;
 
     // What was stored, where.
     let rows: Vec<(i64, u64, Option<String>, u64, u64)> = {
@@ -233,22 +180,9 @@ fn check(case: &Case, path: &Path) -> Result<(), String> {
     let mut want = case.stored.clone();
     got.sort();
     want.sort();
-    ensure!(
-        got == want,
-        "stored (line, instance) {got:?}, expected {want:?}"
-    );
-    ensure!(
-        summary.stored == want.len() as u64,
-        "summary.stored {} != {}",
-        summary.stored,
-        want.len()
-    );
-    ensure!(
-        summary.duplicates == case.duplicates,
-        "summary.duplicates {} != {}",
-        summary.duplicates,
-        case.duplicates
-    );
+    ensure!(got == want, "stored (line, instance) {got:?}, expected {want:?}");
+    ensure!(summary.stored == want.len() as u64, "summary.stored {} != {}", summary.stored, want.len());
+    ensure!(summary.duplicates == case.duplicates, "summary.duplicates {} != {}", summary.duplicates, case.duplicates);
 
     // Diagnostics: all name the file; errors and warnings are exactly the expected ones.
     let diags: Vec<(String, u64, String, String)> = {
@@ -257,31 +191,19 @@ fn check(case: &Case, path: &Path) -> Result<(), String> {
             .prepare("SELECT file, line, severity, message FROM diagnostics ORDER BY id")
             .map_err(|e| e.to_string())?;
         let rows = st
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?, r.get(3)?))
-            })
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?, r.get(3)?)))
             .map_err(|e| e.to_string())?;
         rows.collect::<Result<_, _>>().map_err(|e| e.to_string())?
     };
     for d in &diags {
-        ensure!(
-            d.0 == display,
-            "diagnostic names file {} instead of {display}: {d:?}",
-            d.0
-        );
+        ensure!(d.0 == display, "diagnostic names file {} instead of {display}: {d:?}", d.0);
     }
-    let of = |sev: &str| -> Vec<(u64, String)> {
-        diags
-            .iter()
-            .filter(|d| d.2 == sev)
-            .map(|d| (d.1, d.3.clone()))
-            .collect()
-    };
+    let of =
+        |sev: &str| -> Vec<(u64, String)> { diags.iter().filter(|d| d.2 == sev).map(|d| (d.1, d.3.clone())).collect() };
     match_diagnostics("error", &case.errors, &of("error"))?;
     match_diagnostics("warning", &case.warnings, &of("warning"))?;
     ensure!(
-        summary.errors == case.errors.len() as u64
-            && summary.warnings == case.warnings.len() as u64,
+        summary.errors == case.errors.len() as u64 && summary.warnings == case.warnings.len() as u64,
         "summary counts {} errors, {} warnings; expected {}, {}",
         summary.errors,
         summary.warnings,
@@ -291,14 +213,10 @@ fn check(case: &Case, path: &Path) -> Result<(), String> {
 
     // Every stored record loads back; in a plain JSONL file its bytes are where the row says.
     let plain_lines = case.file.ends_with(".jsonl");
-    let file_bytes = if plain_lines {
-        std::fs::read(path).map_err(|e| e.to_string())?
-    } else {
-        Vec::new()
-    };
+    let file_bytes = if plain_lines { std::fs::read(path).map_err(|e| e.to_string())? } else { Vec::new() };
     for (id, line, _, offset, len) in &rows {
-        let loaded = trawl_store::show::load_row(&store, *id)
-            .map_err(|e| format!("row at line {line} does not load: {e}"))?;
+        let loaded =
+            trawl_store::show::load_row(&store, *id).map_err(|e| format!("row at line {line} does not load: {e}"))?;
         if plain_lines {
             let (o, l) = (*offset as usize, *len as usize);
             ensure!(
@@ -308,17 +226,12 @@ fn check(case: &Case, path: &Path) -> Result<(), String> {
         }
     }
     let stats = trawl_store::stats::stats(&store).map_err(|e| e.to_string())?;
-    ensure!(
-        stats.indexed == rows.len() as u64,
-        "index holds {} documents for {} rows",
-        stats.indexed,
-        rows.len()
-    );
+    ensure!(stats.indexed == rows.len() as u64, "index holds {} documents for {} rows", stats.indexed, rows.len());
 
     // Re-ingest: unchanged, then forced. Neither adds a record or a diagnostic.
     let n_diags = count(&store, "SELECT count(*) FROM diagnostics");
-    let again = ingest(&mut store, &[path.to_path_buf()], &opts, |_| {})
-        .map_err(|e| format!("re-ingest failed: {e}"))?;
+    let again =
+        ingest(&mut store, &[path.to_path_buf()], &opts, |_| {}).map_err(|e| format!("re-ingest failed: {e}"))?;
     ensure!(
         again.stored == 0 && again.files_unchanged == 1 && again.files == 0,
         "re-ingest: stored {}, files {}, unchanged {}",
@@ -326,16 +239,8 @@ fn check(case: &Case, path: &Path) -> Result<(), String> {
         again.files,
         again.files_unchanged
     );
-    let forced = ingest(
-        &mut store,
-        &[path.to_path_buf()],
-        &IngestOptions {
-            force: true,
-            ..opts.clone()
-        },
-        |_| {},
-    )
-    .map_err(|e| format!("forced re-ingest failed: {e}"))?;
+    let forced = ingest(&mut store, &[path.to_path_buf()], &IngestOptions { force: true, ..opts.clone() }, |_| {})
+        .map_err(|e| format!("forced re-ingest failed: {e}"))?;
     ensure!(
         forced.stored == 0 && forced.duplicates == want.len() as u64 + case.duplicates,
         "forced re-ingest: stored {}, duplicates {} (expected 0, {})",
@@ -343,10 +248,7 @@ fn check(case: &Case, path: &Path) -> Result<(), String> {
         forced.duplicates,
         want.len() as u64 + case.duplicates
     );
-    ensure!(
-        count(&store, "SELECT count(*) FROM diagnostics") == n_diags,
-        "forced re-ingest added diagnostics"
-    );
+    ensure!(count(&store, "SELECT count(*) FROM diagnostics") == n_diags, "forced re-ingest added diagnostics");
     drop(store);
 
     // Reopen.
@@ -370,11 +272,7 @@ fn run(select: impl Fn(&Case) -> bool) -> usize {
     for case in cases().iter().filter(|c| select(c)) {
         n += 1;
         let started = Instant::now();
-        let path = if case.generated {
-            generate(&case.file, gen_dir.path())
-        } else {
-            corpus_dir().join(&case.file)
-        };
+        let path = if case.generated { generate(&case.file, gen_dir.path()) } else { corpus_dir().join(&case.file) };
         let result = check(case, &path);
         eprintln!(
             "{:<45} {:>6.2}s {}",
@@ -389,12 +287,7 @@ fn run(select: impl Fn(&Case) -> bool) -> usize {
             let _ = std::fs::remove_file(&path);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {n} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {n} cases failed:\n{}", failures.len(), failures.join("\n"));
     n
 }
 
@@ -404,46 +297,22 @@ fn corpus_is_complete() {
     assert!(cases.len() >= 30, "only {} cases", cases.len());
     let mut listed = BTreeMap::new();
     for c in &cases {
-        assert!(
-            listed.insert(c.file.clone(), c.generated).is_none(),
-            "{} is listed twice",
-            c.file
-        );
+        assert!(listed.insert(c.file.clone(), c.generated).is_none(), "{} is listed twice", c.file);
         if c.generated {
-            assert!(
-                GENERATED.contains(&c.file.as_str()),
-                "no generator for {}",
-                c.file
-            );
+            assert!(GENERATED.contains(&c.file.as_str()), "no generator for {}", c.file);
         } else {
-            assert!(
-                corpus_dir().join(&c.file).is_file(),
-                "{} is listed but missing",
-                c.file
-            );
+            assert!(corpus_dir().join(&c.file).is_file(), "{} is listed but missing", c.file);
         }
     }
     for g in GENERATED {
-        assert_eq!(
-            listed.get(*g),
-            Some(&true),
-            "generated case {g} is not listed as `gen`"
-        );
+        assert_eq!(listed.get(*g), Some(&true), "generated case {g} is not listed as `gen`");
     }
     for entry in std::fs::read_dir(corpus_dir()).expect("corpus dir") {
-        let name = entry
-            .expect("entry")
-            .file_name()
-            .to_string_lossy()
-            .into_owned();
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
         if ["cases.tsv", "make_corpus.py", "README.md"].contains(&name.as_str()) {
             continue;
         }
-        assert_eq!(
-            listed.get(&name),
-            Some(&false),
-            "{name} is in tests/malformed but not listed in cases.tsv"
-        );
+        assert_eq!(listed.get(&name), Some(&false), "{name} is in tests/malformed but not listed in cases.tsv");
     }
 }
 
@@ -491,9 +360,7 @@ fn row(instance: &str) -> Value {
 
 /// A cheap stable hash for distinct trajectory ids.
 fn blake3_like(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 fn click(n: u64) -> String {
@@ -538,15 +405,7 @@ fn generate(name: &str, dir: &Path) -> PathBuf {
         HUGE => {
             let mut big = row(&click(1002));
             big["trajectory"][3]["content"] = json!(observation(100 * 1024 * 1024));
-            write_lines(
-                &path,
-                &[
-                    compact(&row(&click(1001))),
-                    compact(&big),
-                    compact(&row(&click(1003))),
-                ],
-                true,
-            );
+            write_lines(&path, &[compact(&row(&click(1001))), compact(&big), compact(&row(&click(1003)))], true);
         }
         "long_single_line_no_newline.jsonl" => {
             let mut v = row(&click(1001));
@@ -557,24 +416,13 @@ fn generate(name: &str, dir: &Path) -> PathBuf {
             let depth = 100_000;
             let mut deep = compact(&row(&click(1002)));
             let marker = b"\"dataset\":";
-            let at = deep
-                .windows(marker.len())
-                .position(|w| w == marker)
-                .expect("dataset key");
+            let at = deep.windows(marker.len()).position(|w| w == marker).expect("dataset key");
             let mut nested = b"\"extra\":".to_vec();
             nested.extend(std::iter::repeat_n(b'[', depth));
             nested.extend(std::iter::repeat_n(b']', depth));
             nested.push(b',');
             deep.splice(at..at, nested);
-            write_lines(
-                &path,
-                &[
-                    compact(&row(&click(1001))),
-                    deep,
-                    compact(&row(&click(1003))),
-                ],
-                true,
-            );
+            write_lines(&path, &[compact(&row(&click(1001))), deep, compact(&row(&click(1003)))], true);
         }
         "deep_nesting_100k.json" => {
             let depth = 100_000;
@@ -619,8 +467,7 @@ fn generate(name: &str, dir: &Path) -> PathBuf {
         }
         "nv_schema.parquet" => {
             let mut r2 = row(&click(1002));
-            r2["trajectory"][2]["tool_calls"][0]["function"]["arguments"] =
-                json!("{\"command\": \"grep -rn");
+            r2["trajectory"][2]["tool_calls"][0]["function"]["arguments"] = json!("{\"command\": \"grep -rn");
             let rows = [row(&click(1001)), r2, row(&click(1003))];
             write_parquet(&path, nv_schema(), &rows);
         }
@@ -667,19 +514,11 @@ fn nv_schema() -> arrow_schema::Schema {
     use arrow_schema::{DataType, Field, Fields, Schema};
     let s = |n: &str| Field::new(n, DataType::Utf8, true);
     let function = DataType::Struct(Fields::from(vec![s("name"), s("arguments")]));
-    let call = DataType::Struct(Fields::from(vec![
-        s("id"),
-        s("type"),
-        Field::new("function", function, true),
-    ]));
+    let call = DataType::Struct(Fields::from(vec![s("id"), s("type"), Field::new("function", function, true)]));
     let message = DataType::Struct(Fields::from(vec![
         s("role"),
         s("content"),
-        Field::new(
-            "tool_calls",
-            DataType::List(Arc::new(Field::new("item", call, true))),
-            true,
-        ),
+        Field::new("tool_calls", DataType::List(Arc::new(Field::new("item", call, true))), true),
         s("tool_call_id"),
         s("name"),
     ]));
@@ -688,11 +527,7 @@ fn nv_schema() -> arrow_schema::Schema {
         s("repo"),
         s("license"),
         s("trajectory_id"),
-        Field::new(
-            "trajectory",
-            DataType::List(Arc::new(Field::new("item", message, true))),
-            true,
-        ),
+        Field::new("trajectory", DataType::List(Arc::new(Field::new("item", message, true))), true),
         s("model_patch"),
         s("dataset"),
     ])
