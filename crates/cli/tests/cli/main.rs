@@ -8,3 +8,5 @@ mod support;
 mod kill;
 // Re-ingesting the same files adds nothing, with and without --force.
 mod idempotent;
+// Exit status, one-line reasons and the documented JSON fields.
+mod contract;

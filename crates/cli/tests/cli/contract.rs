@@ -1,0 +1,95 @@
+//! The command line's contract: exit status and one-line reasons when a run cannot do its job, and
+//! the documented fields of the JSON output (README, "JSON output").
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{run_json, trawl, u};
+
+fn real() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real"))
+}
+
+/// Runs trawl expecting failure; returns stderr.
+fn fails(db: &Path, args: &[&str]) -> String {
+    let out = trawl().arg("--db").arg(db).args(args).output().expect("run trawl");
+    assert_eq!(out.status.code(), Some(1), "trawl {} should exit 1", args.join(" "));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.trim_end().lines().count(), 1, "one-line reason expected, got {err:?}");
+    err
+}
+
+#[test]
+fn a_bad_query_exits_1_and_names_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let err = fails(&db, &["search", "repo:x (bad"]);
+    assert!(err.contains("column 8"), "{err}");
+    let err = fails(&db, &["search", "flag:nope"]);
+    assert!(err.contains("column 6") && err.contains("empty_patch"), "{err}");
+}
+
+#[test]
+fn an_unreadable_path_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(&dir.path().join("t.db"), &["ingest", "/no/such/file.jsonl"]);
+    assert!(err.contains("/no/such/file.jsonl"), "{err}");
+}
+
+#[test]
+fn a_database_newer_than_the_binary_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    run_json(&db, &["stats", "--json"]);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 42).unwrap();
+    drop(conn);
+    let err = fails(&db, &["stats"]);
+    assert!(err.contains("newer than this trawl"), "{err}");
+}
+
+#[test]
+fn diagnostics_are_not_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"messages\": [\n{\"no\": 1}\n").unwrap();
+    let db = dir.path().join("t.db");
+    let report = run_json(&db, &["ingest", bad.to_str().unwrap(), "--json"]);
+    assert_eq!(u(&report, "errors"), 2);
+    let diags = run_json(&db, &["diagnostics", "--json"]);
+    let lines: Vec<u64> = diags["diagnostics"].as_array().unwrap().iter().map(|d| u(d, "line")).collect();
+    assert_eq!(lines, [1, 2]);
+}
+
+#[test]
+fn json_output_carries_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    run_json(&db, &["ingest", real().to_str().unwrap(), "--json", "-q"]);
+    let stats = run_json(&db, &["stats", "--json"]);
+    assert_eq!(u(&stats, "trajectories"), 16);
+    assert_eq!(u(&stats["by_format"], "swe-smith"), 5);
+    assert_eq!(u(&stats, "diagnostics"), 0);
+    assert_eq!(u(&stats, "indexed"), 16);
+
+    let r = run_json(&db, &["search", "separability", "--json"]);
+    assert!(u(&r, "total") >= 1);
+    for facet in ["repo", "dataset", "format", "resolved", "flag"] {
+        assert!(r["facets"][facet].is_array(), "facet {facet} missing: {}", r["facets"]);
+    }
+    let hit = r["hits"].as_array().unwrap().iter().find(|h| h["instance_id"] == "astropy__astropy-12907").unwrap();
+    for key in ["id", "instance_id", "trajectory_id", "repo", "resolved", "flags", "step", "snippet"] {
+        assert!(hit.get(key).is_some(), "hit lacks {key}: {hit}");
+    }
+    assert_eq!(hit["resolved"], true);
+    assert!(hit["trajectory_id"].is_null());
+    assert!(hit["step"].is_u64());
+
+    // show --json is the normalized trajectory; show --raw is the original record.
+    let id = hit["id"].as_str().unwrap();
+    let shown = run_json(&db, &["show", id, "--json"]);
+    assert_eq!(shown["instance_id"], "astropy__astropy-12907");
+    assert!(shown["steps"].as_array().unwrap().len() > 10);
+    let raw = crate::support::run(&db, &["show", &id[..8], "--raw"]);
+    let original = std::fs::read(real().join("mini-swe-agent-swebench/astropy__astropy-12907.traj.json")).unwrap();
+    assert_eq!(raw.strip_suffix(b"\n").unwrap(), original.strip_suffix(b"\n").unwrap_or(&original));
+}
