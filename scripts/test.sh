@@ -9,8 +9,9 @@ echo "== rustfmt"
 cargo fmt --all --check
 echo "== clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== doc tests"
+# nextest does not run doc tests; run them first so nextest's summary line closes the output.
+cargo test --workspace --doc --locked -q
 echo "== tests"
 # One build of the whole workspace (features resolved once), then every test binary.
 cargo nextest run --workspace --all-targets --locked --no-fail-fast
-# Doc tests are not run by nextest.
-cargo test --workspace --doc --locked -q

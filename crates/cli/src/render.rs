@@ -1,10 +1,49 @@
 //! Human renderings of protocol types for the terminal. JSON output does not pass through here.
 
+use std::io::IsTerminal;
+use std::sync::LazyLock;
+
 use trawl_api::protocol::{IngestReport, SearchResponse, StatsResponse, TrajectoryView};
+
+/// Whether standard output is a terminal: colours only then.
+static COLOR: LazyLock<bool> = LazyLock::new(|| std::io::stdout().is_terminal());
+
+/// Prints a line, without its ANSI colour sequences when standard output is not a terminal.
+macro_rules! out {
+    ($($t:tt)*) => { emit(&format!($($t)*)) };
+}
+
+fn emit(line: &str) {
+    use std::io::Write;
+    let text = if *COLOR { line.to_string() } else { strip_ansi(line) };
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{text}") {
+        // `trawl show … | head`: the reader has gone; that is not an error.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Prints an ingest summary.
 pub fn ingest_summary(r: &IngestReport) {
-    println!(
+    out!(
         "{} records read from {} files ({:.1} MB in {:.1}s, {:.0} MB/s){}",
         r.records,
         r.files,
@@ -17,43 +56,43 @@ pub fn ingest_summary(r: &IngestReport) {
             String::new()
         }
     );
-    println!("  stored:     {}", r.stored);
-    println!("  duplicates: {} (already stored, skipped)", r.duplicates);
+    out!("  stored:     {}", r.stored);
+    out!("  duplicates: {} (already stored, skipped)", r.duplicates);
     if r.outcomes > 0 {
-        println!("  outcomes:   {} statements, {} trajectories labelled from reports", r.outcomes, r.resolved_joined);
+        out!("  outcomes:   {} statements, {} trajectories labelled from reports", r.outcomes, r.resolved_joined);
     }
     for (f, n) in &r.by_format {
-        println!("  {f:>18}: {n}");
+        out!("  {f:>18}: {n}");
     }
-    println!("  diagnostics: {} errors, {} warnings", r.errors, r.warnings);
+    out!("  diagnostics: {} errors, {} warnings", r.errors, r.warnings);
     for d in &r.diagnostics {
-        println!("    {}:{}: {}: {}", d.file, d.line, d.severity, d.message);
+        out!("    {}:{}: {}: {}", d.file, d.line, d.severity, d.message);
     }
     if (r.errors + r.warnings) as usize > r.diagnostics.len() {
-        println!("    … see `trawl diagnostics` for all");
+        out!("    … see `trawl diagnostics` for all");
     }
 }
 
 /// Prints database counts.
 pub fn stats(s: &StatsResponse) {
-    println!(
+    out!(
         "{} trajectories ({} indexed), {} source files, {:.1} MB database",
         s.trajectories,
         s.indexed,
         s.sources,
         s.db_bytes as f64 / 1e6
     );
-    println!("by format:");
+    out!("by format:");
     for (k, v) in &s.by_format {
-        println!("  {k:>18}: {v}");
+        out!("  {k:>18}: {v}");
     }
-    println!("by dataset:");
+    out!("by dataset:");
     for (k, v) in &s.by_dataset {
-        println!("  {k:>30}: {v}");
+        out!("  {k:>30}: {v}");
     }
-    println!("resolved: {}", fmt_map(&s.resolved));
-    println!("flags: {}", fmt_map(&s.flags));
-    println!("diagnostics: {} errors, {} warnings", s.errors, s.warnings);
+    out!("resolved: {}", fmt_map(&s.resolved));
+    out!("flags: {}", fmt_map(&s.flags));
+    out!("diagnostics: {} errors, {} warnings", s.errors, s.warnings);
 }
 
 fn fmt_map(m: &std::collections::BTreeMap<String, u64>) -> String {
@@ -62,12 +101,12 @@ fn fmt_map(m: &std::collections::BTreeMap<String, u64>) -> String {
 
 /// Prints search results.
 pub fn search(r: &SearchResponse) {
-    println!("{} trajectories ({:.1} ms)", r.total, r.took_ms);
+    out!("{} trajectories ({:.1} ms)", r.total, r.took_ms);
     for name in ["repo", "dataset", "resolved", "flag"] {
         if let Some(vals) = r.facets.get(name) {
             let top: Vec<String> =
                 vals.iter().filter(|v| v.count > 0).take(6).map(|v| format!("{}={}", v.value, v.count)).collect();
-            println!("  {name}: {}", top.join("  "));
+            out!("  {name}: {}", top.join("  "));
         }
     }
     for h in &r.hits {
@@ -76,7 +115,7 @@ pub fn search(r: &SearchResponse) {
             Some(false) => "unresolved",
             None => "unknown",
         };
-        println!(
+        out!(
             "{}  {}  {}  {} steps  {}  [{}]",
             h.id,
             h.instance_id.as_deref().unwrap_or("-"),
@@ -87,7 +126,7 @@ pub fn search(r: &SearchResponse) {
         );
         if let Some(s) = &h.snippet {
             let step = h.step.map(|i| format!("step {i}: ")).unwrap_or_default();
-            println!("    {step}{}", highlight(&s.text, &s.highlights).replace('\n', " ⏎ "));
+            out!("    {step}{}", highlight(&s.text, &s.highlights).replace('\n', " ⏎ "));
         }
     }
 }
@@ -128,36 +167,36 @@ fn indent(text: &str, by: &str) -> String {
 
 /// Prints a trajectory as a readable trace.
 pub fn trajectory(t: &TrajectoryView, full: bool) {
-    println!("\x1b[1m{}\x1b[0m  {}", t.instance_id.as_deref().unwrap_or("(no instance id)"), t.id);
-    println!(
+    out!("\x1b[1m{}\x1b[0m  {}", t.instance_id.as_deref().unwrap_or("(no instance id)"), t.id);
+    out!(
         "repo {}  dataset {}  format {}  model {}",
         t.repo.as_deref().unwrap_or("-"),
         t.dataset.as_deref().unwrap_or("-"),
         t.format,
         t.model.as_deref().unwrap_or("-")
     );
-    println!(
+    out!(
         "resolved {}  exit {}  steps {}  flags [{}]",
         t.resolved.map(|r| r.to_string()).unwrap_or("unknown".into()),
         t.exit_status.as_deref().unwrap_or("-"),
         t.steps.len(),
         t.flags.join(", ")
     );
-    println!("source {}:{}", t.source.file, t.source.line);
+    out!("source {}:{}", t.source.file, t.source.line);
     if let Some(e) = &t.error {
-        println!("error: {e}");
+        out!("error: {e}");
     }
     for s in &t.steps {
-        println!("\n\x1b[36m── step {} · {} ──\x1b[0m", s.index, s.role);
+        out!("\n\x1b[36m── step {} · {} ──\x1b[0m", s.index, s.role);
         if s.role == "system" && !full {
-            println!("{}", clip(&s.text, 3, false));
+            out!("{}", clip(&s.text, 3, false));
             continue;
         }
         if let Some(th) = &s.thought {
-            println!("\x1b[2m{}\x1b[0m", indent(&clip(th, 10, full), "  💭 "));
+            out!("\x1b[2m{}\x1b[0m", indent(&clip(th, 10, full), "  💭 "));
         }
         if !s.text.trim().is_empty() {
-            println!("{}", clip(&s.text, 20, full));
+            out!("{}", clip(&s.text, 20, full));
         }
         for c in &s.tool_calls {
             let args = match c.arguments.get("command").and_then(|v| v.as_str()) {
@@ -165,26 +204,26 @@ pub fn trajectory(t: &TrajectoryView, full: bool) {
                 _ => serde_json::to_string(&c.arguments).unwrap_or_default(),
             };
             let exit = c.exit_code.map(|e| format!(" [exit {e}]")).unwrap_or_default();
-            println!("\x1b[33m▶ {}\x1b[0m{exit} {}", c.name, clip(&args, 8, full));
+            out!("\x1b[33m▶ {}\x1b[0m{exit} {}", c.name, clip(&args, 8, full));
             if let Some(o) = &c.observation {
-                println!("{}", indent(&clip(o, 15, full), "  │ "));
+                out!("{}", indent(&clip(o, 15, full), "  │ "));
             }
         }
         if s.tool_calls.is_empty() {
             if let Some(o) = &s.observation {
-                println!("{}", indent(&clip(o, 15, full), "  │ "));
+                out!("{}", indent(&clip(o, 15, full), "  │ "));
             }
         }
     }
     if let Some(p) = &t.patch {
-        println!("\n\x1b[36m── final patch ──\x1b[0m");
+        out!("\n\x1b[36m── final patch ──\x1b[0m");
         for l in clip(p, if full { usize::MAX } else { 60 }, full).lines() {
             if l.starts_with('+') && !l.starts_with("+++") {
-                println!("\x1b[32m{l}\x1b[0m");
+                out!("\x1b[32m{l}\x1b[0m");
             } else if l.starts_with('-') && !l.starts_with("---") {
-                println!("\x1b[31m{l}\x1b[0m");
+                out!("\x1b[31m{l}\x1b[0m");
             } else {
-                println!("{l}");
+                out!("{l}");
             }
         }
     }
