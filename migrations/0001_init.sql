@@ -86,7 +86,7 @@ CREATE TABLE calls (
     exit_code INTEGER
 );
 CREATE INDEX calls_traj ON calls (traj);
-CREATE INDEX calls_tool ON calls (tool);
+CREATE INDEX calls_tool_exit ON calls (tool, exit_code);
 
 -- Index bookkeeping (derived, rebuilt with the index): long texts indexed once. The first
 -- trajectory containing a text (`owner`) indexes it inline; when a second one contains it, it

@@ -461,6 +461,12 @@ fn step_matches(store: &Store, conds: &[StepCond]) -> Result<Vec<i64>, StoreErro
             }
         }
     }
+    // Cheap conditions first: SQLite evaluates the terms it cannot answer from an index in order,
+    // so the regex callback runs only on calls that already have the right tool and exit code.
+    let mut order: Vec<usize> = (0..wheres.len()).collect();
+    order.sort_by_key(|&i| wheres[i].contains("regexp") || wheres[i].contains("instr"));
+    let wheres: Vec<String> = order.iter().map(|&i| wheres[i].clone()).collect();
+    let args: Vec<rusqlite::types::Value> = order.iter().map(|&i| args[i].clone()).collect();
     let sql = format!(
         "SELECT DISTINCT traj FROM calls WHERE {}",
         if wheres.is_empty() { "1".to_string() } else { wheres.join(" AND ") }
