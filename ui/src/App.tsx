@@ -1,0 +1,212 @@
+// The shell: top bar (views, search box, theme), the current view from the URL, the keyboard.
+
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
+import type { DiffMode } from './components/Diff';
+import { BINDINGS, dispatchKey, isTypingTarget, type KeyContext } from './lib/keys';
+import { encodeRoute, routeQuery, type Route } from './lib/url';
+import { navigate, useRoute } from './state/router';
+import { currentList, resultList } from './state/results';
+import { toView } from './state/keyhub';
+import { applyTheme, initialTheme, onSystemTheme, saveTheme, type Theme } from './theme';
+import { Explorer } from './views/Explorer';
+import { TrajectoryView } from './views/Trajectory';
+import { CompareView } from './views/Compare';
+import { StatsView } from './views/Stats';
+import { LibraryView } from './views/Library';
+
+function contextOf(r: Route): KeyContext {
+  switch (r.view) {
+    case 'search':
+      return 'list';
+    case 'trajectory':
+      return 'trajectory';
+    case 'compare':
+      return 'compare';
+    case 'stats':
+      return 'stats';
+    case 'library':
+      return 'library';
+  }
+}
+
+const DIFF_KEY = 'trawl_diff_mode';
+
+function HelpOverlay({ onClose }: { onClose: () => void }) {
+  const byKeys = new Map<string, { keys: string; help: string; where: string }>();
+  for (const b of BINDINGS) {
+    const keys = b.keys.join(' / ');
+    const where = b.contexts.length === 5 ? 'everywhere' : b.contexts.join(', ');
+    const k = `${keys}|${b.help}`;
+    if (!byKeys.has(k)) byKeys.set(k, { keys, help: b.help, where });
+  }
+  return (
+    <div className="overlay" role="dialog" aria-label="keyboard shortcuts" data-testid="help-overlay" onClick={onClose}>
+      <div className="overlay-card" onClick={(e) => e.stopPropagation()}>
+        <button type="button" className="close" onClick={onClose} aria-label="close">
+          ×
+        </button>
+        <h2>Keyboard</h2>
+        <table className="keys">
+          <tbody>
+            {[...byKeys.values()].map((b) => (
+              <tr key={`${b.keys}${b.help}`}>
+                <td>
+                  {b.keys.split(' / ').map((k, i) => (
+                    <span key={k}>
+                      {i > 0 && ' / '}
+                      <kbd>{k}</kbd>
+                    </span>
+                  ))}
+                </td>
+                <td>{b.help}</td>
+                <td className="muted small">{b.where}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="muted small">Keys are ignored while typing in a field, except Esc and Enter. Ctrl+Space in the search box lists the fields.</p>
+      </div>
+    </div>
+  );
+}
+
+function useFacets(route: Route) {
+  // The facets of the last search answer, for value completion.
+  const list = route.view === 'search' ? resultList(route.q, route.sort) : currentList();
+  const sub = (l: () => void) => (list ? list.subscribe(l) : () => {});
+  useSyncExternalStore(sub, () => list?.version ?? 0);
+  return { facets: list?.facets ?? {}, error: route.view === 'search' ? (list?.error ?? null) : null };
+}
+
+export function App() {
+  const route = useRoute();
+  const [theme, setTheme] = useState<Theme>(initialTheme);
+  const [help, setHelp] = useState(false);
+  const [mode, setMode] = useState<DiffMode>(() => (localStorage.getItem(DIFF_KEY) === 'split' ? 'split' : 'unified'));
+  const search = useRef<SearchBoxHandle>(null);
+  const { facets, error } = useFacets(route);
+
+  useEffect(() => applyTheme(theme), [theme]);
+  useEffect(() => onSystemTheme(setTheme), []);
+
+  const toggleTheme = () => {
+    const t = theme === 'dark' ? 'light' : 'dark';
+    saveTheme(t);
+    setTheme(t);
+  };
+  const toggleMode = () => {
+    setMode((m) => {
+      const n = m === 'unified' ? 'split' : 'unified';
+      localStorage.setItem(DIFF_KEY, n);
+      return n;
+    });
+  };
+
+  const q = routeQuery(route);
+  const sort = route.view === 'search' || route.view === 'trajectory' ? route.sort : 'relevance';
+
+  const commitQuery = (nq: string) => {
+    if (route.view === 'stats') navigate({ view: 'stats', q: nq }, { replace: true });
+    else if (route.view === 'search') navigate({ view: 'search', q: nq, sort }, { replace: true });
+    else navigate({ view: 'search', q: nq, sort });
+  };
+
+  // Keyboard
+  const stateRef = useRef({ route, help });
+  stateRef.current = { route, help };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const { route: r, help: h } = stateRef.current;
+      const typing = isTypingTarget(e.target);
+      const action = dispatchKey(e, contextOf(r), typing);
+      if (!action) return;
+      if (action === 'submit') return; // inputs handle their own Enter
+      if (action === 'escape') {
+        if (h) setHelp(false);
+        else if (document.querySelector('.popover')) {
+          // popovers close on their own buttons; Esc closes them by re-render below
+          document.dispatchEvent(new CustomEvent('trawl:close-popovers'));
+        } else if (typing) (e.target as HTMLElement).blur();
+        else if (r.view === 'trajectory') navigate({ view: 'search', q: r.q, sort: r.sort });
+        else if (r.view === 'compare') navigate({ view: 'trajectory', id: r.a, q: r.q, sort: 'relevance', step: null });
+        else return;
+        e.preventDefault();
+        return;
+      }
+      if (h && action !== 'help') return;
+      e.preventDefault();
+      switch (action) {
+        case 'help':
+          setHelp(!h);
+          return;
+        case 'toggleTheme':
+          toggleThemeRef.current();
+          return;
+        case 'focusSearch':
+          if (r.view === 'library') navigate({ view: 'search', q: '', sort: 'relevance' });
+          window.setTimeout(() => search.current?.focus(), 0);
+          return;
+        default:
+          toView(action);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  const toggleThemeRef = useRef(toggleTheme);
+  toggleThemeRef.current = toggleTheme;
+
+  const tab = (r: Route, label: string, active: boolean) => (
+    <a href={encodeRoute(r)} className={`tab${active ? ' active' : ''}`} data-testid={`nav-${label.toLowerCase()}`}>
+      {label}
+    </a>
+  );
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="#/search">
+          Trawl
+        </a>
+        <nav className="tabs">
+          {tab({ view: 'search', q, sort }, 'Explorer', route.view === 'search' || route.view === 'trajectory' || route.view === 'compare')}
+          {tab({ view: 'stats', q }, 'Stats', route.view === 'stats')}
+          {tab({ view: 'library' }, 'Library', route.view === 'library')}
+        </nav>
+        {route.view !== 'library' ? (
+          <SearchBox
+            ref={search}
+            value={q}
+            onCommit={commitQuery}
+            onSubmit={() => {
+              if (route.view === 'search') {
+                (document.activeElement as HTMLElement | null)?.blur();
+              }
+            }}
+            facets={facets}
+            error={error}
+          />
+        ) : (
+          <span className="spacer" />
+        )}
+        <button type="button" className="icon-button" data-testid="theme-toggle" onClick={toggleTheme} title="light / dark (t)">
+          {theme === 'dark' ? '☀ light' : '☾ dark'}
+        </button>
+        <button type="button" className="icon-button" data-testid="help-button" onClick={() => setHelp(true)} title="keyboard (?)">
+          ?
+        </button>
+      </header>
+      <div className="view">
+        {route.view === 'search' && <Explorer q={route.q} sort={route.sort} />}
+        {route.view === 'trajectory' && (
+          <TrajectoryView id={route.id} q={route.q} sort={route.sort} step={route.step} mode={mode} toggleMode={toggleMode} />
+        )}
+        {route.view === 'compare' && <CompareView a={route.a} b={route.b} q={route.q} mode={mode} toggleMode={toggleMode} />}
+        {route.view === 'stats' && <StatsView q={route.q} theme={theme} />}
+        {route.view === 'library' && <LibraryView />}
+      </div>
+      {help && <HelpOverlay onClose={() => setHelp(false)} />}
+    </div>
+  );
+}

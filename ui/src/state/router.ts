@@ -1,0 +1,54 @@
+// Hash routing: the route is parsed from location.hash; navigate() pushes (or replaces) a hash.
+
+import { useSyncExternalStore } from 'react';
+import { decodeRoute, encodeRoute, type Route } from '../lib/url';
+
+const listeners = new Set<() => void>();
+let cachedHash: string | null = null;
+let cachedRoute: Route = decodeRoute('');
+
+function current(): Route {
+  const h = window.location.hash;
+  if (h !== cachedHash) {
+    cachedHash = h;
+    cachedRoute = decodeRoute(h);
+  }
+  return cachedRoute;
+}
+
+function notify() {
+  for (const l of listeners) l();
+}
+
+window.addEventListener('hashchange', notify);
+
+function subscribe(l: () => void) {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+/** The current route; re-renders on every change. */
+export function useRoute(): Route {
+  return useSyncExternalStore(subscribe, current);
+}
+
+/** Goes to a route. `replace` keeps history short (typing in the search box). */
+export function navigate(r: Route, opts: { replace?: boolean } = {}): void {
+  const hash = encodeRoute(r);
+  if (hash === window.location.hash) return;
+  if (opts.replace) {
+    window.history.replaceState(window.history.state, '', hash);
+    notify();
+  } else {
+    window.location.hash = hash;
+  }
+}
+
+/** Rewrites the URL to a route without re-rendering (the focused step, for bookmarks). */
+export function replaceSilently(r: Route): void {
+  const hash = encodeRoute(r);
+  if (hash === window.location.hash) return;
+  window.history.replaceState(window.history.state, '', hash);
+  cachedHash = hash;
+  cachedRoute = r;
+}

@@ -1,0 +1,539 @@
+// Trajectory view: header, problem statement, the step timeline (each tool call rendered by its
+// kind), observations that collapse and load in full, the final patch, search-hit navigation.
+
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { ApiError, call, isAbort } from '../api/client';
+import type { Code, RenderedCall, RenderedStep, RenderedTrajectory, SearchHit, TrajectoryMeta } from '../api/types';
+import { CodeBlock, Marked, Prose } from '../components/Code';
+import { DiffList, FileDiffView, type DiffMode } from '../components/Diff';
+import { fmtInt } from '../lib/format';
+import { codeHasHit, stepHit, termRegex } from '../lib/hits';
+import { formatFilter } from '../lib/query';
+import { encodeRoute } from '../lib/url';
+import { useEscapeClose, useViewKeys } from '../state/keyhub';
+import { navigate, replaceSilently } from '../state/router';
+import { resultList } from '../state/results';
+
+/** Observations longer than this start collapsed (unless they hold a search hit). */
+const COLLAPSE_AT = 12;
+const PREVIEW_LINES = 6;
+
+const cache = new Map<string, RenderedTrajectory>();
+
+function remember(key: string, t: RenderedTrajectory) {
+  cache.delete(key);
+  cache.set(key, t);
+  while (cache.size > 12) cache.delete(cache.keys().next().value as string);
+}
+
+export function ExitBadge({ code }: { code: number | null }) {
+  if (code === null) return null;
+  return (
+    <span className={`badge exit ${code === 0 ? 'ok' : 'fail'}`} data-testid="exit-code" title="exit code">
+      exit {code}
+    </span>
+  );
+}
+
+export function ResolvedBadge({ resolved }: { resolved: boolean | null }) {
+  return (
+    <span className={`badge res res-${String(resolved)}`}>
+      {resolved === null ? 'resolved: unknown' : resolved ? 'resolved' : 'not resolved'}
+    </span>
+  );
+}
+
+export function MetaHeader({ meta }: { meta: TrajectoryMeta }) {
+  const tokens = (meta.usage.prompt_tokens ?? 0) + (meta.usage.completion_tokens ?? 0);
+  return (
+    <div className="meta">
+      <h1 className="meta-title" title={meta.id}>
+        {meta.instance_id ?? meta.trajectory_id ?? meta.id}
+      </h1>
+      <div className="meta-row">
+        <ResolvedBadge resolved={meta.resolved} />
+        {meta.flags.map((f) => (
+          <span key={f} className={`chip flag-${f}`}>
+            {f}
+          </span>
+        ))}
+      </div>
+      <dl className="meta-grid">
+        <dt>repo</dt>
+        <dd>{meta.repo ?? '–'}</dd>
+        <dt>dataset</dt>
+        <dd>{meta.dataset ?? '–'}</dd>
+        <dt>model</dt>
+        <dd>{meta.model ?? '–'}</dd>
+        <dt>format</dt>
+        <dd>{meta.format}</dd>
+        <dt>steps</dt>
+        <dd>{meta.steps}</dd>
+        <dt>patch</dt>
+        <dd>
+          {meta.facts.patch_files.length} files, +{meta.facts.patch_added} −{meta.facts.patch_removed}
+        </dd>
+        {tokens > 0 && (
+          <>
+            <dt>tokens</dt>
+            <dd>{fmtInt(tokens)}</dd>
+          </>
+        )}
+        {meta.exit_status && (
+          <>
+            <dt>exit status</dt>
+            <dd>{meta.exit_status}</dd>
+          </>
+        )}
+        <dt>source</dt>
+        <dd className="path" title={meta.source.file}>
+          {meta.source.file}:{meta.source.line}
+        </dd>
+        <dt>id</dt>
+        <dd className="mono">{meta.id}</dd>
+      </dl>
+      {meta.error && <p className="meta-error">{meta.error}</p>}
+    </div>
+  );
+}
+
+interface ObsProps {
+  code: Code;
+  re: RegExp | null;
+  open: boolean | undefined;
+  onToggle: (open: boolean) => void;
+  onShowAll: () => Promise<void>;
+  exit: number | null;
+  label: string;
+}
+
+function Observation({ code, re, open, onToggle, onShowAll, exit, label }: ObsProps) {
+  const hasHit = useMemo(() => codeHasHit(code.lines, re), [code, re]);
+  const long = code.lines.length > COLLAPSE_AT;
+  const isOpen = open ?? (hasHit || !long);
+  const [loading, setLoading] = useState(false);
+  const [err, setErr] = useState<string | null>(null);
+  return (
+    <div className={`observation${isOpen ? ' open' : ' collapsed'}`} data-testid="observation">
+      <div className="obs-head">
+        <span className="obs-label">{label}</span>
+        <ExitBadge code={exit} />
+        <span className="muted small">
+          {code.truncated ? `${code.lines.length} of ${fmtInt(code.total_lines)} lines` : `${code.lines.length} lines`}
+        </span>
+        {long && (
+          <button type="button" className="link-button small" data-testid="obs-toggle" onClick={() => onToggle(!isOpen)}>
+            {isOpen ? 'collapse' : 'expand'}
+          </button>
+        )}
+      </div>
+      <CodeBlock code={code} re={re} maxLines={isOpen ? undefined : PREVIEW_LINES} />
+      {!isOpen && long && (
+        <button type="button" className="more" onClick={() => onToggle(true)}>
+          … {code.lines.length - PREVIEW_LINES} more lines
+        </button>
+      )}
+      {isOpen && code.truncated && (
+        <button
+          type="button"
+          className="more"
+          data-testid="show-all"
+          disabled={loading}
+          onClick={async () => {
+            setLoading(true);
+            setErr(null);
+            try {
+              await onShowAll();
+            } catch (e) {
+              setErr(e instanceof Error ? e.message : String(e));
+            } finally {
+              setLoading(false);
+            }
+          }}
+        >
+          {loading ? 'loading…' : `show all ${fmtInt(code.total_lines)} lines`}
+        </button>
+      )}
+      {err && <p className="error small">{err}</p>}
+    </div>
+  );
+}
+
+function CallBody({ c, re, mode }: { c: RenderedCall; re: RegExp | null; mode: DiffMode }) {
+  const r = c.render;
+  switch (r.kind) {
+    case 'bash':
+      return (
+        <div className="bash">
+          <span className="prompt">$</span>
+          <CodeBlock code={r.command} re={re} className="bash-command" />
+        </div>
+      );
+    case 'view':
+      return null;
+    case 'edit':
+      return <FileDiffView diff={r.diff} mode={mode} re={re} />;
+    case 'create':
+      return <CodeBlock code={r.code} re={re} numbers className="created" />;
+    case 'think':
+      return <Prose text={r.text} re={re} className="think" />;
+    case 'finish':
+      return <Prose text={r.text} re={re} className="finish" />;
+    case 'generic':
+      return <CodeBlock code={r.arguments} re={re} className="json" />;
+  }
+}
+
+function callPath(c: RenderedCall): string | null {
+  const r = c.render;
+  return r.kind === 'view' || r.kind === 'edit' || r.kind === 'create' ? r.path : null;
+}
+
+interface StepProps {
+  step: RenderedStep;
+  re: RegExp | null;
+  mode: DiffMode;
+  focused: boolean;
+  onFocus: () => void;
+  obsOpen: Map<string, boolean>;
+  setObsOpen: (key: string, open: boolean) => void;
+  full: Map<string, Code>;
+  loadFull: (step: number, call: number | null) => Promise<void>;
+}
+
+function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full, loadFull }: StepProps) {
+  const tools = step.calls.map((c) => c.name);
+  return (
+    <section
+      className={`step role-${step.role}${focused ? ' focused' : ''}`}
+      data-testid="step"
+      data-index={step.index}
+      onClick={onFocus}
+    >
+      <header className="step-head">
+        <span className="step-no">#{step.index}</span>
+        <span className={`role role-${step.role}`}>{step.role}</span>
+        {tools.length > 0 && <span className="step-tools">{tools.join(', ')}</span>}
+        <ExitBadge code={step.exit_code} />
+      </header>
+      {step.thought && <Prose text={step.thought} re={re} className="thought" />}
+      {step.text && <Prose text={step.text} re={re} className="text" />}
+      {step.calls.map((c) => {
+        const key = `${step.index}:${c.index}`;
+        const path = callPath(c);
+        const obs = full.get(key) ?? c.observation;
+        return (
+          <div className="call-block" key={c.index}>
+            <div className={`call call-${c.render.kind}`} data-testid="tool-call" data-kind={c.render.kind}>
+              <div className="call-head">
+                <span className="tool-name">{c.name}</span>
+                {c.render.kind === 'edit' && <span className="muted small">{c.render.command}</span>}
+                {path && (
+                  <span className="path">
+                    <Marked text={path} re={re} />
+                  </span>
+                )}
+              </div>
+              <CallBody c={c} re={re} mode={mode} />
+            </div>
+            {obs && (
+              <Observation
+                code={obs}
+                re={re}
+                exit={c.exit_code}
+                label={c.render.kind === 'view' ? 'file' : 'observation'}
+                open={obsOpen.get(key)}
+                onToggle={(o) => setObsOpen(key, o)}
+                onShowAll={() => loadFull(step.index, c.index)}
+              />
+            )}
+          </div>
+        );
+      })}
+      {step.observation && (
+        <Observation
+          code={full.get(`${step.index}:-`) ?? step.observation}
+          re={re}
+          exit={step.calls.length === 0 ? step.exit_code : null}
+          label="observation"
+          open={obsOpen.get(`${step.index}:-`)}
+          onToggle={(o) => setObsOpen(`${step.index}:-`, o)}
+          onShowAll={() => loadFull(step.index, null)}
+        />
+      )}
+    </section>
+  );
+}
+
+function CompareWith({ meta, q }: { meta: TrajectoryMeta; q: string }) {
+  const [open, setOpen] = useState(false);
+  const [others, setOthers] = useState<SearchHit[] | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  useEscapeClose(open, () => setOpen(false));
+  useEffect(() => {
+    if (!open || others !== null || !meta.instance_id) return;
+    const ctl = new AbortController();
+    call('search', { query: formatFilter('instance', meta.instance_id), limit: 100, offset: 0, sort: null, snippets: false }, ctl.signal)
+      .then((r) => setOthers(r.hits.filter((h) => h.id !== meta.id)))
+      .catch((e) => {
+        if (!isAbort(e)) setErr(String(e.message ?? e));
+      });
+    return () => ctl.abort();
+  }, [open, others, meta]);
+  if (!meta.instance_id) return null;
+  return (
+    <div className="compare-with">
+      <button type="button" data-testid="compare-with" onClick={() => setOpen(!open)} aria-expanded={open}>
+        Compare with…
+      </button>
+      {open && (
+        <div className="popover" data-testid="compare-menu">
+          {err && <p className="error small">{err}</p>}
+          {others === null && !err && <p className="muted small">looking for other trajectories of this instance…</p>}
+          {others !== null && others.length === 0 && (
+            <p className="muted small">no other trajectory of {meta.instance_id}</p>
+          )}
+          <ul>
+            {others?.map((h) => (
+              <li key={h.id}>
+                <a href={encodeRoute({ view: 'compare', a: meta.id, b: h.id, q })} data-testid="compare-option" data-id={h.id}>
+                  <span className="mono">{h.id.slice(0, 12)}</span> {h.model ?? h.format} · {h.steps} steps ·{' '}
+                  {h.resolved === null ? 'unknown' : h.resolved ? 'resolved' : 'not resolved'}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface Props {
+  id: string;
+  q: string;
+  sort: string;
+  step: number | null;
+  mode: DiffMode;
+  toggleMode: () => void;
+}
+
+export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
+  const key = `${id}\u0000${q}`;
+  const [data, setData] = useState<RenderedTrajectory | null>(() => cache.get(key) ?? null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [focus, setFocus] = useState(step ?? 0);
+  const [obsOpen, setObsOpenMap] = useState<Map<string, boolean>>(new Map());
+  const [full, setFull] = useState<Map<string, Code>>(new Map());
+  const [hitIdx, setHitIdx] = useState(-1);
+  const [hitTotal, setHitTotal] = useState(0);
+  const [navMsg, setNavMsg] = useState<string | null>(null);
+  const root = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const cached = cache.get(key);
+    setData(cached ?? null);
+    setError(null);
+    setObsOpenMap(new Map());
+    setFull(new Map());
+    setHitIdx(-1);
+    setFocus(step ?? 0);
+    if (cached) return;
+    const ctl = new AbortController();
+    call('trajectory', { id, query: q || null }, ctl.signal)
+      .then((t) => {
+        remember(key, t);
+        setData(t);
+      })
+      .catch((e) => {
+        if (!isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
+      });
+    return () => ctl.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+
+  const re = useMemo(() => termRegex(data?.terms ?? []), [data]);
+
+  // Count the hits after every render (expanding an observation can add some).
+  useLayoutEffect(() => {
+    const n = root.current?.querySelectorAll('mark[data-hit="start"]').length ?? 0;
+    if (n !== hitTotal) setHitTotal(n);
+  });
+
+  // Scroll to the step of the URL once loaded.
+  useEffect(() => {
+    if (data && step !== null) scrollToStep(step, 'auto');
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [data]);
+
+  const scrollToStep = (i: number, behavior: ScrollBehavior = 'smooth') => {
+    const el = root.current?.querySelector(`[data-testid="step"][data-index="${i}"]`);
+    el?.scrollIntoView({ block: 'start', behavior });
+  };
+
+  const moveFocus = (i: number) => {
+    if (!data || data.steps.length === 0) return;
+    const n = Math.max(0, Math.min(data.steps.length - 1, i));
+    setFocus(n);
+    scrollToStep(n);
+    replaceSilently({ view: 'trajectory', id, q, sort, step: n });
+  };
+
+  const setObsOpen = useCallback((k: string, o: boolean) => {
+    setObsOpenMap((m) => new Map(m).set(k, o));
+  }, []);
+
+  const loadFull = useCallback(
+    async (s: number, c: number | null) => {
+      const code = await call('observation', { id, step: s, call: c });
+      setFull((m) => new Map(m).set(`${s}:${c ?? '-'}`, code));
+    },
+    [id],
+  );
+
+  const jumpHit = (dir: 1 | -1) => {
+    const marks = Array.from(root.current?.querySelectorAll<HTMLElement>('mark[data-hit="start"]') ?? []);
+    const i = stepHit(hitIdx, marks.length, dir);
+    if (i < 0) return;
+    for (const m of root.current?.querySelectorAll('mark.current') ?? []) m.classList.remove('current');
+    const m = marks[i];
+    m.classList.add('current');
+    m.scrollIntoView({ block: 'center', behavior: 'auto' });
+    setHitIdx(i);
+    const s = m.closest('[data-testid="step"]');
+    if (s) setFocus(Number(s.getAttribute('data-index')));
+  };
+
+  const openNeighbour = async (dir: 1 | -1) => {
+    const list = resultList(q, sort);
+    await list.rowAt(0);
+    let idx = list.indexOf(id);
+    if (idx < 0) idx = list.selected - dir;
+    const hit = await list.rowAt(idx + dir);
+    if (!hit) {
+      setNavMsg(dir === 1 ? 'last trajectory of the list' : 'first trajectory of the list');
+      window.setTimeout(() => setNavMsg(null), 1500);
+      return;
+    }
+    list.selected = idx + dir;
+    navigate({ view: 'trajectory', id: hit.id, q, sort, step: null });
+  };
+
+  useViewKeys((a) => {
+    switch (a) {
+      case 'nextStep':
+        moveFocus(focus + 1);
+        return true;
+      case 'prevStep':
+        moveFocus(focus - 1);
+        return true;
+      case 'nextHit':
+        jumpHit(1);
+        return true;
+      case 'prevHit':
+        jumpHit(-1);
+        return true;
+      case 'nextTraj':
+        void openNeighbour(1);
+        return true;
+      case 'prevTraj':
+        void openNeighbour(-1);
+        return true;
+      case 'expand': {
+        const s = data?.steps[focus];
+        if (!s) return true;
+        const keys = [...s.calls.filter((c) => c.observation).map((c) => `${s.index}:${c.index}`)];
+        if (s.observation) keys.push(`${s.index}:-`);
+        const els = root.current?.querySelectorAll(`[data-testid="step"][data-index="${s.index}"] [data-testid="observation"]`);
+        const anyCollapsed = Array.from(els ?? []).some((e) => e.classList.contains('collapsed'));
+        setObsOpenMap((m) => {
+          const n = new Map(m);
+          for (const k of keys) n.set(k, anyCollapsed);
+          return n;
+        });
+        return true;
+      }
+      case 'toggleDiff':
+        toggleMode();
+        return true;
+      default:
+        return false;
+    }
+  });
+
+  if (error) {
+    return (
+      <div className="trajectory-view error-page" data-testid="trajectory-view">
+        <p className="error">
+          {error.code === 'not_found' ? `No trajectory ${id}.` : error.message}
+        </p>
+        <a href={encodeRoute({ view: 'search', q, sort })}>← back to the results</a>
+      </div>
+    );
+  }
+  if (!data) {
+    return (
+      <div className="trajectory-view loading" data-testid="trajectory-loading">
+        <p className="muted">loading {id}…</p>
+      </div>
+    );
+  }
+  const meta = data.meta;
+  return (
+    <div className="trajectory-view" data-testid="trajectory-view" data-id={meta.id} ref={root}>
+      <div className="traj-toolbar">
+        <a href={encodeRoute({ view: 'search', q, sort })} className="back">
+          ← results
+        </a>
+        <button type="button" onClick={() => void openNeighbour(-1)} title="previous trajectory (K)">
+          ↑ prev
+        </button>
+        <button type="button" onClick={() => void openNeighbour(1)} title="next trajectory (J)">
+          ↓ next
+        </button>
+        <CompareWith meta={meta} q={q} />
+        <button type="button" data-testid="diff-mode" onClick={toggleMode} title="unified / side-by-side (d)">
+          {mode === 'unified' ? 'side-by-side' : 'unified'} diffs
+        </button>
+        <span className="spacer" />
+        {navMsg && <span className="muted small">{navMsg}</span>}
+        {data.terms.length > 0 && (
+          <span className="hit-counter" data-testid="hit-counter" title="n / N: next / previous hit">
+            hit {hitIdx >= 0 ? hitIdx + 1 : 0}/{hitTotal}
+          </span>
+        )}
+        <span className="muted small">
+          step {Math.min(focus, Math.max(0, data.steps.length - 1))}/{Math.max(0, data.steps.length - 1)}
+        </span>
+      </div>
+      <MetaHeader meta={meta} />
+      {data.problem_statement && (
+        <section className="problem">
+          <h2>Problem statement</h2>
+          <Prose text={data.problem_statement} re={re} limit={30} />
+        </section>
+      )}
+      <section className="timeline">
+        <h2>Steps ({data.steps.length})</h2>
+        {data.steps.map((s) => (
+          <StepView
+            key={s.index}
+            step={s}
+            re={re}
+            mode={mode}
+            focused={s.index === focus}
+            onFocus={() => setFocus(s.index)}
+            obsOpen={obsOpen}
+            setObsOpen={setObsOpen}
+            full={full}
+            loadFull={loadFull}
+          />
+        ))}
+      </section>
+      <section className="patch">
+        <h2>Final patch</h2>
+        <DiffList diffs={data.patch} mode={mode} re={re} empty="No patch." />
+      </section>
+    </div>
+  );
+}
