@@ -80,7 +80,7 @@ function sortMark(sort: string, key: Col['key']): string {
   return '';
 }
 
-function Row({ hit, index, selected, q, sort }: { hit: SearchHit | undefined; index: number; selected: boolean; q: string; sort: string }) {
+function Row({ hit, index, selected, q, sort, onOpen }: { hit: SearchHit | undefined; index: number; selected: boolean; q: string; sort: string; onOpen: () => void }) {
   if (!hit) {
     return (
       <div className="row loading" role="row" aria-rowindex={index + 2}>
@@ -99,6 +99,7 @@ function Row({ hit, index, selected, q, sort }: { hit: SearchHit | undefined; in
       data-testid="result-row"
       data-id={hit.id}
       data-index={index}
+      onClick={onOpen}
     >
       <span className="cell c-instance" title={hit.instance_id ?? hit.id}>
         {hit.instance_id ?? hit.trajectory_id ?? hit.id}
@@ -165,6 +166,12 @@ export function Explorer({ q, sort }: { q: string; sort: string }) {
       virt.scrollToOffset(0);
     }
   });
+
+  // Coming back from a trajectory: show the row it was opened from.
+  useLayoutEffect(() => {
+    if (list.selected > 0) virt.scrollToIndex(list.selected, { align: 'center' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   const [, force] = useState(0);
   const select = (i: number) => {
@@ -252,6 +259,9 @@ export function Explorer({ q, sort }: { q: string; sort: string }) {
                     selected={it.index === list.selected}
                     q={q}
                     sort={sort}
+                    onOpen={() => {
+                      list.selected = it.index;
+                    }}
                   />
                 </div>
               ))}
