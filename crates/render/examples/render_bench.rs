@@ -49,15 +49,19 @@ fn main() {
     let opts = RenderOptions::default();
 
     let start = Instant::now();
+    trawl_render::warm_up();
+    let warm_up = start.elapsed().as_secs_f64() * 1000.0;
+    let start = Instant::now();
     let (rendered, patch) = render_trajectory(&t, &opts);
     let cold = start.elapsed().as_secs_f64() * 1000.0;
+    println!("warm_up (syntax set, common regexes): {warm_up:.1} ms");
     let lines: usize = rendered
         .iter()
         .flat_map(|s| s.calls.iter())
         .filter_map(|c| c.observation.as_ref())
         .map(|o| o.lines.len())
         .sum();
-    println!("cold (loads the syntax set, compiles regexes): {cold:.1} ms; {lines} observation lines rendered, {} patch files", patch.len());
+    println!("first render (compiles the remaining regexes): {cold:.1} ms; {lines} observation lines rendered, {} patch files", patch.len());
 
     if std::env::var_os("COMPOSITION").is_some() {
         composition(&rendered);

@@ -181,10 +181,20 @@ fn syntaxes() -> &'static Syntaxes {
     })
 }
 
-/// Loads the syntax set now (it is otherwise loaded on first use, which takes a few tens of
-/// milliseconds). Call it at startup to keep that off the first request.
+/// Loads the syntax set and compiles the regexes that the most common texts need (Python, shell,
+/// JSON, diffs); otherwise that happens on first use and the first render pays a few hundred
+/// milliseconds. Call it once at startup, off the request path (e.g. on a background thread).
 pub fn warm_up() {
     let _ = syntaxes();
+    let samples = [
+        ("python", "import os\n@dec\nclass A(B):\n    def f(self, x=1, *a, **k) -> int:\n        \"\"\"Doc.\"\"\"\n        return f\"{x!r}\" % [1.5, 'a', None]  # c\n"),
+        ("shell", "cd /w && grep -rn \"x\" . | head -5; for f in *.py; do echo $f; done > out 2>&1\n"),
+        ("json", "{\"a\": [1, 2.5, true, null, \"s\"]}\n"),
+        ("diff", "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"),
+    ];
+    for (lang, text) in samples {
+        let _ = highlight(text, lang, None);
+    }
 }
 
 /// The syntax for a language id, or for any syntect name/extension token; `None` for plain text.
@@ -374,6 +384,8 @@ pub(crate) fn highlight_lines(lines: &[&str], language: &str) -> Vec<Vec<Span>> 
 
 fn highlight_with(lines: &[&str], syntax: &SyntaxReference) -> Vec<Vec<Span>> {
     let set = &syntaxes().set;
+    let memo = memo_active();
+    let syntax_key = syntax as *const SyntaxReference as usize;
     let mut state = ParseState::new(syntax);
     let mut stack = ScopeStack::new();
     let mut out = Vec::with_capacity(lines.len());
@@ -386,6 +398,14 @@ fn highlight_with(lines: &[&str], syntax: &SyntaxReference) -> Vec<Vec<Span>> {
             continue;
         }
         budget -= line.len();
+        let key = memo.then(|| memo_key(syntax_key, line));
+        if let Some(key) = key {
+            if let Some(spans) = memo_get(key, line, &mut state, &mut stack) {
+                out.push(spans);
+                continue;
+            }
+        }
+        let before = memo.then(|| (state.clone(), stack.clone()));
         buf.clear();
         buf.push_str(line);
         buf.push('\n');
@@ -421,9 +441,100 @@ fn highlight_with(lines: &[&str], syntax: &SyntaxReference) -> Vec<Vec<Span>> {
                 push_span(&mut spans, piece, class_of(&stack));
             }
         }
+        if let (Some(key), Some((state_before, stack_before))) = (key, before) {
+            memo_put(
+                key,
+                MemoEntry {
+                    line: (*line).into(),
+                    state: state_before,
+                    stack: stack_before,
+                    spans: spans.clone(),
+                    state_after: state.clone(),
+                    stack_after: stack.clone(),
+                },
+            );
+        }
         out.push(spans);
     }
     out
+}
+
+/// A memo of highlighted lines for one render on one thread: a line parsed from the same parser
+/// state (and scope stack) always gives the same spans and the same next state, so a hit is
+/// exact. Trajectories view the same files again and again (overlapping ranges, views after
+/// edits), which makes many lines hits. (Parser states hold regex regions that are not `Send`,
+/// so each thread has its own memo.)
+struct Memo {
+    map: FxHashMap<u64, Vec<MemoEntry>>,
+    entries: usize,
+}
+
+struct MemoEntry {
+    line: Box<str>,
+    state: ParseState,
+    stack: ScopeStack,
+    spans: Vec<Span>,
+    state_after: ParseState,
+    stack_after: ScopeStack,
+}
+
+/// Entries kept at most per memo.
+const MEMO_MAX_ENTRIES: usize = 100_000;
+
+fn memo_key(syntax: usize, line: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    syntax.hash(&mut h);
+    line.hash(&mut h);
+    h.finish()
+}
+
+thread_local! {
+    static MEMO: RefCell<Option<Memo>> = const { RefCell::new(None) };
+}
+
+fn memo_active() -> bool {
+    MEMO.with(|m| m.borrow().is_some())
+}
+
+/// Looks a line up in this thread's memo; on a hit, moves `state` and `stack` past the line.
+fn memo_get(key: u64, line: &str, state: &mut ParseState, stack: &mut ScopeStack) -> Option<Vec<Span>> {
+    MEMO.with(|m| {
+        let m = m.borrow();
+        let e =
+            m.as_ref()?.map.get(&key)?.iter().find(|e| &*e.line == line && e.state == *state && e.stack == *stack)?;
+        *state = e.state_after.clone();
+        *stack = e.stack_after.clone();
+        Some(e.spans.clone())
+    })
+}
+
+fn memo_put(key: u64, entry: MemoEntry) {
+    MEMO.with(|m| {
+        if let Some(m) = m.borrow_mut().as_mut() {
+            if m.entries < MEMO_MAX_ENTRIES {
+                m.entries += 1;
+                m.map.entry(key).or_default().push(entry);
+            }
+        }
+    });
+}
+
+/// Runs `f` with a fresh highlight memo on this thread (dropped after; nested calls share the
+/// outer memo).
+pub(crate) fn with_memo<R>(f: impl FnOnce() -> R) -> R {
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            MEMO.with(|m| *m.borrow_mut() = None);
+        }
+    }
+    if memo_active() {
+        return f();
+    }
+    MEMO.with(|m| *m.borrow_mut() = Some(Memo { map: FxHashMap::default(), entries: 0 }));
+    let _clear = Clear;
+    f()
 }
 
 /// The language id to report for `language`: itself when it highlights, else `"plain"`.

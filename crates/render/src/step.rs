@@ -9,7 +9,9 @@ use trawl_core::facts::{is_bash_tool, is_editor_tool};
 use trawl_core::{Step, ToolCall, Trajectory};
 
 use crate::diff::{added_only, diff_patch, diff_texts};
-use crate::highlight::{highlight, highlight_lines, language_for_path, plain_line, reported_language, split_lines};
+use crate::highlight::{
+    highlight, highlight_lines, language_for_path, plain_line, reported_language, split_lines, with_memo,
+};
 use crate::types::{CallRender, Code, FileDiff, RenderOptions, RenderedCall, RenderedStep, Span, StepRole};
 
 /// How an observation's lines carry file line numbers.
@@ -410,21 +412,26 @@ pub fn render_step(step: &Step, index: usize, opts: &RenderOptions) -> RenderedS
 /// Renders every step of a trajectory, and its final patch as file diffs (empty without a patch).
 ///
 /// Highlighting dominates the cost (tens of microseconds per line), so long trajectories are
-/// rendered on up to [`std::thread::available_parallelism`] scoped threads, steps handed out one
-/// by one; the result does not depend on the number of threads.
+/// rendered on up to [`std::thread::available_parallelism`] (at most 8) scoped threads, steps
+/// handed out a few at a time, and each thread keeps a memo of highlighted lines (exact: keyed by
+/// the line and the parser state before it), so lines that the agent viewed before cost a lookup.
+/// The result does not depend on the number of threads or on the memo.
 pub fn render_trajectory(t: &Trajectory, opts: &RenderOptions) -> (Vec<RenderedStep>, Vec<FileDiff>) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || t.steps.len() < 8 {
-        let steps = t.steps.iter().enumerate().map(|(i, s)| render_step(s, i, opts)).collect();
-        let patch = t.patch.as_deref().map(diff_patch).unwrap_or_default();
-        return (steps, patch);
+        return with_memo(|| {
+            let steps = t.steps.iter().enumerate().map(|(i, s)| render_step(s, i, opts)).collect();
+            let patch = t.patch.as_deref().map(diff_patch).unwrap_or_default();
+            (steps, patch)
+        });
     }
     let next = AtomicUsize::new(0);
     let (parts, patch) = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads - 1).map(|_| scope.spawn(|| render_some(&t.steps, &next, opts))).collect();
+        let workers: Vec<_> =
+            (0..threads - 1).map(|_| scope.spawn(|| with_memo(|| render_some(&t.steps, &next, opts)))).collect();
         // This thread renders the patch first, then helps with the steps.
-        let patch = t.patch.as_deref().map(diff_patch).unwrap_or_default();
-        let mut parts = render_some(&t.steps, &next, opts);
+        let (patch, mut parts) =
+            with_memo(|| (t.patch.as_deref().map(diff_patch).unwrap_or_default(), render_some(&t.steps, &next, opts)));
         for w in workers {
             match w.join() {
                 Ok(p) => parts.extend(p),
@@ -441,13 +448,21 @@ pub fn render_trajectory(t: &Trajectory, opts: &RenderOptions) -> (Vec<RenderedS
     (steps.into_iter().flatten().collect(), patch)
 }
 
-/// Renders the steps whose indexes `next` hands out, until none is left.
+/// Steps handed to a thread at a time: neighbouring steps often view the same file, and each
+/// thread has its own highlight memo.
+const STEPS_PER_TAKE: usize = 4;
+
+/// Renders the blocks of steps that `next` hands out, until none is left.
 fn render_some(steps: &[Step], next: &AtomicUsize, opts: &RenderOptions) -> Vec<RenderedStep> {
     let mut out = Vec::new();
     loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(step) = steps.get(i) else { return out };
-        out.push(render_step(step, i, opts));
+        let first = next.fetch_add(STEPS_PER_TAKE, Ordering::Relaxed);
+        if first >= steps.len() {
+            return out;
+        }
+        for (i, step) in steps.iter().enumerate().skip(first).take(STEPS_PER_TAKE) {
+            out.push(render_step(step, i, opts));
+        }
     }
 }
 

@@ -361,3 +361,21 @@ fn wire_shapes_match_the_protocol() {
     assert_eq!(d["hunks"][0]["lines"][1]["kind"], "add");
     assert_eq!(d["hunks"][0]["lines"][1]["old_no"], Value::Null);
 }
+
+#[test]
+fn trajectory_render_equals_step_by_step_render() {
+    // render_trajectory uses threads and a memo of highlighted lines; neither may change a thing.
+    let opts = RenderOptions::default();
+    let mut all: Vec<trawl_core::Trajectory> = TRAJECTORY_FIXTURES.iter().flat_map(|rel| trajectories(rel)).collect();
+    // A long trajectory that views the same files again and again.
+    let mut long = trajectories("swe-zero-nvidia/keras-team__keras-nlp-385.final_request.json").remove(0);
+    let again = long.steps.clone();
+    long.steps.extend(again);
+    all.push(long);
+    for t in &all {
+        let (steps, patch) = render_trajectory(t, &opts);
+        let one_by_one: Vec<_> = t.steps.iter().enumerate().map(|(i, s)| render_step(s, i, &opts)).collect();
+        assert_eq!(steps, one_by_one);
+        assert_eq!(patch, trawl_render::diff_patch(t.patch.as_deref().unwrap_or("")));
+    }
+}
