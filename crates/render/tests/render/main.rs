@@ -12,3 +12,5 @@ mod steps;
 mod summary;
 // Random input through every parser: nothing panics.
 mod robustness;
+// The TypeScript declarations of the render types.
+mod protocol;
