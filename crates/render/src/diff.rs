@@ -521,14 +521,17 @@ fn patch_files(patch: &str) -> Vec<(String, String)> {
         .map(|f| {
             let key = f.new_path.clone().or_else(|| f.old_path.clone()).unwrap_or_default();
             let end = f.end.max(f.start).min(lines.len());
-            (key, format!("{}\n", lines[f.start..end].join("\n")))
+            // Blob hashes (`index 1a2b..3c4d`) differ whenever the results differ: noise here.
+            let text: Vec<&str> = lines[f.start..end].iter().copied().filter(|l| !l.starts_with("index ")).collect();
+            (key, format!("{}\n", text.join("\n")))
         })
         .collect()
 }
 
 /// Compares two patches file by file: for each path, the diff of `a`'s patch text of that file
 /// against `b`'s (so the result shows how `b`'s change differs from `a`'s), highlighted as
-/// `diff`. Files of only one side are included (their other path is `None`); files whose patch
+/// `diff` (`index` lines, whose blob hashes differ whenever the results do, are left out). Files of
+/// only one side are included (their other path is `None`); files whose patch
 /// text is the same in both have no hunks. Order: `a`'s files, then `b`'s other files.
 pub fn diff_patches(a: Option<&str>, b: Option<&str>) -> Vec<FileDiff> {
     let fa = patch_files(a.unwrap_or(""));

@@ -21,6 +21,10 @@ pub const MAX_HIGHLIGHT_LINE: usize = 4000;
 /// At most this many bytes of one text are highlighted; the rest stays plain.
 pub const HIGHLIGHT_BUDGET: usize = 1 << 20;
 
+/// One text is highlighted for at most this long; the rest stays plain. A safety valve against
+/// regex backtracking on odd input: ordinary text highlights a hundred times faster.
+const HIGHLIGHT_DEADLINE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Language ids and the extension (or syntax name, prefixed with `=`) that finds their syntax.
 const LANGUAGES: &[(&str, &str)] = &[
     ("python", "py"),
@@ -392,7 +396,12 @@ fn highlight_with(lines: &[&str], syntax: &SyntaxReference) -> Vec<Vec<Span>> {
     let mut buf = String::new();
     let mut budget = HIGHLIGHT_BUDGET;
     let mut failed = false;
+    let deadline = std::time::Instant::now() + HIGHLIGHT_DEADLINE;
     for line in lines {
+        if !failed && std::time::Instant::now() > deadline {
+            // A pathological text (regex backtracking): the rest stays plain.
+            failed = true;
+        }
         if failed || line.len() > MAX_HIGHLIGHT_LINE || line.len() > budget {
             out.push(plain_line(line));
             continue;

@@ -284,8 +284,8 @@ fn paths(f: &FileDiff) -> (Option<&str>, Option<&str>) {
 
 #[test]
 fn diff_patches_per_file() {
-    let a = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\ndiff --git a/only_a.py b/only_a.py\n--- a/only_a.py\n+++ b/only_a.py\n@@ -1 +1 @@\n-q\n+r\n";
-    let b = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = 3\ndiff --git a/only_b.py b/only_b.py\n--- a/only_b.py\n+++ b/only_b.py\n@@ -1 +1 @@\n-s\n+t\n";
+    let a = "diff --git a/x.py b/x.py\nindex 111..222 100644\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\ndiff --git a/only_a.py b/only_a.py\n--- a/only_a.py\n+++ b/only_a.py\n@@ -1 +1 @@\n-q\n+r\n";
+    let b = "diff --git a/x.py b/x.py\nindex 111..333 100644\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = 3\ndiff --git a/only_b.py b/only_b.py\n--- a/only_b.py\n+++ b/only_b.py\n@@ -1 +1 @@\n-s\n+t\n";
     let d = diff_patches(Some(a), Some(b));
     assert_eq!(d.len(), 3);
     assert_eq!(paths(&d[0]), (Some("x.py"), Some("x.py")));
@@ -304,4 +304,15 @@ fn diff_patches_per_file() {
     assert!(same.iter().all(|f| f.hunks.is_empty()));
     assert!(diff_patches(None, None).is_empty());
     assert_eq!(diff_patches(None, Some(b)).len(), 2);
+}
+
+#[test]
+fn quoted_paths_and_header_only_changes() {
+    let patch = "diff --git \"a/caf\\303\\251 menu.py\" \"b/caf\\303\\251 menu.py\"\n--- \"a/caf\\303\\251 menu.py\"\n+++ \"b/caf\\303\\251 menu.py\"\n@@ -1 +1 @@\n-a = 1\n+a = 2\ndiff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n";
+    let files = diff_patch(patch);
+    assert_eq!(files.len(), 2);
+    assert_eq!(paths(&files[0]), (Some("café menu.py"), Some("café menu.py")));
+    assert_eq!(files[0].language, "python");
+    assert_eq!(paths(&files[1]), (Some("run.sh"), Some("run.sh")));
+    assert!(files[1].hunks.is_empty() && !files[1].binary);
 }
