@@ -14,3 +14,5 @@ mod summary;
 mod robustness;
 // The TypeScript declarations of the render types.
 mod protocol;
+// Workspace invariants: the crate stays pure.
+mod tidy;
