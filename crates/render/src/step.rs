@@ -23,12 +23,16 @@ enum Numbering {
     CatN,
     /// SWE-agent 0.x windows (`12:code`).
     Window,
+    /// Plain file text whose first line is this line of the file (`cat F`, `sed -n 'A,Bp' F`):
+    /// the lines of the output region (see [`content_region`]) are numbered from here.
+    Sequential(u64),
 }
 
 /// What a call does, with the parts the render needs.
 #[derive(Debug)]
 enum CallKind<'a> {
-    Bash(&'a str),
+    /// A shell command, and the file it prints when it only prints (part of) one file.
+    Bash(&'a str, Option<(String, Numbering)>),
     View {
         path: String,
         numbering: Numbering,
@@ -139,7 +143,7 @@ fn classify<'a>(step: &'a Step, call: &'a ToolCall) -> CallKind<'a> {
                     };
                 }
             }
-            Some(c) if c.starts_with("str_replace_editor") => return CallKind::Bash(c),
+            Some(c) if c.starts_with("str_replace_editor") => return CallKind::Bash(c, None),
             _ => {}
         }
         return CallKind::Generic;
@@ -186,7 +190,8 @@ fn classify<'a>(step: &'a Step, call: &'a ToolCall) -> CallKind<'a> {
     }
     let only_command = args.as_object().is_some_and(|o| o.len() == 1);
     if is_bash_tool(name) || only_command {
-        return CallKind::Bash(command);
+        let ok = call.exit_code.is_none_or(|c| c == 0);
+        return CallKind::Bash(command, if ok { file_dump(command) } else { None });
     }
     CallKind::Generic
 }
@@ -210,10 +215,97 @@ fn swe_agent_edit<'a>(command: &'a str, obs: Option<&str>) -> Option<CallKind<'a
     })
 }
 
+/// The file a shell command prints, when all it does is print (part of) one file, and how its
+/// output is numbered: `cat F` and `head [-n N] F` (from line 1), `sed -n 'A,Bp' F` (from A),
+/// `cat -n F`, `nl -ba F` and either piped into `sed -n 'A,Bp'` (numbers in the output). A
+/// leading `cd DIR &&` is allowed; anything else (redirects, globs, other pipes) is not a dump.
+fn file_dump(command: &str) -> Option<(String, Numbering)> {
+    let mut cmd = command.trim();
+    if cmd.starts_with("cd ") {
+        cmd = cmd.split_once("&&")?.1.trim();
+    }
+    if cmd.contains(['\n', ';', '>', '<', '`', '*', '?', '&', '$']) {
+        return None;
+    }
+    let words = |s: &str| -> Vec<String> {
+        s.split_whitespace().map(|w| w.trim_matches(|c| c == '\'' || c == '"').to_string()).collect()
+    };
+    let sed_start = |w: &[String]| -> Option<u64> {
+        match w {
+            [sed, n, range] if sed == "sed" && n == "-n" => {
+                let (a, b) = range.strip_suffix('p')?.split_once(',')?;
+                b.parse::<u64>().ok()?;
+                a.parse().ok()
+            }
+            _ => None,
+        }
+    };
+    let is_path = |p: &str| !p.is_empty() && !p.starts_with('-');
+    let (first, rest) = match cmd.split_once('|') {
+        Some((a, b)) => (a, Some(b)),
+        None => (cmd, None),
+    };
+    let w = words(first);
+    let w: Vec<&str> = w.iter().map(String::as_str).collect();
+    match (w.as_slice(), rest) {
+        (["cat", p], None) if is_path(p) => Some((p.to_string(), Numbering::Sequential(1))),
+        (["head", p], None) | (["head", "-n", _, p], None) if is_path(p) => {
+            Some((p.to_string(), Numbering::Sequential(1)))
+        }
+        (["head", n, p], None) if n.starts_with('-') && n[1..].parse::<u64>().is_ok() && is_path(p) => {
+            Some((p.to_string(), Numbering::Sequential(1)))
+        }
+        (["sed", "-n", _, p], None) if is_path(p) => {
+            let start = sed_start(&words(first)[..3])?;
+            Some((p.to_string(), Numbering::Sequential(start)))
+        }
+        (["cat", "-n", p], rest) | (["nl", "-ba", p], rest) if is_path(p) => match rest {
+            None => Some((p.to_string(), Numbering::CatN)),
+            Some(r) => {
+                sed_start(&words(r))?;
+                Some((p.to_string(), Numbering::CatN))
+            }
+        },
+        _ => None,
+    }
+}
+
+/// The lines of a shell observation that are the command's output: inside mini-swe-agent's
+/// `<output>`…`</output>`, after an `OBSERVATION:` line, and before OpenHands' `[The command
+/// completed …]` / `[Current working directory …]` footer. `None` when the output is not there
+/// whole (mini-swe-agent's `<output_head>`/`<output_tail>` for long outputs).
+fn content_region(lines: &[&str]) -> Option<std::ops::Range<usize>> {
+    let mut a = 0;
+    let mut b = lines.len();
+    if let Some(i) = lines.iter().take(5).position(|l| l.trim() == "<output>") {
+        a = i + 1;
+        if let Some(j) = lines.iter().rposition(|l| l.trim() == "</output>") {
+            b = j.max(a);
+        }
+    } else if lines.first().is_some_and(|l| l.starts_with("<returncode>")) {
+        return None;
+    } else if lines.first().is_some_and(|l| l.trim() == "OBSERVATION:") {
+        a = 1;
+    }
+    while b > a {
+        let l = lines[b - 1].trim();
+        let footer = l.starts_with("[The command completed")
+            || l.starts_with("[Current working directory")
+            || l.starts_with("[Python interpreter")
+            || l.starts_with("[Command finished");
+        if footer || l.is_empty() && b < lines.len() {
+            b -= 1;
+        } else {
+            break;
+        }
+    }
+    Some(a..b)
+}
+
 /// Splits a numbered line into (number, code).
 fn numbered(line: &str, numbering: Numbering) -> Option<(u64, &str)> {
     match numbering {
-        Numbering::None => None,
+        Numbering::None | Numbering::Sequential(_) => None,
         Numbering::CatN => {
             let trimmed = line.trim_start_matches(' ');
             let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
@@ -259,7 +351,20 @@ fn observation_code(text: &str, language: &str, numbering: Numbering, max_lines:
     let total = all.len();
     let keep = max_lines.map_or(total, |m| m.min(total));
     let kept = &all[..keep];
-    let parsed: Vec<Option<(u64, &str)>> = kept.iter().map(|l| numbered(l, numbering)).collect();
+    let parsed: Vec<Option<(u64, &str)>> = match numbering {
+        Numbering::Sequential(start) => {
+            let region = content_region(&all).unwrap_or(0..0);
+            // An error message instead of the file (`cat: x: No such file or directory`).
+            let failed = all
+                .get(region.start)
+                .is_some_and(|l| ["cat: ", "sed: ", "head: ", "nl: "].iter().any(|p| l.starts_with(p)));
+            kept.iter()
+                .enumerate()
+                .map(|(i, l)| (!failed && region.contains(&i)).then(|| (start + (i - region.start) as u64, *l)))
+                .collect()
+        }
+        _ => kept.iter().map(|l| numbered(l, numbering)).collect(),
+    };
     let code_lines: Vec<&str> = parsed.iter().filter_map(|p| p.map(|(_, c)| c)).collect();
     if code_lines.is_empty() {
         let lang = if looks_like_diff(kept) { "diff" } else { "plain" };
@@ -311,6 +416,9 @@ fn call_observation(kind: &CallKind<'_>, text: &str, max_lines: Option<usize>) -
         CallKind::StrReplace { path, .. } | CallKind::Insert { path, .. } => {
             observation_code(text, language_for_path(path), Numbering::CatN, max_lines)
         }
+        CallKind::Bash(_, Some((path, numbering))) => {
+            observation_code(text, language_for_path(path), *numbering, max_lines)
+        }
         _ => observation_code(text, "plain", Numbering::None, max_lines),
     }
 }
@@ -318,7 +426,7 @@ fn call_observation(kind: &CallKind<'_>, text: &str, max_lines: Option<usize>) -
 fn render_kind(kind: &CallKind<'_>, call: &ToolCall, opts: &RenderOptions) -> CallRender {
     let max = Some(opts.max_code_lines);
     match kind {
-        CallKind::Bash(cmd) => CallRender::Bash { command: highlight(cmd, "shell", max) },
+        CallKind::Bash(cmd, _) => CallRender::Bash { command: highlight(cmd, "shell", max) },
         CallKind::View { path, .. } => CallRender::View { path: path.clone() },
         CallKind::StrReplace { path, old, new } => CallRender::Edit {
             path: path.to_string(),

@@ -379,3 +379,61 @@ fn trajectory_render_equals_step_by_step_render() {
         assert_eq!(patch, trawl_render::diff_patch(t.patch.as_deref().unwrap_or("")));
     }
 }
+
+#[test]
+fn shell_file_dumps_are_highlighted_with_file_line_numbers() {
+    // mini-swe-agent: `cat F` and `sed -n 'A,Bp' F` inside <returncode>/<output> wrappers.
+    let t = &trajectories("mini-swe-agent-swebench/astropy__astropy-12907.traj.json")[0];
+    let mut seen = Vec::new();
+    for (i, s) in t.steps.iter().enumerate() {
+        let r = render_step(s, i, &RenderOptions { max_observation_lines: 100_000, ..Default::default() });
+        for (c, rc) in s.tool_calls.iter().zip(&r.calls) {
+            let cmd = c.arguments["command"].as_str().unwrap_or("");
+            let start = if cmd.starts_with("cat astropy") || cmd == "cat pyproject.toml" {
+                1
+            } else if let Some(rest) = cmd.strip_prefix("sed -n '") {
+                rest.split(',').next().unwrap().parse().unwrap()
+            } else {
+                continue;
+            };
+            let o = rc.observation.as_ref().unwrap();
+            let raw: Vec<&str> = c.observation.as_deref().unwrap().lines().collect();
+            let open = raw.iter().position(|l| *l == "<output>").unwrap();
+            let close = raw.iter().rposition(|l| *l == "</output>").unwrap();
+            for (k, n) in o.line_numbers.iter().enumerate() {
+                let expected = (k > open && k < close).then(|| start + (k - open - 1) as u64);
+                assert_eq!(*n, expected, "{cmd}: line {k}");
+            }
+            assert_eq!(code_text(o), raw.iter().map(|l| l.to_string()).collect::<Vec<_>>());
+            assert_eq!(o.language, trawl_render::language_for_path(cmd.rsplit(' ').next().unwrap()));
+            seen.push(cmd.to_string());
+        }
+    }
+    assert!(seen.iter().any(|c| c.starts_with("sed -n")) && seen.iter().any(|c| c.starts_with("cat ")), "{seen:?}");
+
+    let opts = RenderOptions::default();
+    let obs_of = |cmd: &str, obs: &str, exit: Option<i64>| {
+        let mut s = step_with_call("execute_bash", json!({ "command": cmd }), Some(obs));
+        s.tool_calls[0].exit_code = exit;
+        render_step(&s, 0, &opts).calls[0].observation.clone().unwrap()
+    };
+    let o = obs_of(
+        "cd /w && nl -ba src/a.rs | sed -n '5,6p'",
+        "     5\tfn main() {\n     6\t}\n[The command completed with exit code 0.]",
+        Some(0),
+    );
+    assert_eq!(o.line_numbers, vec![Some(5), Some(6), None]);
+    assert_eq!(o.language, "rust");
+    assert_eq!(code_text(&o)[0], "fn main() {");
+    let o = obs_of("cat a.py", "x = 1\n\n[Current working directory: /w]", None);
+    assert_eq!(o.line_numbers, vec![Some(1), None, None]);
+    assert_eq!(o.language, "python");
+    // Errors, failures and anything that is not a plain dump stay plain.
+    assert_eq!(obs_of("cat nope.py", "cat: nope.py: No such file or directory", None).language, "plain");
+    assert_eq!(obs_of("cat a.py", "x = 1", Some(1)).language, "plain");
+    assert_eq!(obs_of("cat a.py > b.py", "", None).language, "plain");
+    assert_eq!(obs_of("cat a.py | grep x", "x = 1", None).language, "plain");
+    assert_eq!(obs_of("cat *.py", "x = 1", None).language, "plain");
+    let long = "<returncode>0</returncode>\n<warning>\ntoo long\n</warning><output_head>\nx = 1\n</output_head>";
+    assert_eq!(obs_of("cat a.py", long, Some(0)).language, "plain");
+}
