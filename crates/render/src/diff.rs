@@ -192,19 +192,22 @@ fn parse_raw<'a>(lines: &[&'a str]) -> Vec<RawFile<'a>> {
                     RawKind::Ctx => {
                         old_left -= 1;
                         new_left -= 1;
-                        old_no += 1;
-                        new_no += 1;
-                        (Some(old_no - 1), Some(new_no - 1))
+                        let nums = (Some(old_no), Some(new_no));
+                        old_no = old_no.saturating_add(1);
+                        new_no = new_no.saturating_add(1);
+                        nums
                     }
                     RawKind::Del => {
                         old_left -= 1;
-                        old_no += 1;
-                        (Some(old_no - 1), None)
+                        let nums = (Some(old_no), None);
+                        old_no = old_no.saturating_add(1);
+                        nums
                     }
                     RawKind::Add => {
                         new_left -= 1;
-                        new_no += 1;
-                        (None, Some(new_no - 1))
+                        let nums = (None, Some(new_no));
+                        new_no = new_no.saturating_add(1);
+                        nums
                     }
                     RawKind::Marker => (None, None),
                 };
@@ -239,10 +242,10 @@ fn parse_raw<'a>(lines: &[&'a str]) -> Vec<RawFile<'a>> {
                 }
                 (old_left, new_left, old_no, new_no) = (b, d, a.max(1), c.max(1));
                 if b == 0 {
-                    old_no = a + 1;
+                    old_no = a.saturating_add(1);
                 }
                 if d == 0 {
-                    new_no = c + 1;
+                    new_no = c.saturating_add(1);
                 }
                 i += 1;
                 continue;
@@ -492,7 +495,7 @@ pub(crate) fn added_only(path: &str, text: &str, first_new_no: u64, header: Stri
         .map(|(i, spans)| DiffLine {
             kind: DiffLineKind::Add,
             old_no: None,
-            new_no: Some(first_new_no + i as u64),
+            new_no: Some(first_new_no.saturating_add(i as u64)),
             spans,
         })
         .collect();

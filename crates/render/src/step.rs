@@ -360,7 +360,9 @@ fn observation_code(text: &str, language: &str, numbering: Numbering, max_lines:
                 .is_some_and(|l| ["cat: ", "sed: ", "head: ", "nl: "].iter().any(|p| l.starts_with(p)));
             kept.iter()
                 .enumerate()
-                .map(|(i, l)| (!failed && region.contains(&i)).then(|| (start + (i - region.start) as u64, *l)))
+                .map(|(i, l)| {
+                    (!failed && region.contains(&i)).then(|| (start.saturating_add((i - region.start) as u64), *l))
+                })
                 .collect()
         }
         _ => kept.iter().map(|l| numbered(l, numbering)).collect(),
@@ -435,11 +437,11 @@ fn render_kind(kind: &CallKind<'_>, call: &ToolCall, opts: &RenderOptions) -> Ca
         },
         CallKind::Insert { path, line, text } => {
             let n = split_lines(text).len();
-            let header = format!("@@ -{line},0 +{},{n} @@", line + 1);
+            let header = format!("@@ -{line},0 +{},{n} @@", line.saturating_add(1));
             CallRender::Edit {
                 path: path.to_string(),
                 command: "insert".to_string(),
-                diff: cap_diff(added_only(path, text, line + 1, header), opts.max_code_lines),
+                diff: cap_diff(added_only(path, text, line.saturating_add(1), header), opts.max_code_lines),
             }
         }
         CallKind::Create { path, text, .. } => {

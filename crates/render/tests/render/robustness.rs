@@ -118,3 +118,21 @@ fn huge_inputs_are_capped() {
     assert!(code.lines.last().unwrap().len() == 1 && code.lines.last().unwrap()[0].class.is_none());
     assert!(code.lines[0].len() > 1);
 }
+
+#[test]
+fn extreme_line_numbers_do_not_overflow() {
+    let max = u64::MAX;
+    let patch = format!("--- a/x.py\n+++ b/x.py\n@@ -{max},3 +{max},3 @@\n a\n-b\n+c\n d\n");
+    let files = diff_patch(&patch);
+    assert_eq!((files[0].added, files[0].removed), (1, 1));
+    assert_eq!(files[0].hunks[0].lines[0].old_no, Some(max));
+    for (name, args) in [
+        ("str_replace_editor", json!({"command": "insert", "path": "a.py", "insert_line": max, "new_str": "x\ny"})),
+        ("execute_bash", json!({"command": format!("sed -n '{max},{max}p' a.py")})),
+        ("edit_file", json!({"path": "a.py", "content": "x\ny", "start": max, "end": max})),
+        ("edit", json!({"command": format!("edit {max}:{max}\nx\ny\nend_of_edit")})),
+    ] {
+        let step = step_with_call(name, args, Some("x\ny\nz"));
+        let _ = render_step(&step, 0, &RenderOptions::default());
+    }
+}
