@@ -522,9 +522,10 @@ pub fn render_step(step: &Step, index: usize, opts: &RenderOptions) -> RenderedS
 /// Renders every step of a trajectory, and its final patch as file diffs (empty without a patch).
 ///
 /// Highlighting dominates the cost (tens of microseconds per line), so long trajectories are
-/// rendered on up to [`std::thread::available_parallelism`] (at most 8) scoped threads, steps
-/// handed out a few at a time, and each thread keeps a memo of highlighted lines (exact: keyed by
-/// the line and the parser state before it), so lines that the agent viewed before cost a lookup.
+/// rendered on up to [`std::thread::available_parallelism`] (at most 8) scoped threads. Each
+/// thread keeps a memo of highlighted lines (exact: keyed by the line and the parser state before
+/// it), so lines that the agent viewed before cost a lookup; the steps that work on the same file
+/// go to the same thread.
 /// The result does not depend on the number of threads or on the memo.
 pub fn render_trajectory(t: &Trajectory, opts: &RenderOptions) -> (Vec<RenderedStep>, Vec<FileDiff>) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
@@ -535,13 +536,16 @@ pub fn render_trajectory(t: &Trajectory, opts: &RenderOptions) -> (Vec<RenderedS
             (steps, patch)
         });
     }
+    let units = work_units(&t.steps, opts);
     let next = AtomicUsize::new(0);
     let (parts, patch) = std::thread::scope(|scope| {
-        let workers: Vec<_> =
-            (0..threads - 1).map(|_| scope.spawn(|| with_memo(|| render_some(&t.steps, &next, opts)))).collect();
+        let workers: Vec<_> = (0..threads - 1)
+            .map(|_| scope.spawn(|| with_memo(|| render_units(&t.steps, &units, &next, opts))))
+            .collect();
         // This thread renders the patch first, then helps with the steps.
-        let (patch, mut parts) =
-            with_memo(|| (t.patch.as_deref().map(diff_patch).unwrap_or_default(), render_some(&t.steps, &next, opts)));
+        let (patch, mut parts) = with_memo(|| {
+            (t.patch.as_deref().map(diff_patch).unwrap_or_default(), render_units(&t.steps, &units, &next, opts))
+        });
         for w in workers {
             match w.join() {
                 Ok(p) => parts.extend(p),
@@ -558,22 +562,55 @@ pub fn render_trajectory(t: &Trajectory, opts: &RenderOptions) -> (Vec<RenderedS
     (steps.into_iter().flatten().collect(), patch)
 }
 
-/// Steps handed to a thread at a time: neighbouring steps often view the same file, and each
-/// thread has its own highlight memo.
-const STEPS_PER_TAKE: usize = 4;
+/// The file a step works on: the path of its first call that views, edits, creates or prints one.
+fn step_file(step: &Step) -> Option<String> {
+    step.tool_calls
+        .iter()
+        .find_map(|c| match classify(step, c) {
+            CallKind::View { path, .. } | CallKind::Create { path, .. } | CallKind::Replace { path, .. } => Some(path),
+            CallKind::StrReplace { path, .. } | CallKind::Insert { path, .. } => Some(path.to_string()),
+            CallKind::Bash(_, Some((path, _))) => Some(path),
+            _ => None,
+        })
+        .filter(|p| !p.is_empty())
+}
 
-/// Renders the blocks of steps that `next` hands out, until none is left.
-fn render_some(steps: &[Step], next: &AtomicUsize, opts: &RenderOptions) -> Vec<RenderedStep> {
-    let mut out = Vec::new();
-    loop {
-        let first = next.fetch_add(STEPS_PER_TAKE, Ordering::Relaxed);
-        if first >= steps.len() {
-            return out;
-        }
-        for (i, step) in steps.iter().enumerate().skip(first).take(STEPS_PER_TAKE) {
-            out.push(render_step(step, i, opts));
+/// Work units for the render threads: the steps that work on the same file go together (so one
+/// thread's memo sees every view of that file), every other step alone; costliest unit first.
+fn work_units(steps: &[Step], opts: &RenderOptions) -> Vec<Vec<usize>> {
+    let mut by_file: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        match step_file(step) {
+            Some(path) => {
+                let u = *by_file.entry(path).or_insert_with(|| {
+                    units.push(Vec::new());
+                    units.len() - 1
+                });
+                units[u].push(i);
+            }
+            None => units.push(vec![i]),
         }
     }
+    // Cost: the observation bytes that can be highlighted (about 60 bytes a line).
+    let cap = opts.max_observation_lines.saturating_mul(60);
+    let cost = |u: &Vec<usize>| -> usize {
+        u.iter()
+            .flat_map(|&i| steps[i].tool_calls.iter())
+            .map(|c| c.observation.as_deref().map_or(0, str::len).min(cap) + 100)
+            .sum()
+    };
+    units.sort_by_cached_key(|u| std::cmp::Reverse(cost(u)));
+    units
+}
+
+/// Renders the work units that `next` hands out, until none is left.
+fn render_units(steps: &[Step], units: &[Vec<usize>], next: &AtomicUsize, opts: &RenderOptions) -> Vec<RenderedStep> {
+    let mut out = Vec::new();
+    while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+        out.extend(unit.iter().map(|&i| render_step(&steps[i], i, opts)));
+    }
+    out
 }
 
 /// The whole (untruncated) observation of a step's call (`call` = its index in the step), or of
