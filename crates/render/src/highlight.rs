@@ -191,15 +191,67 @@ fn syntaxes() -> &'static Syntaxes {
 pub fn warm_up() {
     let _ = syntaxes();
     let samples = [
-        ("python", "import os\n@dec\nclass A(B):\n    def f(self, x=1, *a, **k) -> int:\n        \"\"\"Doc.\"\"\"\n        return f\"{x!r}\" % [1.5, 'a', None]  # c\n"),
-        ("shell", "cd /w && grep -rn \"x\" . | head -5; for f in *.py; do echo $f; done > out 2>&1\n"),
+        ("python", WARM_UP_PYTHON),
+        ("shell", WARM_UP_SHELL),
         ("json", "{\"a\": [1, 2.5, true, null, \"s\"]}\n"),
-        ("diff", "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"),
+        ("diff", "diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@ def f():\n c\n-a\n+b\n"),
     ];
     for (lang, text) in samples {
         let _ = highlight(text, lang, None);
     }
 }
+
+/// Python that runs through most rules of the Python syntax (see [`warm_up`]).
+const WARM_UP_PYTHON: &str = r#"#!/usr/bin/env python
+"""Module docstring."""
+from __future__ import annotations
+import os, re as regex
+from typing import Any, Dict, List, Optional
+
+CONSTANT = 0x1F + 1.5e3 - 2j
+
+
+@decorator(arg=1)
+class Example(Base, metaclass=Meta):
+    """Class docstring."""
+
+    attr: int = 0
+
+    def __init__(self, *args: Any, key: Optional[str] = None, **kwargs) -> None:
+        super().__init__()
+        self.items: List[int] = [x ** 2 for x in range(10) if x % 2 == 0]
+        self.table = {k: v for k, v in kwargs.items()}
+        self.pattern = regex.compile(r"^\s*(\d+)\t(.*)$")
+
+    @property
+    async def fetch(self) -> Dict[str, Any]:
+        try:
+            async with self.session as s:
+                return await s.get(f"{self.url}/{key!r:>10}", timeout=3)
+        except (ValueError, KeyError) as e:
+            raise RuntimeError("failed: %s" % e) from e
+        finally:
+            pass
+
+
+def function(a, b=None, /, *, c=True):
+    lam = lambda x: x if x is not None and not False else ...
+    while a > 0 or b <= 1:
+        a -= 1; yield a
+    return b'bytes' + u'unicode' + """multi
+line"""
+"#;
+
+/// Shell that runs through most rules of the shell syntax (see [`warm_up`]).
+const WARM_UP_SHELL: &str = r#"cd /workspace/repo && grep -rn "pattern" --include="*.py" . | head -20
+find . -name '*.py' -type f -exec sed -i 's/a/b/g' {} \;
+for f in $(ls *.txt); do echo "${f%.txt}: $((1 + 2))" >> out.log 2>&1; done
+if [ -f setup.py ] && [[ "$VAR" == "x" ]]; then python -m pytest -x tests/ || exit 1; fi
+cat <<'END' > file.py
+print("hi")
+END
+export PATH=/usr/bin:$PATH; git diff --stat HEAD~1
+"#;
 
 /// The syntax for a language id, or for any syntect name/extension token; `None` for plain text.
 fn syntax_for(language: &str, text_has_php_tag: impl FnOnce() -> bool) -> Option<&'static SyntaxReference> {
