@@ -7,13 +7,16 @@
 #![deny(missing_docs)]
 
 pub mod protocol;
+pub mod service;
+
+pub use service::Service;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use protocol::*;
 use trawl_core::facts::FlagSet;
-use trawl_store::search::{self, SearchParams, Sort};
+use trawl_store::search::{self, SearchParams, Sort, TextKey};
 use trawl_store::{Store, StoreError};
 
 /// An error of the API: a code to branch on and a one-line message.
@@ -22,7 +25,7 @@ use trawl_store::{Store, StoreError};
 pub struct ApiError(pub ErrorBody);
 
 impl ApiError {
-    fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError(ErrorBody { code, message: message.into(), column: None })
     }
 
@@ -71,10 +74,20 @@ impl Library {
     pub fn ingest(
         &mut self,
         req: &IngestRequest,
+        progress: impl FnMut(&IngestProgress),
+    ) -> Result<IngestReport, ApiError> {
+        self.ingest_cancellable(req, None, progress)
+    }
+
+    /// Ingests like [`Library::ingest`]; setting `cancel` stops it after the current batch.
+    pub fn ingest_cancellable(
+        &mut self,
+        req: &IngestRequest,
+        cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
         mut progress: impl FnMut(&IngestProgress),
     ) -> Result<IngestReport, ApiError> {
         let paths: Vec<PathBuf> = req.paths.iter().map(PathBuf::from).collect();
-        let opts = trawl_store::ingest::IngestOptions { force: req.force, ..Default::default() };
+        let opts = trawl_store::ingest::IngestOptions { force: req.force, cancel, ..Default::default() };
         let s = trawl_store::ingest::ingest(&mut self.store, &paths, &opts, |p| progress(&progress_view(p)))?;
         Ok(IngestReport {
             files: s.files,
@@ -102,8 +115,20 @@ impl Library {
             Some("steps_desc") => Sort::StepsDesc,
             Some("steps_asc") => Sort::StepsAsc,
             Some("patch_lines_desc") => Sort::PatchLinesDesc,
-            Some(other) => return Err(ApiError::new(ErrorCode::BadQuery, format!("unknown sort '{other}'"))),
+            Some("patch_lines_asc") => Sort::PatchLinesAsc,
+            Some("resolved_asc") => Sort::ResolvedAsc,
+            Some("resolved_desc") => Sort::ResolvedDesc,
+            Some("instance_asc") => Sort::Text(TextKey::Instance, false),
+            Some("instance_desc") => Sort::Text(TextKey::Instance, true),
+            Some("repo_asc") => Sort::Text(TextKey::Repo, false),
+            Some("repo_desc") => Sort::Text(TextKey::Repo, true),
+            Some("dataset_asc") => Sort::Text(TextKey::Dataset, false),
+            Some("dataset_desc") => Sort::Text(TextKey::Dataset, true),
+            Some(other) => return Err(ApiError::new(ErrorCode::BadRequest, format!("unknown sort '{other}'"))),
         };
+        if req.limit > 1000 {
+            return Err(ApiError::new(ErrorCode::BadRequest, format!("limit {} is above 1000", req.limit)));
+        }
         let r = search::search(
             &self.store,
             &SearchParams {
@@ -256,6 +281,40 @@ impl Library {
         Ok(DiagnosticsResponse { total, diagnostics: list.iter().map(diagnostic_view).collect() })
     }
 
+    /// Makes changes committed by another handle of the same database (a background ingest)
+    /// visible.
+    pub fn refresh(&self) -> Result<(), ApiError> {
+        Ok(self.store.refresh()?)
+    }
+
+    /// Distributions and rates over the matches of a query (empty: the whole database).
+    pub fn charts(&self, query: &str) -> Result<ChartsResponse, ApiError> {
+        let started = std::time::Instant::now();
+        let ids = if query.trim().is_empty() { None } else { Some(search::matching_ids(&self.store, query)?) };
+        let data = trawl_store::stats::chart_data(&self.store, ids.as_deref())?;
+        let rates = |v: Vec<trawl_store::stats::GroupRates>| {
+            v.into_iter()
+                .map(|g| RateRow {
+                    key: g.key,
+                    total: g.total,
+                    resolved_true: g.resolved_true,
+                    resolved_false: g.resolved_false,
+                    flags: g.flags,
+                })
+                .collect()
+        };
+        Ok(ChartsResponse {
+            total: data.rows.len() as u64,
+            steps: histogram(data.rows.iter().map(|r| Some(r.0))),
+            tokens: histogram(data.rows.iter().map(|r| r.1)),
+            patch_lines: histogram(data.rows.iter().map(|r| Some(r.2))),
+            by_repo: rates(data.by_repo),
+            by_dataset: rates(data.by_dataset),
+            tools: data.tools.into_iter().map(|(value, count)| FacetValue { value, count }).collect(),
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
     /// Rebuilds the search index (and the derived facts) from SQLite.
     pub fn reindex(&mut self) -> Result<ReindexReport, ApiError> {
         let started = std::time::Instant::now();
@@ -292,4 +351,83 @@ fn progress_view(p: &trawl_store::ingest::Progress) -> IngestProgress {
         eta_s,
         current_file: p.current_file.clone(),
     }
+}
+
+/// At most this many buckets in a histogram.
+const MAX_BUCKETS: u64 = 24;
+
+/// Buckets values into at most [`MAX_BUCKETS`] equal integer ranges of a round width (1, 2 or 5
+/// times a power of ten), starting at a multiple of the width.
+pub fn histogram(values: impl Iterator<Item = Option<u64>>) -> Histogram {
+    let mut missing = 0;
+    let known: Vec<u64> = values
+        .filter_map(|v| {
+            if v.is_none() {
+                missing += 1;
+            }
+            v
+        })
+        .collect();
+    let (Some(&min), Some(&max)) = (known.iter().min(), known.iter().max()) else {
+        return Histogram { buckets: Vec::new(), missing };
+    };
+    let mut width = 1u64;
+    'search: for exp in 0..19u32 {
+        for m in [1u64, 2, 5] {
+            width = m.saturating_mul(10u64.saturating_pow(exp));
+            if (max / width) - (min / width) < MAX_BUCKETS {
+                break 'search;
+            }
+        }
+    }
+    let first = min / width;
+    let n = (max / width - first + 1) as usize;
+    let mut buckets: Vec<Bucket> = (0..n as u64)
+        .map(|i| {
+            let lo = (first + i) * width;
+            Bucket { lo, hi: lo + width - 1, count: 0 }
+        })
+        .collect();
+    for v in known {
+        buckets[(v / width - first) as usize].count += 1;
+    }
+    Histogram { buckets, missing }
+}
+
+/// Raw lines of a source file around a line, for opening a diagnostic at its place.
+pub fn source_lines(p: &SourceLinesRequest) -> Result<SourceExcerpt, ApiError> {
+    use std::io::BufRead;
+    let context = p.context.unwrap_or(3).min(50);
+    let first = p.line.saturating_sub(context).max(1);
+    let last = p.line.saturating_add(context);
+    let file = std::fs::File::open(&p.file)
+        .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {}: {e}", p.file)))?;
+    let mut lines = Vec::new();
+    let mut reader = std::io::BufReader::new(file);
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {}: {e}", p.file)))?;
+        if read == 0 {
+            break;
+        }
+        n += 1;
+        if n < first {
+            continue;
+        }
+        if n > last {
+            break;
+        }
+        let text = String::from_utf8_lossy(&buf);
+        let text = text.trim_end_matches(['\n', '\r']);
+        let cut = text.char_indices().nth(2000).map_or(text.len(), |(i, _)| i);
+        lines.push(text[..cut].to_string());
+    }
+    if lines.is_empty() {
+        return Err(ApiError::new(ErrorCode::NotFound, format!("{} has no line {}", p.file, p.line)));
+    }
+    Ok(SourceExcerpt { file: p.file.clone(), first_line: first, lines })
 }

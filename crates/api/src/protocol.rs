@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// `ingest`: files and directories to read.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
 pub struct IngestRequest {
     /// Paths of files or directories (walked).
     pub paths: Vec<String>,
@@ -17,7 +18,7 @@ pub struct IngestRequest {
 }
 
 /// Progress of a running ingest.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct IngestProgress {
     /// Records read so far.
     pub records: u64,
@@ -38,7 +39,7 @@ pub struct IngestProgress {
 }
 
 /// A diagnostic: a record or file that could not be stored, or was stored with a warning.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct DiagnosticView {
     /// `error` (not stored) or `warning` (stored, but odd).
     pub severity: String,
@@ -51,7 +52,7 @@ pub struct DiagnosticView {
 }
 
 /// What an ingest did.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct IngestReport {
     /// Files read (or resumed).
     pub files: u64,
@@ -84,7 +85,7 @@ pub struct IngestReport {
 }
 
 /// `search`: a query in the query language.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SearchRequest {
     /// The query.
     pub query: String,
@@ -111,7 +112,7 @@ fn default_true() -> bool {
 }
 
 /// A facet value and its count.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct FacetValue {
     /// The value (`(none)` when the field is missing).
     pub value: String,
@@ -120,7 +121,7 @@ pub struct FacetValue {
 }
 
 /// A highlighted excerpt.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct SnippetView {
     /// The excerpt text (render as text, never as markup).
     pub text: String,
@@ -129,7 +130,7 @@ pub struct SnippetView {
 }
 
 /// One search hit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SearchHit {
     /// Our stable trajectory id.
     pub id: String,
@@ -162,7 +163,7 @@ pub struct SearchHit {
 }
 
 /// The answer to a search.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SearchResponse {
     /// Trajectories matching.
     pub total: u64,
@@ -175,7 +176,7 @@ pub struct SearchResponse {
 }
 
 /// A tool call in a trajectory view.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ToolCallView {
     /// Call id, when the format has one.
     pub id: Option<String>,
@@ -190,7 +191,7 @@ pub struct ToolCallView {
 }
 
 /// A step in a trajectory view.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct StepView {
     /// 0-based index.
     pub index: usize,
@@ -209,7 +210,7 @@ pub struct StepView {
 }
 
 /// Where a record came from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SourceView {
     /// File path.
     pub file: String,
@@ -222,7 +223,7 @@ pub struct SourceView {
 }
 
 /// Cost and tokens.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
 pub struct UsageView {
     /// Dollars.
     pub cost: Option<f64>,
@@ -235,7 +236,7 @@ pub struct UsageView {
 }
 
 /// Facts derived at ingest.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
 pub struct FactsView {
     /// Calls per tool.
     pub tool_counts: BTreeMap<String, u32>,
@@ -252,7 +253,7 @@ pub struct FactsView {
 }
 
 /// One trajectory, normalized, for reading.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct TrajectoryView {
     /// Stable id.
     pub id: String,
@@ -293,7 +294,7 @@ pub struct TrajectoryView {
 }
 
 /// Counts about the database.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct StatsResponse {
     /// Trajectories stored.
     pub trajectories: u64,
@@ -322,7 +323,7 @@ pub struct StatsResponse {
 }
 
 /// `diagnostics`: the stored diagnostics, optionally of one file.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
 pub struct DiagnosticsRequest {
     /// Only this file.
     pub file: Option<String>,
@@ -331,7 +332,7 @@ pub struct DiagnosticsRequest {
 }
 
 /// The stored diagnostics.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct DiagnosticsResponse {
     /// Total stored (before `limit`).
     pub total: u64,
@@ -340,7 +341,7 @@ pub struct DiagnosticsResponse {
 }
 
 /// What a reindex did.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ReindexReport {
     /// Documents indexed.
     pub indexed: u64,
@@ -349,7 +350,7 @@ pub struct ReindexReport {
 }
 
 /// Error codes the UI and scripts branch on.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The query has a syntax error (see `column`).
@@ -360,12 +361,16 @@ pub enum ErrorCode {
     DatabaseTooNew,
     /// A path could not be read.
     Io,
+    /// The request is malformed or names something that does not exist (see `message`).
+    BadRequest,
+    /// The request lacks the token (HTTP only).
+    Unauthorized,
     /// Anything else.
     Internal,
 }
 
 /// An error as the protocol carries it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ErrorBody {
     /// What kind of error.
     pub code: ErrorCode,
@@ -374,3 +379,9 @@ pub struct ErrorBody {
     /// For `bad_query`: the 1-based column.
     pub column: Option<usize>,
 }
+
+mod app;
+pub use app::*;
+
+mod methods;
+pub use methods::*;

@@ -6,6 +6,7 @@
 //! one-line reason on stderr when it could not.
 
 mod render;
+mod serve;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -126,6 +127,24 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Serve the app and its API over HTTP on loopback (open the printed URL in a browser).
+    Serve {
+        /// Port (0 picks a free one).
+        #[arg(long, default_value_t = 7878)]
+        port: u16,
+        /// Address to bind. Anything but loopback exposes the data to the network: prefer an SSH tunnel.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The built UI (default: ui/dist beside the binary's source tree, or $TRAWL_UI).
+        #[arg(long, env = "TRAWL_UI")]
+        ui: Option<PathBuf>,
+        /// The token API calls must carry (default: $TRAWL_TOKEN, else a random one).
+        #[arg(long, env = "TRAWL_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Also accept this Host header (e.g. the name of a reverse proxy); repeatable.
+        #[arg(long = "allow-host")]
+        allow_host: Vec<String>,
     },
     /// Build a demo database: generated trajectories plus the real fixtures, then print what is in it.
     Demo {
@@ -265,6 +284,10 @@ fn run(cli: Cli) -> Result<()> {
             bench_queries(&lib, &file, repeat, json)?;
         }
         Command::Demo { dir, count, fixtures } => demo(&dir, count, &fixtures)?,
+        Command::Serve { port, bind, ui, token, allow_host } => {
+            let lib = open(&cli.db)?;
+            serve::run(lib, std::net::SocketAddr::new(bind, port), ui, token, allow_host)?
+        }
     }
     Ok(())
 }

@@ -17,7 +17,9 @@ pub mod segments;
 pub mod show;
 pub mod stats;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 
@@ -77,6 +79,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) index: index::Index,
     pub(crate) db_path: PathBuf,
+    /// Rank tables for ordering by text columns, with the change sequence they were built at.
+    ranks: std::sync::Mutex<HashMap<search::TextKey, (i64, Arc<Vec<u32>>)>>,
 }
 
 impl Store {
@@ -86,7 +90,7 @@ impl Store {
         let conn = db::open(db_path)?;
         let index_dir = index_dir_for(db_path);
         let index = index::Index::open_or_create(&index_dir)?;
-        let mut store = Store { conn, index, db_path: db_path.to_path_buf() };
+        let mut store = Store { conn, index, db_path: db_path.to_path_buf(), ranks: Default::default() };
         index::catch_up(&mut store)?;
         Ok(store)
     }
@@ -94,6 +98,26 @@ impl Store {
     /// The database file.
     pub fn db_path(&self) -> &Path {
         &self.db_path
+    }
+
+    /// Makes changes committed by another handle (a background ingest) visible to searches.
+    pub fn refresh(&self) -> Result<(), StoreError> {
+        self.index.reader.reload()?;
+        Ok(())
+    }
+
+    /// The rank table of a text column, rebuilt when the database changed since it was built.
+    pub(crate) fn ranks(&self, key: search::TextKey) -> Result<Arc<Vec<u32>>, StoreError> {
+        let seq = index::db_seq(&self.conn)?;
+        let mut cache = self.ranks.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, table)) = cache.get(&key) {
+            if *at == seq {
+                return Ok(table.clone());
+            }
+        }
+        let table = Arc::new(search::rank_table(&self.conn, key)?);
+        cache.insert(key, (seq, table.clone()));
+        Ok(table)
     }
 
     /// The underlying connection, for read-only use by callers in this workspace (stats).

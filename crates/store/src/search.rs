@@ -37,6 +37,35 @@ pub enum Sort {
     StepsAsc,
     /// By patch size, largest first.
     PatchLinesDesc,
+    /// By patch size, smallest first.
+    PatchLinesAsc,
+    /// By resolved (false, true, unknown), then ingest order.
+    ResolvedAsc,
+    /// By resolved (unknown, true, false), then ingest order.
+    ResolvedDesc,
+    /// By a text column (instance, repo, dataset), then ingest order.
+    Text(TextKey, bool),
+}
+
+/// A text column results can be ordered by (the bool of [`Sort::Text`] is "descending").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextKey {
+    /// Instance id.
+    Instance,
+    /// Repository.
+    Repo,
+    /// Dataset.
+    Dataset,
+}
+
+impl TextKey {
+    fn column(self) -> &'static str {
+        match self {
+            TextKey::Instance => "instance_id",
+            TextKey::Repo => "repo",
+            TextKey::Dataset => "dataset",
+        }
+    }
 }
 
 /// A search request.
@@ -151,6 +180,20 @@ pub fn search(store: &Store, params: &SearchParams) -> Result<SearchResult, Stor
         Sort::StepsDesc => ordered(&searcher, &compiled, top, "steps", Order::Desc)?,
         Sort::StepsAsc => ordered(&searcher, &compiled, top, "steps", Order::Asc)?,
         Sort::PatchLinesDesc => ordered(&searcher, &compiled, top, "patch_lines", Order::Desc)?,
+        Sort::PatchLinesAsc => ordered(&searcher, &compiled, top, "patch_lines", Order::Asc)?,
+        Sort::ResolvedAsc => ordered(&searcher, &compiled, top, "resolved", Order::Asc)?,
+        Sort::ResolvedDesc => ordered(&searcher, &compiled, top, "resolved", Order::Desc)?,
+        Sort::Text(key, desc) => {
+            let (mut all, f) = searcher.search(&compiled, &(IdCollector, FacetCollector))?;
+            let ranks = store.ranks(key)?;
+            let rank = |id: u64| ranks.get(id as usize).copied().unwrap_or(u32::MAX);
+            all.sort_unstable_by_key(|&id| rank(id));
+            if desc {
+                all.reverse();
+            }
+            let page: Vec<i64> = all.iter().skip(params.offset).take(limit).map(|&id| id as i64).collect();
+            return finish(store, params, &expr, &analyzer, has_text, page, f, started);
+        }
     };
     let mut ids = Vec::with_capacity(addrs.len());
     for a in addrs {
@@ -159,14 +202,92 @@ pub fn search(store: &Store, params: &SearchParams) -> Result<SearchResult, Stor
             ids.push(id as i64);
         }
     }
+    finish(store, params, &expr, &analyzer, has_text, ids, (total, counts), started)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    store: &Store,
+    params: &SearchParams,
+    expr: &Expr,
+    analyzer: &TextAnalyzer,
+    has_text: bool,
+    ids: Vec<i64>,
+    (total, counts): (u64, FacetCounts),
+    started: Instant,
+) -> Result<SearchResult, StoreError> {
     let names = dict_names(store)?;
     let facets = counts.into_facets(&names);
     let mut hits = load_hits(store, &ids)?;
     if params.snippets && has_text {
-        let leaves = text_leaves(&expr, &analyzer);
-        attach_snippets(store, &mut hits, &leaves, &analyzer);
+        let leaves = text_leaves(expr, analyzer);
+        attach_snippets(store, &mut hits, &leaves, analyzer);
     }
     Ok(SearchResult { total, facets, hits, took: started.elapsed() })
+}
+
+/// The row ids of every trajectory matching a query, in ascending order.
+pub fn matching_ids(store: &Store, query_text: &str) -> Result<Vec<i64>, StoreError> {
+    let expr = query::parse(query_text).map_err(StoreError::Query)?;
+    let analyzer = analyzer(store)?;
+    let searcher = store.index.reader.searcher();
+    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
+    let mut ids = searcher.search(&compiled, &IdCollector)?;
+    ids.sort_unstable();
+    Ok(ids.into_iter().map(|id| id as i64).collect())
+}
+
+/// Every row id's position when all trajectories are ordered by `key` (then by id), indexed by
+/// row id (`u32::MAX` for ids that do not exist).
+pub(crate) fn rank_table(conn: &rusqlite::Connection, key: TextKey) -> Result<Vec<u32>, StoreError> {
+    let max: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM trajectories", [], |r| r.get(0))?;
+    let mut ranks = vec![u32::MAX; max as usize + 1];
+    let sql = format!("SELECT id FROM trajectories ORDER BY {} COLLATE NOCASE, id", key.column());
+    let mut st = conn.prepare(&sql)?;
+    let rows = st.query_map([], |r| r.get::<_, i64>(0))?;
+    for (pos, id) in rows.enumerate() {
+        ranks[id? as usize] = pos as u32;
+    }
+    Ok(ranks)
+}
+
+/// Collects the `id` fast field of every matching document.
+struct IdCollector;
+
+struct SegmentIds {
+    col: tantivy::columnar::Column<u64>,
+    ids: Vec<u64>,
+}
+
+impl Collector for IdCollector {
+    type Fruit = Vec<u64>;
+    type Child = SegmentIds;
+
+    fn for_segment(&self, _ord: u32, reader: &SegmentReader) -> tantivy::Result<SegmentIds> {
+        Ok(SegmentIds { col: reader.fast_fields().u64("id")?, ids: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<u64>>) -> tantivy::Result<Vec<u64>> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for SegmentIds {
+    type Fruit = Vec<u64>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(id) = self.col.first(doc) {
+            self.ids.push(id);
+        }
+    }
+
+    fn harvest(self) -> Vec<u64> {
+        self.ids
+    }
 }
 
 /// Counts matches only (no facets, no hits): the fastest path, used for phrase counts.

@@ -105,3 +105,104 @@ pub fn diagnostics(
     })?;
     Ok((total as u64, rows.collect::<Result<_, _>>()?))
 }
+
+/// Per-trajectory numbers for charts: (steps, tokens or None, patch lines).
+pub type ChartRow = (u64, Option<u64>, u64);
+
+/// Per-group counts for charts.
+#[derive(Debug, Clone, Default)]
+pub struct GroupRates {
+    /// The repository or dataset (`(none)` when missing).
+    pub key: String,
+    /// Trajectories.
+    pub total: u64,
+    /// Resolved.
+    pub resolved_true: u64,
+    /// Known not resolved.
+    pub resolved_false: u64,
+    /// Trajectories per flag.
+    pub flags: BTreeMap<String, u64>,
+}
+
+/// What the charts of a result set are drawn from.
+#[derive(Debug, Clone, Default)]
+pub struct ChartData {
+    /// One row per trajectory.
+    pub rows: Vec<ChartRow>,
+    /// Per repository, most first.
+    pub by_repo: Vec<GroupRates>,
+    /// Per dataset, most first.
+    pub by_dataset: Vec<GroupRates>,
+    /// Calls per tool, most first.
+    pub tools: Vec<(String, u64)>,
+}
+
+/// Reads the chart data of the given trajectories (row ids), or of all when `ids` is `None`.
+/// The ids go through a temporary table so the aggregates stay single SQL statements.
+pub fn chart_data(store: &Store, ids: Option<&[i64]>) -> Result<ChartData, StoreError> {
+    let conn = &store.conn;
+    let filter = if let Some(ids) = ids {
+        conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS chart_ids (id INTEGER PRIMARY KEY); DELETE FROM chart_ids;")?;
+        let mut ins = conn.prepare_cached("INSERT INTO chart_ids (id) VALUES (?1)")?;
+        for id in ids {
+            ins.execute([id])?;
+        }
+        " WHERE t.id IN (SELECT id FROM chart_ids)"
+    } else {
+        ""
+    };
+    let mut out = ChartData::default();
+    {
+        let sql = format!(
+            "SELECT steps, CASE WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN NULL \
+             ELSE coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0) END, patch_added + patch_removed \
+             FROM trajectories t{filter}"
+        );
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Option<i64>>(1)?.map(|v| v.max(0) as u64), r.get::<_, i64>(2)? as u64))
+        })?;
+        for row in rows {
+            out.rows.push(row?);
+        }
+    }
+    for (column, dest) in [("repo", &mut out.by_repo), ("dataset", &mut out.by_dataset)] {
+        let mut flag_sums = String::new();
+        for f in Flag::ALL {
+            flag_sums.push_str(&format!(", sum(flags & {} != 0)", f.bit()));
+        }
+        let sql = format!(
+            "SELECT {column}, count(*), sum(resolved = 1), sum(resolved = 0){flag_sums} FROM trajectories t{filter} \
+             GROUP BY {column} ORDER BY count(*) DESC, {column} LIMIT 50"
+        );
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map([], |r| {
+            let mut flags = BTreeMap::new();
+            for (i, f) in Flag::ALL.iter().enumerate() {
+                flags.insert(f.as_str().to_string(), r.get::<_, Option<i64>>(4 + i)?.unwrap_or(0) as u64);
+            }
+            Ok(GroupRates {
+                key: r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "(none)".into()),
+                total: r.get::<_, i64>(1)? as u64,
+                resolved_true: r.get::<_, Option<i64>>(2)?.unwrap_or(0) as u64,
+                resolved_false: r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
+                flags,
+            })
+        })?;
+        for row in rows {
+            dest.push(row?);
+        }
+    }
+    {
+        let sql = format!(
+            "SELECT c.tool, count(*) FROM calls c{} GROUP BY c.tool ORDER BY count(*) DESC, c.tool LIMIT 40",
+            if ids.is_some() { " WHERE c.traj IN (SELECT id FROM chart_ids)" } else { "" }
+        );
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        for row in rows {
+            out.tools.push(row?);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,79 @@
+//! The method table: every call of the API, its parameters and its result type. From this one
+//! list come the [`Request`] enum (the wire format of both transports), the [`ApiResults`] map
+//! (method name → result type, which the TypeScript client is typed by) and the [`Methods`]
+//! trait that a server implements.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::*;
+use crate::ApiError;
+
+macro_rules! methods {
+    ($( $(#[doc = $doc:literal])+ $name:ident($params:ty) -> $result:ty; )+) => {
+        /// One call of the API: `{"method": "<name>", "params": {...}}`.
+        #[derive(Debug, Clone, Serialize, Deserialize, TS)]
+        #[serde(tag = "method", content = "params")]
+        #[allow(non_camel_case_types)]
+        pub enum Request {
+            $( $(#[doc = $doc])+ $name($params), )+
+        }
+
+        /// The result type of every method, by method name (`ApiResults[method]` in TypeScript).
+        #[derive(Debug, Clone, Serialize, Deserialize, TS)]
+        pub struct ApiResults {
+            $( $(#[doc = $doc])+ pub $name: $result, )+
+        }
+
+        /// What serves the API: one function per method.
+        pub trait Methods {
+            $( $(#[doc = $doc])+ fn $name(&self, params: $params) -> Result<$result, ApiError>; )+
+        }
+
+        impl Request {
+            /// The method's name.
+            pub fn method(&self) -> &'static str {
+                match self {
+                    $( Request::$name(_) => stringify!($name), )+
+                }
+            }
+
+            /// Every method name.
+            pub const METHODS: &'static [&'static str] = &[$( stringify!($name), )+];
+
+            /// Calls the method on `server` and returns its result as JSON.
+            pub fn dispatch(self, server: &impl Methods) -> Result<serde_json::Value, ApiError> {
+                match self {
+                    $( Request::$name(p) => to_json(server.$name(p)?), )+
+                }
+            }
+        }
+    };
+}
+
+fn to_json<T: Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot encode result: {e}")))
+}
+
+methods! {
+    /// The open database and its counts.
+    db_info(Empty) -> DbInfo;
+    /// Opens (or creates) a database file and makes it the current one.
+    open_db(OpenDbRequest) -> DbInfo;
+    /// Counts about the database.
+    stats(Empty) -> StatsResponse;
+    /// Runs a query: a page of hits, the total and facet counts.
+    search(SearchRequest) -> SearchResponse;
+    /// Distributions and rates over the matches of a query.
+    charts(ChartsRequest) -> ChartsResponse;
+    /// Starts a background ingest.
+    ingest_start(IngestRequest) -> JobView;
+    /// The ingest jobs of this process, newest first.
+    jobs(Empty) -> Vec<JobView>;
+    /// Asks a job to stop after its current batch.
+    job_cancel(JobIdRequest) -> JobView;
+    /// The stored diagnostics.
+    diagnostics(DiagnosticsRequest) -> DiagnosticsResponse;
+    /// Raw lines of a source file around a line.
+    source_lines(SourceLinesRequest) -> SourceExcerpt;
+}

@@ -1,0 +1,196 @@
+//! [`Service`]: the API as the desktop shell and the HTTP server run it. It owns the open
+//! [`Library`], runs ingests as background jobs (one at a time, each on its own handle of the
+//! same database) and implements [`Methods`], so both transports are `Request::dispatch`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::protocol::*;
+use crate::{ApiError, Library};
+
+/// A running (or finished) ingest job.
+struct Job {
+    view: Arc<Mutex<JobView>>,
+    cancel: Arc<AtomicBool>,
+    db: PathBuf,
+}
+
+/// The API with its state: the open database and the jobs.
+pub struct Service {
+    lib: Mutex<Library>,
+    jobs: Mutex<Vec<Job>>,
+    next_job: AtomicU64,
+    /// Bumped whenever a job commits: readers reload their view of the index when it moved.
+    changes: Arc<AtomicU64>,
+    seen: AtomicU64,
+    /// Held by the job that is writing; jobs queue on it.
+    writing: Arc<Mutex<()>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Service {
+    /// Opens (or creates) the database at `path`.
+    pub fn open(path: &Path) -> Result<Service, ApiError> {
+        Ok(Service::new(Library::open(path)?))
+    }
+
+    /// Wraps an open library.
+    pub fn new(lib: Library) -> Service {
+        Service {
+            lib: Mutex::new(lib),
+            jobs: Mutex::new(Vec::new()),
+            next_job: AtomicU64::new(1),
+            changes: Arc::new(AtomicU64::new(0)),
+            seen: AtomicU64::new(0),
+            writing: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// Runs one request; the result as JSON.
+    pub fn call(&self, req: Request) -> Result<serde_json::Value, ApiError> {
+        req.dispatch(self)
+    }
+
+    /// Runs one request given as JSON text (what both transports receive).
+    pub fn call_json(&self, body: &[u8]) -> Result<serde_json::Value, ApiError> {
+        let req: Request = serde_json::from_slice(body).map_err(|e| {
+            ApiError::new(ErrorCode::BadRequest, format!("bad request: {e} (methods: {})", Request::METHODS.join(", ")))
+        })?;
+        self.call(req)
+    }
+
+    /// The library, with the index view refreshed when a job committed since the last call.
+    fn lib(&self) -> Result<MutexGuard<'_, Library>, ApiError> {
+        let lib = lock(&self.lib);
+        let now = self.changes.load(Ordering::Acquire);
+        if self.seen.swap(now, Ordering::AcqRel) != now {
+            lib.refresh()?;
+        }
+        Ok(lib)
+    }
+
+    fn running_on(&self, db: &Path) -> bool {
+        lock(&self.jobs).iter().any(|j| j.db == db && lock(&j.view).state == JobState::Running)
+    }
+
+    fn db_info_of(lib: &Library) -> Result<DbInfo, ApiError> {
+        Ok(DbInfo { path: lib.db_path().display().to_string(), stats: lib.stats()? })
+    }
+}
+
+impl Methods for Service {
+    fn db_info(&self, _: Empty) -> Result<DbInfo, ApiError> {
+        Service::db_info_of(&*self.lib()?)
+    }
+
+    fn open_db(&self, p: OpenDbRequest) -> Result<DbInfo, ApiError> {
+        let path = PathBuf::from(&p.path);
+        if p.path.trim().is_empty() {
+            return Err(ApiError::new(ErrorCode::BadRequest, "no database path given"));
+        }
+        if let Some(parent) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                ApiError::new(ErrorCode::Io, format!("cannot create directory {}: {e}", parent.display()))
+            })?;
+        }
+        let mut lib = lock(&self.lib);
+        if self.running_on(lib.db_path()) {
+            return Err(ApiError::new(ErrorCode::BadRequest, "an ingest is running on the open database; wait or cancel it"));
+        }
+        let opened = Library::open(&path)?;
+        *lib = opened;
+        Service::db_info_of(&lib)
+    }
+
+    fn stats(&self, _: Empty) -> Result<StatsResponse, ApiError> {
+        self.lib()?.stats()
+    }
+
+    fn search(&self, p: SearchRequest) -> Result<SearchResponse, ApiError> {
+        self.lib()?.search(&p)
+    }
+
+    fn charts(&self, p: ChartsRequest) -> Result<ChartsResponse, ApiError> {
+        self.lib()?.charts(&p.query)
+    }
+
+    fn ingest_start(&self, p: IngestRequest) -> Result<JobView, ApiError> {
+        if p.paths.is_empty() {
+            return Err(ApiError::new(ErrorCode::BadRequest, "no paths to ingest"));
+        }
+        for path in &p.paths {
+            if !Path::new(path).exists() {
+                return Err(ApiError::new(ErrorCode::Io, format!("cannot read {path}: no such file or directory")));
+            }
+        }
+        let db = lock(&self.lib).db_path().to_path_buf();
+        let id = self.next_job.fetch_add(1, Ordering::Relaxed);
+        let view = Arc::new(Mutex::new(JobView {
+            id,
+            paths: p.paths.clone(),
+            state: JobState::Running,
+            progress: None,
+            report: None,
+            error: None,
+        }));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let job = Job { view: view.clone(), cancel: cancel.clone(), db: db.clone() };
+        let (changes, writing) = (self.changes.clone(), self.writing.clone());
+        std::thread::Builder::new()
+            .name(format!("ingest-{id}"))
+            .spawn(move || {
+                let _turn = lock(&writing);
+                let run = || -> Result<IngestReport, ApiError> {
+                    let mut lib = Library::open(&db)?;
+                    lib.ingest_cancellable(&p, Some(cancel), |progress| {
+                        lock(&view).progress = Some(progress.clone());
+                        changes.fetch_add(1, Ordering::Release);
+                    })
+                };
+                let result = run();
+                let mut v = lock(&view);
+                match result {
+                    Ok(report) => {
+                        v.state = if report.cancelled { JobState::Cancelled } else { JobState::Done };
+                        v.report = Some(report);
+                    }
+                    Err(e) => {
+                        v.state = JobState::Failed;
+                        v.error = Some(e.to_string());
+                    }
+                }
+                changes.fetch_add(1, Ordering::Release);
+            })
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot start a job: {e}")))?;
+        let snapshot = lock(&job.view).clone();
+        lock(&self.jobs).push(job);
+        Ok(snapshot)
+    }
+
+    fn jobs(&self, _: Empty) -> Result<Vec<JobView>, ApiError> {
+        Ok(lock(&self.jobs).iter().rev().map(|j| lock(&j.view).clone()).collect())
+    }
+
+    fn job_cancel(&self, p: JobIdRequest) -> Result<JobView, ApiError> {
+        let jobs = lock(&self.jobs);
+        let job = jobs
+            .iter()
+            .find(|j| lock(&j.view).id == p.id)
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no job {}", p.id)))?;
+        job.cancel.store(true, Ordering::Relaxed);
+        let view = lock(&job.view).clone();
+        Ok(view)
+    }
+
+    fn diagnostics(&self, p: DiagnosticsRequest) -> Result<DiagnosticsResponse, ApiError> {
+        self.lib()?.diagnostics(&p)
+    }
+
+    fn source_lines(&self, p: SourceLinesRequest) -> Result<SourceExcerpt, ApiError> {
+        crate::source_lines(&p)
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests of the API crate.
+
+mod ts_types;
