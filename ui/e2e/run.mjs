@@ -46,9 +46,9 @@ function run(bin, args, opts = {}) {
 }
 
 async function startServer(bin, db, token) {
-  const args = ['serve', '--db', db, '--port', '0'];
+  const args = ['serve', '--db', db, '--port', '0', '--ui', join(uiDir, 'dist')];
   const proc = spawn(bin, args, {
-    env: { ...process.env, TRAWL_TOKEN: token, TRAWL_UI_DIR: join(uiDir, 'dist') },
+    env: { ...process.env, TRAWL_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

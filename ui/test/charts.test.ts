@@ -24,6 +24,8 @@ describe('chart bar to query', () => {
   it('labels buckets and computes rates', () => {
     expect(bucketLabel(0, 9)).toBe('0–9');
     expect(bucketLabel(3, 3)).toBe('3');
+    expect(bucketLabel(100000, 149999)).toBe('100k–150k');
+    expect(bucketLabel(2500000, 2500000)).toBe('2.5M');
     expect(rate(1, 3)).toBe(33.3);
     expect(rate(0, 0)).toBe(0);
   });

@@ -202,7 +202,9 @@ export const SearchBox = forwardRef<SearchBoxHandle, Props>(function SearchBox(
             </pre>
           )}
           <span className="query-error-message">
-            {error.code === 'bad_query' && error.column !== null ? `column ${error.column}: ` : ''}
+            {error.code === 'bad_query' && error.column !== null && !/column/.test(error.message)
+              ? `column ${error.column}: `
+              : ''}
             {error.message}
           </span>
         </div>

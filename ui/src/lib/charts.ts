@@ -42,7 +42,14 @@ export function queryForBar(q: string, bar: Bar): string | null {
 
 /** A histogram bucket's label: `lo–hi`, or `lo` for a one-value bucket. */
 export function bucketLabel(lo: number, hi: number): string {
-  return lo === hi ? String(lo) : `${lo}–${hi}`;
+  return lo === hi ? compact(lo) : `${compact(lo)}–${compact(hi)}`;
+}
+
+/** 1234 → 1234, 150000 → 150k, 2500000 → 2.5M (axis labels). */
+export function compact(n: number): string {
+  if (Math.abs(n) >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
+  if (Math.abs(n) >= 1e4) return `${+(n / 1e3).toFixed(1)}k`;
+  return String(n);
 }
 
 /** Fraction as a percentage with one decimal; 0 for an empty total. */

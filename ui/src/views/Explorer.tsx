@@ -137,7 +137,8 @@ export function Explorer({ q, sort }: { q: string; sort: string }) {
   useList(list);
   // Until the new list answers, keep showing the previous one (no flash of an empty table).
   const shownRef = useRef<ResultList>(list);
-  if (list.settled || !shownRef.current.settled) shownRef.current = list;
+  // A query error keeps the last good results on screen (dimmed) under the error.
+  if ((list.settled && !list.error) || !shownRef.current.settled) shownRef.current = list;
   const shown = shownRef.current;
   const total = shown.total ?? 0;
 
@@ -245,7 +246,7 @@ export function Explorer({ q, sort }: { q: string; sort: string }) {
               ),
             )}
           </div>
-          <div className="table-body" ref={scroller} data-testid="result-scroller">
+          <div className={`table-body${error ? ' stale' : ''}`} ref={scroller} data-testid="result-scroller">
             <div className="table-inner" style={{ height: virt.getTotalSize() }}>
               {items.map((it) => (
                 <div
