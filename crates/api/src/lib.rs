@@ -215,14 +215,7 @@ impl Library {
                 api_calls: t.usage.api_calls,
             },
             flags: FlagSet(row.flags).iter().map(|f| f.as_str().to_string()).collect(),
-            facts: FactsView {
-                tool_counts: facts.tool_counts,
-                edited_files: facts.edited_files,
-                patch_files: facts.patch.files,
-                patch_added: facts.patch.added,
-                patch_removed: facts.patch.removed,
-                languages: facts.patch.languages,
-            },
+            facts: facts_view(facts),
             steps: t
                 .steps
                 .into_iter()
@@ -249,6 +242,60 @@ impl Library {
                 .collect(),
             patch: t.patch,
         })
+    }
+
+    fn load(&self, id: &str) -> Result<trawl_store::show::LoadedRow, ApiError> {
+        let row_id = trawl_store::show::row_id_for_uid(&self.store, id)?;
+        Ok(trawl_store::show::load_row(&self.store, row_id)?)
+    }
+
+    /// One trajectory rendered for reading: tool calls typed and highlighted, the patch as diffs,
+    /// and the full-text terms of `query` to highlight.
+    pub fn trajectory(&self, id: &str, query: Option<&str>) -> Result<RenderedTrajectory, ApiError> {
+        let started = std::time::Instant::now();
+        let terms = match query.filter(|q| !q.trim().is_empty()) {
+            Some(q) => search::query_terms(&self.store, q)?,
+            None => Vec::new(),
+        };
+        let row = self.load(id)?;
+        let opts =
+            trawl_render::RenderOptions { max_observation_lines: OBSERVATION_PREVIEW_LINES, ..Default::default() };
+        let (steps, patch) = trawl_render::render_trajectory(&row.traj, &opts);
+        let problem_statement = row.traj.problem_statement.clone();
+        Ok(RenderedTrajectory {
+            meta: meta_of(row),
+            problem_statement,
+            steps,
+            patch,
+            terms,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// One observation, whole and highlighted (`call` = None: the step's own observation).
+    pub fn observation(&self, id: &str, step: usize, call: Option<usize>) -> Result<Code, ApiError> {
+        let row = self.load(id)?;
+        let s = row.traj.steps.get(step).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("trajectory {id} has no step {step} ({} steps)", row.traj.steps.len()),
+            )
+        })?;
+        trawl_render::render_observation_full(s, call).ok_or_else(|| {
+            ApiError::new(ErrorCode::NotFound, format!("step {step} of {id} has no observation for call {call:?}"))
+        })
+    }
+
+    /// Two trajectories side by side: b's patch diffed against a's, steps summarized and aligned.
+    pub fn compare(&self, a: &str, b: &str) -> Result<CompareView, ApiError> {
+        let (ra, rb) = (self.load(a)?, self.load(b)?);
+        let summaries = |t: &trawl_core::Trajectory| -> Vec<StepSummary> {
+            t.steps.iter().enumerate().map(|(i, s)| trawl_render::step_summary(s, i)).collect()
+        };
+        let (a_steps, b_steps) = (summaries(&ra.traj), summaries(&rb.traj));
+        let alignment = trawl_render::align_steps(&a_steps, &b_steps);
+        let patch_diff = trawl_render::diff_patches(ra.traj.patch.as_deref(), rb.traj.patch.as_deref());
+        Ok(CompareView { a: meta_of(ra), b: meta_of(rb), patch_diff, a_steps, b_steps, alignment })
     }
 
     /// The original bytes of a trajectory's record, exactly as ingested.
@@ -320,6 +367,54 @@ impl Library {
         let started = std::time::Instant::now();
         let n = trawl_store::index::rebuild(&mut self.store)?;
         Ok(ReindexReport { indexed: n as u64, elapsed_s: started.elapsed().as_secs_f64() })
+    }
+}
+
+/// Observations longer than this come truncated in a rendered trajectory (the UI shows them
+/// collapsed; "show all" fetches the whole one with `observation`).
+pub const OBSERVATION_PREVIEW_LINES: usize = 60;
+
+fn meta_of(row: trawl_store::show::LoadedRow) -> TrajectoryMeta {
+    let facts = trawl_core::facts::derive(&row.traj);
+    let t = row.traj;
+    TrajectoryMeta {
+        id: row.uid,
+        source: SourceView {
+            file: row.source.file,
+            byte_offset: row.source.byte_offset,
+            byte_len: row.source.byte_len,
+            line: row.source.line,
+        },
+        format: t.format.as_str().to_string(),
+        instance_id: t.instance_id,
+        repo: t.repo,
+        dataset: t.dataset,
+        license: t.license,
+        model: t.model,
+        trajectory_id: t.trajectory_id,
+        resolved: row.resolved,
+        exit_status: t.outcome.exit_status,
+        error: t.outcome.error,
+        usage: UsageView {
+            cost: t.usage.cost,
+            prompt_tokens: t.usage.prompt_tokens,
+            completion_tokens: t.usage.completion_tokens,
+            api_calls: t.usage.api_calls,
+        },
+        flags: FlagSet(row.flags).iter().map(|f| f.as_str().to_string()).collect(),
+        facts: facts_view(facts),
+        steps: t.steps.len(),
+    }
+}
+
+fn facts_view(facts: trawl_core::facts::Facts) -> FactsView {
+    FactsView {
+        tool_counts: facts.tool_counts,
+        edited_files: facts.edited_files,
+        patch_files: facts.patch.files,
+        patch_added: facts.patch.added,
+        patch_removed: facts.patch.removed,
+        languages: facts.patch.languages,
     }
 }
 

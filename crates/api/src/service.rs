@@ -38,8 +38,10 @@ impl Service {
         Ok(Service::new(Library::open(path)?))
     }
 
-    /// Wraps an open library.
+    /// Wraps an open library. Starts warming up the highlighter in the background, so the first
+    /// trajectory opens as fast as the others.
     pub fn new(lib: Library) -> Service {
+        std::thread::spawn(trawl_render::warm_up);
         Service {
             lib: Mutex::new(lib),
             jobs: Mutex::new(Vec::new()),
@@ -99,7 +101,10 @@ impl Methods for Service {
         }
         let mut lib = lock(&self.lib);
         if self.running_on(lib.db_path()) {
-            return Err(ApiError::new(ErrorCode::BadRequest, "an ingest is running on the open database; wait or cancel it"));
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "an ingest is running on the open database; wait or cancel it",
+            ));
         }
         let opened = Library::open(&path)?;
         *lib = opened;
@@ -112,6 +117,22 @@ impl Methods for Service {
 
     fn search(&self, p: SearchRequest) -> Result<SearchResponse, ApiError> {
         self.lib()?.search(&p)
+    }
+
+    fn trajectory(&self, p: TrajectoryRequest) -> Result<RenderedTrajectory, ApiError> {
+        self.lib()?.trajectory(&p.id, p.query.as_deref())
+    }
+
+    fn observation(&self, p: ObservationRequest) -> Result<Code, ApiError> {
+        self.lib()?.observation(&p.id, p.step, p.call)
+    }
+
+    fn compare(&self, p: CompareRequest) -> Result<CompareView, ApiError> {
+        self.lib()?.compare(&p.a, &p.b)
+    }
+
+    fn show(&self, p: IdRequest) -> Result<TrajectoryView, ApiError> {
+        self.lib()?.show(&p.id)
     }
 
     fn charts(&self, p: ChartsRequest) -> Result<ChartsResponse, ApiError> {

@@ -23,17 +23,23 @@ fn default_ui() -> Option<PathBuf> {
 }
 
 /// Binds, prints the URL with the token, and serves until interrupted.
-pub fn run(lib: Library, addr: SocketAddr, ui: Option<PathBuf>, token: Option<String>, hosts: Vec<String>) -> Result<()> {
+pub fn run(
+    lib: Library,
+    addr: SocketAddr,
+    ui: Option<PathBuf>,
+    token: Option<String>,
+    hosts: Vec<String>,
+) -> Result<()> {
     let db = lib.db_path().display().to_string();
     let service = Arc::new(Service::new(lib));
     let token = token.filter(|t| !t.is_empty()).unwrap_or_else(random_token);
     let ui_dir = ui.or_else(default_ui);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async move {
-        let listener =
-            tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
-        let shown = if local.ip().is_unspecified() { SocketAddr::new([127, 0, 0, 1].into(), local.port()) } else { local };
+        let shown =
+            if local.ip().is_unspecified() { SocketAddr::new([127, 0, 0, 1].into(), local.port()) } else { local };
         println!("trawl serve: {db}");
         match &ui_dir {
             Some(d) => println!("    UI from {}", d.display()),

@@ -94,7 +94,11 @@ pub fn router(service: Arc<Service>, addr: SocketAddr, opts: &ServeOptions) -> R
 }
 
 /// Serves until the process is stopped.
-pub async fn serve(listener: tokio::net::TcpListener, service: Arc<Service>, opts: ServeOptions) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    service: Arc<Service>,
+    opts: ServeOptions,
+) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     axum::serve(listener, router(service, addr, &opts)).await
 }
@@ -127,7 +131,9 @@ async fn api(State(ctx): State<Arc<Ctx>>, body: Bytes) -> Response {
             };
             json_response(status, &serde_json::to_value(&e.0).unwrap_or_default())
         }
-        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, format!("request failed: {e}")),
+        Err(e) => {
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, format!("request failed: {e}"))
+        }
     }
 }
 

@@ -237,6 +237,8 @@ pub fn ingest(
     drop(done_tx);
 
     let result = write_all(store, &files, done_rx, &mut summary, total_bytes, started, &cancel, &mut progress);
+    // Asked to stop before the pipeline ran dry (read before the flag is raised below).
+    let cancelled = cancel.load(Ordering::SeqCst);
     // Drain the pipeline whatever happened, so threads end.
     cancel.store(true, Ordering::SeqCst);
     let _ = reader.join();
@@ -245,7 +247,7 @@ pub fn ingest(
     }
     result?;
     store.index.close_writer()?;
-    summary.cancelled = opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+    summary.cancelled = cancelled;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }

@@ -338,6 +338,16 @@ fn text_query(field: Field, toks: Vec<String>) -> Box<dyn Query> {
 }
 
 /// The full-text leaves of a query that are not negated, as token lists.
+/// The distinct full-text terms of a query, as the index tokenizes them (lowercase), for
+/// highlighting them in a trajectory. Negated terms are not included.
+pub fn query_terms(store: &Store, query_text: &str) -> Result<Vec<String>, StoreError> {
+    let expr = query::parse(query_text).map_err(StoreError::Query)?;
+    let mut terms: Vec<String> = text_leaves(&expr, &analyzer(store)?).into_iter().flatten().collect();
+    terms.sort();
+    terms.dedup();
+    Ok(terms)
+}
+
 fn text_leaves(expr: &Expr, analyzer: &TextAnalyzer) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     fn walk(e: &Expr, a: &TextAnalyzer, out: &mut Vec<Vec<String>>) {

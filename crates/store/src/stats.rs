@@ -142,7 +142,9 @@ pub struct ChartData {
 pub fn chart_data(store: &Store, ids: Option<&[i64]>) -> Result<ChartData, StoreError> {
     let conn = &store.conn;
     let filter = if let Some(ids) = ids {
-        conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS chart_ids (id INTEGER PRIMARY KEY); DELETE FROM chart_ids;")?;
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS chart_ids (id INTEGER PRIMARY KEY); DELETE FROM chart_ids;",
+        )?;
         let mut ins = conn.prepare_cached("INSERT INTO chart_ids (id) VALUES (?1)")?;
         for id in ids {
             ins.execute([id])?;
@@ -160,7 +162,11 @@ pub fn chart_data(store: &Store, ids: Option<&[i64]>) -> Result<ChartData, Store
         );
         let mut st = conn.prepare(&sql)?;
         let rows = st.query_map([], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Option<i64>>(1)?.map(|v| v.max(0) as u64), r.get::<_, i64>(2)? as u64))
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, Option<i64>>(1)?.map(|v| v.max(0) as u64),
+                r.get::<_, i64>(2)? as u64,
+            ))
         })?;
         for row in rows {
             out.rows.push(row?);

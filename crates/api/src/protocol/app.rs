@@ -6,6 +6,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use trawl_render::{
+    AlignedPair, CallRender, Code, DiffLine, DiffLineKind, FileDiff, Hunk, RenderedCall, RenderedStep, Span, StepRole,
+    StepSummary,
+};
+
 use super::{FacetValue, FactsView, IngestProgress, IngestReport, SourceView, StatsResponse, UsageView};
 
 /// Parameters of a method that takes none.
@@ -26,6 +31,13 @@ pub struct DbInfo {
 pub struct OpenDbRequest {
     /// Path of the database file; created with its parent directory when missing.
     pub path: String,
+}
+
+/// A trajectory id.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct IdRequest {
+    /// Stable id (or a unique prefix of at least 6 characters).
+    pub id: String,
 }
 
 /// `trajectory`: one trajectory, rendered for reading.
@@ -220,4 +232,38 @@ pub struct TrajectoryMeta {
     pub facts: FactsView,
     /// Step count.
     pub steps: usize,
+}
+
+/// A trajectory rendered for reading: typed, highlighted steps and the final patch as diffs.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct RenderedTrajectory {
+    /// The header.
+    pub meta: TrajectoryMeta,
+    /// Task text.
+    pub problem_statement: Option<String>,
+    /// Steps, each tool call rendered by kind; long observations truncated (see `observation`).
+    pub steps: Vec<RenderedStep>,
+    /// The final patch, per file.
+    pub patch: Vec<FileDiff>,
+    /// Lowercase full-text terms of the request's query, to highlight.
+    pub terms: Vec<String>,
+    /// Milliseconds spent loading and rendering.
+    pub took_ms: f64,
+}
+
+/// Two trajectories side by side.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct CompareView {
+    /// The left one.
+    pub a: TrajectoryMeta,
+    /// The right one.
+    pub b: TrajectoryMeta,
+    /// Per file: how b's patch differs from a's.
+    pub patch_diff: Vec<FileDiff>,
+    /// The left steps, summarized.
+    pub a_steps: Vec<StepSummary>,
+    /// The right steps, summarized.
+    pub b_steps: Vec<StepSummary>,
+    /// The steps paired: every index of both sides once, in order.
+    pub alignment: Vec<AlignedPair>,
 }

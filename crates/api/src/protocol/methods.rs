@@ -64,6 +64,14 @@ methods! {
     stats(Empty) -> StatsResponse;
     /// Runs a query: a page of hits, the total and facet counts.
     search(SearchRequest) -> SearchResponse;
+    /// One trajectory, rendered for reading.
+    trajectory(TrajectoryRequest) -> RenderedTrajectory;
+    /// One observation, whole and highlighted.
+    observation(ObservationRequest) -> Code;
+    /// Two trajectories side by side: patches diffed, steps aligned.
+    compare(CompareRequest) -> CompareView;
+    /// One trajectory, normalized, unrendered.
+    show(IdRequest) -> TrajectoryView;
     /// Distributions and rates over the matches of a query.
     charts(ChartsRequest) -> ChartsResponse;
     /// Starts a background ingest.
