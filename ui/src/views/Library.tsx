@@ -103,7 +103,7 @@ export function LibraryView() {
 
   const refreshInfo = useCallback(() => {
     call('db_info', {}).then(setInfo).catch((e) => setMsg(errText(e)));
-    call('diagnostics', { limit: 500 }).then(setDiags).catch(() => setDiags(null));
+    call('diagnostics', { file: null, limit: 500 }).then(setDiags).catch(() => setDiags(null));
   }, []);
 
   const poll = useCallback(async () => {

@@ -340,7 +340,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
     setFocus(step ?? 0);
     if (cached) return;
     const ctl = new AbortController();
-    call('trajectory', { id, query: q || null }, ctl.signal)
+    call('trajectory', q ? { id, query: q } : { id }, ctl.signal)
       .then((t) => {
         remember(key, t);
         setData(t);
