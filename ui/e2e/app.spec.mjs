@@ -1,7 +1,7 @@
 // The end-to-end tests, run in order by run.mjs. Each gets a fresh page and the server's env.
 
 import { join } from 'node:path';
-import { IMG, SCRIPT, WORD } from './xss-fixture.mjs';
+import { BAD_LINES, IMG, SCRIPT, WORD } from './xss-fixture.mjs';
 
 function assert(cond, msg) {
   if (!cond) throw new Error(`assertion failed: ${msg}`);
@@ -257,6 +257,31 @@ export const tests = [
     },
   },
   {
+    name: 'observation',
+    async run(page, env) {
+      await openXss(page, env);
+      const obs = page.getByTestId('observation').filter({ hasText: 'long output line 1' }).first();
+      await obs.waitFor();
+      assert(await obs.evaluate((e) => e.classList.contains('collapsed')), 'a long observation starts collapsed');
+      const lines = () => obs.locator('.code-line').count();
+      assert((await lines()) < 20, `collapsed preview: ${await lines()} lines`);
+      // focus its step and expand with e
+      const step = obs.locator('xpath=ancestor::*[@data-testid="step"]');
+      await step.locator('.step-head').click();
+      await page.locator('body').press('e');
+      const sent = await until(async () => {
+        const n = await lines();
+        return n > 20 ? n : null;
+      }, 'expanded to the lines sent');
+      assert(sent < 300, `the observation came truncated: ${sent} lines`);
+      await obs.getByTestId('show-all').click();
+      await until(async () => (await lines()) >= 300, 'all lines after show all');
+      assert((await obs.textContent()).includes('long output line 300'), 'the last line is there');
+      await obs.scrollIntoViewIfNeeded();
+      await shot(page, env, 'observation');
+    },
+  },
+  {
     name: 'compare',
     async run(page, env) {
       await openXss(page, env);
@@ -337,6 +362,14 @@ export const tests = [
       await job.waitFor();
       await until(async () => (await job.getAttribute('data-state')) === 'done', 'ingest job done', 60000);
       assert(/20 stored/.test(await job.textContent()), `report shows 20 stored: ${await job.textContent()}`);
+      // diagnostics open at their file and line
+      const diag = page.getByTestId('diagnostic').filter({ hasText: 'bad.jsonl:2' }).first();
+      await diag.waitFor();
+      await diag.locator('button').click();
+      const excerpt = diag.getByTestId('source-excerpt');
+      await excerpt.waitFor();
+      const target = await excerpt.locator('.code-line.target').textContent();
+      assert(target.includes(BAD_LINES[1]), `the diagnostic's line is marked: ${target}`);
       await shot(page, env, 'library');
     },
   },

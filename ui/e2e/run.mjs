@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { writeXssFixture } from './xss-fixture.mjs';
+import { writeBadFixture, writeXssFixture } from './xss-fixture.mjs';
 import { tests } from './app.spec.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,10 +82,12 @@ async function main() {
   const extra = join(work, 'extra.jsonl');
   console.log(`trawl: ${bin}\nwork: ${work}`);
   writeXssFixture(xss);
+  const bad = join(work, 'bad.jsonl');
+  writeBadFixture(bad);
   run(bin, ['gen', '--seed', '11', '--count', String(process.env.E2E_COUNT ?? 400), '--out', gen]);
   run(bin, ['gen', '--seed', '12', '--count', '20', '--out', extra]);
   const fixtures = findFixtures();
-  const inputs = [gen, xss, ...(fixtures ? [fixtures] : [])];
+  const inputs = [gen, xss, bad, ...(fixtures ? [fixtures] : [])];
   const t0 = Date.now();
   run(bin, ['--db', db, 'ingest', ...inputs]);
   console.log(`ingested ${inputs.length} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

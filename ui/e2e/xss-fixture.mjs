@@ -31,6 +31,16 @@ function row(n, variant) {
     },
     {
       role: 'assistant',
+      content: 'List everything',
+      tool_calls: [call('c6', 'execute_bash', { command: 'seq 1 300' })],
+    },
+    {
+      role: 'tool',
+      tool_call_id: 'c6',
+      content: `${Array.from({ length: 300 }, (_, i) => `long output line ${i + 1}`).join('\n')}\n[The command completed with exit code 0.]`,
+    },
+    {
+      role: 'assistant',
       content: 'Look at the file',
       tool_calls: [call('c3', 'str_replace_editor', { command: 'view', path: `/repo/${WORD}.py` })],
     },
@@ -78,6 +88,13 @@ function row(n, variant) {
     model_patch: patch,
     messages,
   };
+}
+
+/** Lines no adapter can store: a diagnostic each, at its file and line. */
+export const BAD_LINES = ['{"not": "a trajectory"}', '{"messages": [1, 2', 'plain text, not json'];
+
+export function writeBadFixture(path) {
+  writeFileSync(path, BAD_LINES.join('\n') + '\n');
 }
 
 export function writeXssFixture(path) {

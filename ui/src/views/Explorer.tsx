@@ -39,7 +39,7 @@ function Facet({ field, title, values, q, sort }: { field: string; title: string
                 type="button"
                 data-testid="facet-value"
                 data-value={v.value}
-                className={`facet-value${on ? ' on' : ''}`}
+                className={`facet-value${on ? ' on' : ''}${v.count === 0 ? ' zero' : ''}`}
                 aria-pressed={on}
                 disabled={none}
                 title={none ? 'no value' : on ? 'remove this filter' : 'add this filter'}

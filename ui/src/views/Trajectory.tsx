@@ -43,6 +43,17 @@ export function ResolvedBadge({ resolved }: { resolved: boolean | null }) {
   );
 }
 
+function MetaItem({ k, v, cls }: { k: string; v: string; cls?: string }) {
+  return (
+    <div className="meta-item">
+      <dt>{k}</dt>
+      <dd className={cls} title={v}>
+        {v}
+      </dd>
+    </div>
+  );
+}
+
 export function MetaHeader({ meta }: { meta: TrajectoryMeta }) {
   const tokens = (meta.usage.prompt_tokens ?? 0) + (meta.usage.completion_tokens ?? 0);
   return (
@@ -59,38 +70,20 @@ export function MetaHeader({ meta }: { meta: TrajectoryMeta }) {
         ))}
       </div>
       <dl className="meta-grid">
-        <dt>repo</dt>
-        <dd>{meta.repo ?? '–'}</dd>
-        <dt>dataset</dt>
-        <dd>{meta.dataset ?? '–'}</dd>
-        <dt>model</dt>
-        <dd>{meta.model ?? '–'}</dd>
-        <dt>format</dt>
-        <dd>{meta.format}</dd>
-        <dt>steps</dt>
-        <dd>{meta.steps}</dd>
-        <dt>patch</dt>
-        <dd>
-          {meta.facts.patch_files.length} files, +{meta.facts.patch_added} −{meta.facts.patch_removed}
-        </dd>
-        {tokens > 0 && (
-          <>
-            <dt>tokens</dt>
-            <dd>{fmtInt(tokens)}</dd>
-          </>
-        )}
-        {meta.exit_status && (
-          <>
-            <dt>exit status</dt>
-            <dd>{meta.exit_status}</dd>
-          </>
-        )}
-        <dt>source</dt>
-        <dd className="path" title={meta.source.file}>
-          {meta.source.file}:{meta.source.line}
-        </dd>
-        <dt>id</dt>
-        <dd className="mono">{meta.id}</dd>
+        <MetaItem k="repo" v={meta.repo ?? '–'} />
+        <MetaItem k="dataset" v={meta.dataset ?? '–'} />
+        <MetaItem k="model" v={meta.model ?? '–'} />
+        <MetaItem k="format" v={meta.format} />
+        <MetaItem k="steps" v={String(meta.steps)} />
+        <MetaItem
+          k="patch"
+          v={`${meta.facts.patch_files.length} files, +${meta.facts.patch_added} −${meta.facts.patch_removed}`}
+        />
+        {tokens > 0 && <MetaItem k="tokens" v={fmtInt(tokens)} />}
+        {meta.usage.cost !== null && <MetaItem k="cost" v={`$${meta.usage.cost.toFixed(2)}`} />}
+        {meta.exit_status && <MetaItem k="exit status" v={meta.exit_status} />}
+        <MetaItem k="source" v={`${meta.source.file}:${meta.source.line}`} cls="path" />
+        <MetaItem k="id" v={meta.id} cls="mono" />
       </dl>
       {meta.error && <p className="meta-error">{meta.error}</p>}
     </div>
@@ -212,11 +205,15 @@ function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full,
     >
       <header className="step-head">
         <span className="step-no">#{step.index}</span>
-        <span className={`role role-${step.role}`}>{step.role}</span>
+        <span className={`role role-${step.role}`} data-testid="step-role">
+          {step.role}
+        </span>
         {tools.length > 0 && <span className="step-tools">{tools.join(', ')}</span>}
         <ExitBadge code={step.exit_code} />
       </header>
-      {step.thought && <Prose text={step.thought} re={re} className="thought" />}
+      {step.thought && !step.calls.some((c) => c.render.kind === 'think' && c.render.text.trim() === step.thought?.trim()) && (
+        <Prose text={step.thought} re={re} className="thought" />
+      )}
       {step.text && <Prose text={step.text} re={re} className="text" />}
       {step.calls.map((c) => {
         const key = `${step.index}:${c.index}`;
@@ -366,7 +363,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [data]);
 
-  const scrollToStep = (i: number, behavior: ScrollBehavior = 'smooth') => {
+  const scrollToStep = (i: number, behavior: ScrollBehavior = 'auto') => {
     const el = root.current?.querySelector(`[data-testid="step"][data-index="${i}"]`);
     el?.scrollIntoView({ block: 'start', behavior });
   };
@@ -502,7 +499,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
             hit {hitIdx >= 0 ? hitIdx + 1 : 0}/{hitTotal}
           </span>
         )}
-        <span className="muted small">
+        <span className="muted small" data-testid="step-counter">
           step {Math.min(focus, Math.max(0, data.steps.length - 1))}/{Math.max(0, data.steps.length - 1)}
         </span>
       </div>
@@ -510,7 +507,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
       {data.problem_statement && (
         <section className="problem">
           <h2>Problem statement</h2>
-          <Prose text={data.problem_statement} re={re} limit={30} />
+          <Prose text={data.problem_statement} re={re} limit={16} />
         </section>
       )}
       <section className="timeline">
