@@ -59,8 +59,14 @@ export const tests = [
       await open(page, env, '#/search');
       const total = await until(() => count(page), 'a result count');
       assert(total >= 400, `all trajectories listed, got ${total}`);
+      // typing is debounced: a burst of keys sends one search, not one per key
+      const searches = [];
+      page.on('request', (r) => {
+        if (r.url().endsWith('/api') && (r.postData() ?? '').includes('"method":"search"')) searches.push(r.postData());
+      });
       await typeQuery(page, WORD);
       await until(async () => (await count(page)) === 2, 'two hits for the xss word');
+      assert(searches.length <= 3 && searches.length >= 1, `debounced: ${searches.length} search requests for ${WORD.length} keys`);
       assert((await page.getByTestId('result-row').count()) === 2, 'two rows');
       assert(decodeURIComponent(page.url()).includes(`q=${WORD}`), `query in the URL: ${page.url()}`);
       // the query survives a reload (bookmarkable)

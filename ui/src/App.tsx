@@ -33,12 +33,14 @@ function contextOf(r: Route): KeyContext {
 const DIFF_KEY = 'trawl_diff_mode';
 
 function HelpOverlay({ onClose }: { onClose: () => void }) {
+  // One row per action and context: `j / n / J  next result`.
   const byKeys = new Map<string, { keys: string; help: string; where: string }>();
   for (const b of BINDINGS) {
-    const keys = b.keys.join(' / ');
     const where = b.contexts.length === 5 ? 'everywhere' : b.contexts.join(', ');
-    const k = `${keys}|${b.help}`;
-    if (!byKeys.has(k)) byKeys.set(k, { keys, help: b.help, where });
+    const k = `${b.action}|${where}`;
+    const prev = byKeys.get(k);
+    if (prev) prev.keys = [...prev.keys.split(' / '), ...b.keys].join(' / ');
+    else byKeys.set(k, { keys: b.keys.join(' / '), help: b.help, where });
   }
   return (
     <div className="overlay" role="dialog" aria-label="keyboard shortcuts" data-testid="help-overlay" onClick={onClose}>
