@@ -189,7 +189,7 @@ export function StatsView({ q, theme }: { q: string; theme: string }) {
             onBar={(i) => go({ chart: 'steps', lo: data!.steps.buckets[i].lo, hi: data!.steps.buckets[i].hi })} />
           <BarChart name="patch_lines" title="Patch lines (added + removed)" {...charts.patch} theme={theme}
             onBar={(i) => go({ chart: 'patch_lines', lo: data!.patch_lines.buckets[i].lo, hi: data!.patch_lines.buckets[i].hi })} />
-          <BarChart name="tokens" title="Tokens (prompt + completion)" {...charts.tokens} theme={theme} />
+          <BarChart name="tokens" title={`Tokens (prompt + completion)${data!.tokens.missing ? `, ${fmtInt(data!.tokens.missing)} without counts` : ''}`} {...charts.tokens} theme={theme} />
           <BarChart name="tools" title="Tool usage (calls)" {...charts.tools} theme={theme}
             onBar={(i) => go({ chart: 'tool', key: charts.tools.labels[i] })} />
           <BarChart name="resolved_repo" title={`Resolved rate by repo (top ${TOP})`} {...charts.resRepo} stacked percent theme={theme}
