@@ -5,6 +5,7 @@
 //! in the README). Exit status 0 when the run did its job (diagnostics are not failures), 1 with a
 //! one-line reason on stderr when it could not.
 
+mod bench_app;
 mod render;
 mod serve;
 
@@ -123,6 +124,15 @@ enum Command {
         file: PathBuf,
         /// Runs per query.
         #[arg(long, default_value_t = 10)]
+        repeat: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure the app's latencies (start, open a trajectory, facet click, scroll) through the HTTP API.
+    BenchApp {
+        /// Trajectories to open (of about 100 steps each).
+        #[arg(long, default_value_t = 20)]
         repeat: usize,
         /// Print JSON.
         #[arg(long)]
@@ -284,6 +294,10 @@ fn run(cli: Cli) -> Result<()> {
             bench_queries(&lib, &file, repeat, json)?;
         }
         Command::Demo { dir, count, fixtures } => demo(&dir, count, &fixtures)?,
+        Command::BenchApp { repeat, json } => {
+            let db = cli.db.clone().unwrap_or_else(default_db);
+            bench_app::run(&db, repeat, json)?
+        }
         Command::Serve { port, bind, ui, token, allow_host } => {
             let lib = open(&cli.db)?;
             serve::run(lib, std::net::SocketAddr::new(bind, port), ui, token, allow_host)?
