@@ -48,6 +48,7 @@ CREATE TABLE label_events (
 CREATE INDEX label_events_key ON label_events (target, label_set, annotator, step);
 CREATE INDEX label_events_batch ON label_events (batch);
 CREATE INDEX label_events_annotator ON label_events (annotator, id);
+CREATE INDEX label_events_annotator_at ON label_events (annotator, at);
 CREATE INDEX label_events_undoes ON label_events (undoes) WHERE undoes IS NOT NULL;
 
 -- The current value per (annotator, target, step, label_set): the latest event (by `at`, then

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod labels;
+pub use labels::*;
+
 /// `ingest`: files and directories to read.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct IngestRequest {
@@ -360,6 +363,8 @@ pub enum ErrorCode {
     DatabaseTooNew,
     /// A path could not be read.
     Io,
+    /// The request is invalid (a value outside a label set's schema, an unknown label set…).
+    BadRequest,
     /// Anything else.
     Internal,
 }
