@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Builds trawl and runs the demo: generates SWE-ZERO-shaped trajectories, ingests them together
-# with the real fixtures in ../shared/fixtures/real, and shows searches over the result.
+# Builds trawl and opens it on the demo dataset: SWE-ZERO-shaped trajectories generated from a
+# seed plus the real files in ../shared/fixtures/real. With a display, the desktop app opens;
+# without one (a server, an SSH session), `trawl serve` starts and prints the URL to open.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+npm --prefix ui run build
 cargo build --release --locked -p trawl-cli
-exec ./target/release/trawl demo --dir demo "$@"
+db=demo/demo.trawl.db
+[ -f "$db" ] || ./target/release/trawl demo --dir demo
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${TRAWL_SERVE:-}" ]; then
+  cargo build --release --locked -p trawl-desktop
+  exec ./target/release/trawl-desktop --db "$db"
+fi
+echo "No display: serving the app over HTTP instead (set TRAWL_SERVE=1 to choose this anyway)."
+exec ./target/release/trawl --db "$db" serve

@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# Runs every test of trawl after installing what they need: formatting, lints, and all test
-# binaries of the workspace (unit, data-driven, golden, malformed-input corpus, kill -9).
+# Runs every test of trawl after installing what they need: the UI's type check, build and unit
+# tests (Vitest); Rust formatting, lints, doc tests and every test binary of the workspace (unit,
+# data-driven, golden, malformed-input corpus, kill -9, HTTP server, TypeScript staleness);
+# end-to-end tests in Debian's Chromium against a real `trawl serve`; and the real desktop window
+# under Xvfb through WebKitWebDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+echo "== ui: type check, build, unit tests"
+# The desktop shell embeds ui/dist at compile time, so the UI is built before any cargo step.
+npm --prefix ui run build
+npm --prefix ui test
 echo "== rustfmt"
 cargo fmt --all --check
 echo "== clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== doc tests"
-# nextest does not run doc tests; run them first so nextest's summary line closes the output.
 cargo test --workspace --doc --locked -q
 echo "== tests"
-# One build of the whole workspace (features resolved once), then every test binary.
+# One build of the whole workspace (features resolved once; the binaries the browser and window
+# tests start come from it), then every test binary.
+cargo build --workspace --all-targets --locked
 cargo nextest run --workspace --all-targets --locked --no-fail-fast
+echo "== end-to-end (Chromium against trawl serve)"
+TRAWL_BIN="$PWD/target/debug/trawl" npm --prefix ui run e2e
+echo "== desktop window (Xvfb, WebKitWebDriver)"
+bash tests/desktop/run.sh
+echo "== all tests passed"

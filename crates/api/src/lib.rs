@@ -1,11 +1,12 @@
 //! The one API boundary of trawl: a [`Library`] handle whose methods are the use cases (ingest,
-//! search, show, stats, diagnostics, reindex), taking and returning the plain types of
+//! search, show, stats, diagnostics, reindex, and labelling in `labels.rs`), taking and returning the plain types of
 //! [`protocol`]. The CLI, the HTTP server and the desktop shell all call this and nothing below it.
 //!
 //! **API Boundary:** domain types (`trawl_core`, `trawl_store`) never cross this crate's public
 //! surface; they are converted into protocol types here. This crate holds no SQL and no parsing.
 #![deny(missing_docs)]
 
+mod labels;
 pub mod protocol;
 pub mod service;
 
@@ -48,6 +49,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::NotFound(_) => ErrorCode::NotFound,
             StoreError::Io { .. } => ErrorCode::Io,
+            StoreError::Invalid(_) => ErrorCode::BadRequest,
             _ => ErrorCode::Internal,
         };
         ApiError::new(code, e.to_string())
@@ -57,12 +59,13 @@ impl From<StoreError> for ApiError {
 /// An open trawl database.
 pub struct Library {
     store: Store,
+    annotator: labels::Annotator,
 }
 
 impl Library {
     /// Opens or creates the database at `path`.
     pub fn open(path: &Path) -> Result<Library, ApiError> {
-        Ok(Library { store: Store::open(path)? })
+        Ok(Library { store: Store::open(path)?, annotator: labels::Annotator::from_environment() })
     }
 
     /// The database file.

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod labels;
+pub use labels::*;
+
 /// `ingest`: files and directories to read.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
 pub struct IngestRequest {

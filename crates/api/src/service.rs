@@ -214,4 +214,64 @@ impl Methods for Service {
     fn source_lines(&self, p: SourceLinesRequest) -> Result<SourceExcerpt, ApiError> {
         crate::source_lines(&p)
     }
+
+    fn label_sets(&self, _: Empty) -> Result<Vec<LabelSetView>, ApiError> {
+        self.lib()?.label_sets()
+    }
+
+    fn define_label_set(&self, p: LabelSetView) -> Result<LabelSetView, ApiError> {
+        self.lib()?.define_label_set(&p)
+    }
+
+    fn annotator(&self, _: Empty) -> Result<AnnotatorView, ApiError> {
+        Ok(self.lib()?.annotator())
+    }
+
+    fn set_annotator(&self, p: SetAnnotatorRequest) -> Result<AnnotatorView, ApiError> {
+        self.lib()?.set_annotator(&p)
+    }
+
+    fn label(&self, p: LabelRequest) -> Result<LabelWriteResult, ApiError> {
+        self.lib()?.label(&p)
+    }
+
+    fn clear_label(&self, p: ClearLabelRequest) -> Result<LabelWriteResult, ApiError> {
+        self.lib()?.clear_label(&p)
+    }
+
+    fn adjudicate(&self, p: LabelRequest) -> Result<LabelWriteResult, ApiError> {
+        self.lib()?.adjudicate(&p)
+    }
+
+    fn review_flag(&self, p: ReviewFlagRequest) -> Result<LabelWriteResult, ApiError> {
+        self.lib()?.review_flag(&p)
+    }
+
+    fn labels_for(&self, p: LabelsForRequest) -> Result<TrajectoryLabels, ApiError> {
+        self.lib()?.labels_for(&p)
+    }
+
+    fn undo(&self, p: UndoRequest) -> Result<LabelWriteResult, ApiError> {
+        self.lib()?.undo(&p)
+    }
+
+    fn label_bulk(&self, p: LabelBulkRequest) -> Result<LabelWriteResult, ApiError> {
+        self.lib()?.label_bulk(&p)
+    }
+
+    fn queue(&self, p: QueueRequest) -> Result<QueueResponse, ApiError> {
+        self.lib()?.queue(&p)
+    }
+
+    fn labels_export(&self, p: LabelsExportRequest) -> Result<LabelsExportResponse, ApiError> {
+        self.lib()?.labels_export(&p)
+    }
+
+    fn labels_import(&self, p: LabelsImportRequest) -> Result<LabelsImportReport, ApiError> {
+        self.lib()?.labels_import(&p)
+    }
+
+    fn agreement(&self, p: AgreementRequest) -> Result<AgreementResponse, ApiError> {
+        self.lib()?.agreement(&p)
+    }
 }

@@ -5,6 +5,8 @@
 //! in the README). Exit status 0 when the run did its job (diagnostics are not failures), 1 with a
 //! one-line reason on stderr when it could not.
 
+mod bench_app;
+mod labels;
 mod render;
 mod serve;
 
@@ -128,6 +130,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure the app's latencies (start, open a trajectory, facet click, scroll) through the HTTP API.
+    BenchApp {
+        /// Trajectories to open (of about 100 steps each).
+        #[arg(long, default_value_t = 20)]
+        repeat: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Label a trajectory or a step (ID SET VALUE), or every match of --query (SET VALUE).
+    Label(labels::LabelArgs),
+    /// Undo the latest labelling batch of this annotator (or --batch).
+    Undo {
+        /// The batch id printed by `label`.
+        #[arg(long)]
+        batch: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the app and its API over HTTP on loopback (open the printed URL in a browser).
     Serve {
         /// Port (0 picks a free one).
@@ -146,6 +168,53 @@ enum Command {
         #[arg(long = "allow-host")]
         allow_host: Vec<String>,
     },
+    /// Show, export or import labels.
+    #[command(subcommand)]
+    Labels(labels::LabelsCommand),
+    /// List or define label sets.
+    #[command(subcommand)]
+    Labelsets(labels::LabelSetsCommand),
+    /// A labelling queue over a query's results, with progress.
+    Queue(labels::QueueArgs),
+    /// Agreement between annotators on a label set (Cohen's kappa or Krippendorff's alpha).
+    Agreement(labels::AgreementArgs),
+    /// Record the adjudicated value of a disagreement (ID SET VALUE).
+    Adjudicate {
+        /// Trajectory id.
+        id: String,
+        /// Label set.
+        set: String,
+        /// Value.
+        value: String,
+        /// Step.
+        #[arg(long)]
+        step: Option<u64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Confirm or dismiss an engine flag on a trajectory (decision: confirm, dismiss or clear).
+    ReviewFlag {
+        /// Trajectory id.
+        id: String,
+        /// Flag name.
+        flag: String,
+        /// confirm, dismiss or clear.
+        decision: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show this install's annotator name, or set it (saved in the user's config file).
+    Annotator {
+        /// The new name.
+        name: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure the labelling keystroke (label, then load the next trajectory) on a database.
+    BenchLabel(labels::BenchLabelArgs),
     /// Build a demo database: generated trajectories plus the real fixtures, then print what is in it.
     Demo {
         /// Where to put the demo data and database.
@@ -284,10 +353,24 @@ fn run(cli: Cli) -> Result<()> {
             bench_queries(&lib, &file, repeat, json)?;
         }
         Command::Demo { dir, count, fixtures } => demo(&dir, count, &fixtures)?,
+        Command::BenchApp { repeat, json } => {
+            let db = cli.db.clone().unwrap_or_else(default_db);
+            bench_app::run(&db, repeat, json)?
+        }
         Command::Serve { port, bind, ui, token, allow_host } => {
             let lib = open(&cli.db)?;
             serve::run(lib, std::net::SocketAddr::new(bind, port), ui, token, allow_host)?
         }
+        Command::Label(a) => labels::label(&cli.db, a)?,
+        Command::Undo { batch, json } => labels::undo(&cli.db, batch, json)?,
+        Command::Labels(c) => labels::labels(&cli.db, c)?,
+        Command::Labelsets(c) => labels::labelsets(&cli.db, c)?,
+        Command::Queue(a) => labels::queue(&cli.db, a)?,
+        Command::Agreement(a) => labels::agreement(&cli.db, a)?,
+        Command::Adjudicate { id, set, value, step, json } => labels::adjudicate(&cli.db, id, set, value, step, json)?,
+        Command::ReviewFlag { id, flag, decision, json } => labels::review_flag(&cli.db, id, flag, decision, json)?,
+        Command::Annotator { name, json } => labels::annotator(&cli.db, name, json)?,
+        Command::BenchLabel(a) => labels::bench_label(&cli.db, a)?,
     }
     Ok(())
 }

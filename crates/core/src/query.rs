@@ -11,13 +11,14 @@
 //! or        := and ( "OR" and )*
 //! and       := unary ( [ "AND" ] unary )*           (juxtaposition is AND)
 //! unary     := "-" unary | atom                     ("-" directly followed by its operand)
-//! atom      := "(" or ")" | phrase | step | field | word
+//! atom      := "(" or ")" | phrase | step | label | field | word
 //! phrase    := '"' ( char | '\"' | '\\' )* '"'      (non-empty)
 //! word      := wchar+ , not starting with "-", and not the keywords "OR" / "AND"
 //! wchar     := any char except whitespace ( ) "
 //! field     := NAME ":" value
 //! NAME      := "repo" | "instance" | "dataset" | "format" | "model" | "id" | "tool"
 //!            | "resolved" | "flag" | "steps" | "patch_files" | "patch_lines"
+//!            | "annotator" | "noted"
 //! value     := phrase | wchar+                      (non-empty)
 //!              pattern fields (repo instance dataset format model id tool):
 //!                  exact, or a glob when it contains "*"
@@ -25,6 +26,10 @@
 //!              resolved: "true" | "false" | "unknown"
 //!              flag:     a flag name (see facts::Flag::as_str)
 //!              steps, patch_files, patch_lines: range
+//!              annotator: an annotator name or a glob
+//!              noted:    "true" | "false"
+//! label     := "label:" SET [ "=" value | ":none" | ( ">" | ">=" | "<" | "<=" ) N ]
+//!              (SET := [a-z0-9_]+; no suffix = has any value in SET; "=A..B" on rating sets)
 //! range     := N | ">" N | ">=" N | "<" N | "<=" N | N ".." N     (N := [0-9]+, A..B needs A <= B)
 //! step      := "step:(" ws* stepcond ( ws+ stepcond )* ws* ")"
 //! stepcond  := "tool:" value
@@ -119,6 +124,39 @@ pub enum Filter {
     PatchFiles(Range),
     /// `patch_lines:` (added + removed)
     PatchLines(Range),
+    /// `label:<set>…`
+    Label(LabelFilter),
+    /// `annotator:<name>` (the trajectory has a current label by this annotator)
+    Annotator(Pattern),
+    /// `noted:true|false` (the trajectory, or one of its steps, has a note)
+    Noted(bool),
+}
+
+/// `label:<set>…`: a condition on the current labels of a trajectory (or of any of its steps).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelFilter {
+    /// The label set.
+    pub set: String,
+    /// What its value must be.
+    pub cond: LabelCond,
+    /// 1-based column of the set name (to report an unknown set).
+    pub set_column: usize,
+    /// 1-based column of the value (to report a value outside the set's schema).
+    pub value_column: usize,
+}
+
+/// The condition of a `label:` term.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LabelCond {
+    /// `label:SET`: any value.
+    Any,
+    /// `label:SET:none`: no value.
+    None,
+    /// `label:SET=VALUE`: the value is (or, multi-select, contains) VALUE; on a rating set VALUE is
+    /// `N` or `A..B`.
+    Is(String),
+    /// `label:SET>N`, `>=N`, `<N`, `<=N` (rating sets).
+    Range(Range),
 }
 
 /// A condition inside `step:( … )`.
@@ -166,6 +204,9 @@ pub fn fields() -> &'static [(&'static str, &'static str)] {
         ("steps", "number of steps: N, >N, >=N, <N, <=N or A..B"),
         ("patch_files", "files in the final patch: N, >N, >=N, <N, <=N or A..B"),
         ("patch_lines", "added + removed patch lines: N, >N, >=N, <N, <=N or A..B"),
+        ("label", "current label: label:verdict=keep, label:failure_mode=loop, label:quality>=4, label:verdict:none"),
+        ("annotator", "labelled by this annotator; * globs (annotator:alice)"),
+        ("noted", "has a note: true or false"),
         ("step", "one step matches all: step:(tool:NAME cmd:/REGEX/ cmd:TEXT exit:N exit:!N)"),
     ]
 }
@@ -397,6 +438,9 @@ impl Parser {
         if name == "step" {
             return self.parse_step(start);
         }
+        if name == "label" {
+            return self.parse_label(start);
+        }
         if !fields().iter().any(|(f, _)| *f == name) {
             return Err(self.error_at(start, unknown_name_message("field", name, &field_names())));
         }
@@ -408,6 +452,16 @@ impl Parser {
             "model" => Filter::Model(pattern(value)),
             "id" => Filter::Id(pattern(value)),
             "tool" => Filter::Tool(pattern(value)),
+            "annotator" => Filter::Annotator(pattern(value)),
+            "noted" => match value.to_ascii_lowercase().as_str() {
+                "true" => Filter::Noted(true),
+                "false" => Filter::Noted(false),
+                _ => {
+                    return Err(
+                        self.error_at(value_pos, format!("bad value '{value}' for 'noted:'; expected true or false"))
+                    )
+                }
+            },
             "format" => {
                 if value.contains('*') {
                     Filter::Format(Pattern::Glob(value))
@@ -453,6 +507,58 @@ impl Parser {
             _ => unreachable!("every name in fields() is handled"),
         };
         Ok(Expr::Field(filter))
+    }
+
+    /// After `label:`: `SET`, then `=VALUE`, `:none`, a comparison, or nothing.
+    fn parse_label(&mut self, start: usize) -> Result<Expr, QueryError> {
+        let set_pos = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            self.pos += 1;
+        }
+        let set: String = self.chars[set_pos..self.pos].iter().collect();
+        if set.is_empty() {
+            return Err(self.error_at(start, "empty value for 'label:'; expected label:SET=VALUE"));
+        }
+        let filter = |cond, value_pos: usize| {
+            Expr::Field(Filter::Label(LabelFilter {
+                set: set.clone(),
+                cond,
+                set_column: set_pos + 1,
+                value_column: value_pos + 1,
+            }))
+        };
+        let here = self.pos;
+        match self.peek() {
+            None => Ok(filter(LabelCond::Any, here)),
+            Some(c) if ends_word(c) => Ok(filter(LabelCond::Any, here)),
+            Some('=') => {
+                self.pos += 1;
+                let value_pos = self.pos;
+                let value = if self.peek() == Some('"') { self.parse_quoted()? } else { self.take_bare() };
+                if value.is_empty() {
+                    return Err(self.error_at(start, format!("empty value for 'label:{set}='")));
+                }
+                Ok(filter(LabelCond::Is(value), value_pos))
+            }
+            Some('>' | '<') => {
+                let value = self.take_bare();
+                let range = parse_range(&value)
+                    .map_err(|why| self.error_at(here, format!("bad comparison '{value}' for 'label:{set}': {why}")))?;
+                Ok(filter(LabelCond::Range(range), here))
+            }
+            Some(':') => {
+                self.pos += 1;
+                let word = self.take_bare();
+                if word != "none" {
+                    return Err(self.error_at(here, format!("expected ':none' after 'label:{set}', found ':{word}'")));
+                }
+                Ok(filter(LabelCond::None, here))
+            }
+            Some(c) => Err(self.error_at(
+                here,
+                format!("unexpected '{c}' after 'label:{set}'; expected '=VALUE', ':none', '>N', '>=N', '<N' or '<=N'"),
+            )),
+        }
     }
 
     /// After `step:`: `( stepcond+ )`.
@@ -590,7 +696,7 @@ fn pattern(value: String) -> Pattern {
 }
 
 /// `N`, `>N`, `>=N`, `<N`, `<=N`, `A..B`; the error says why.
-fn parse_range(value: &str) -> Result<Range, &'static str> {
+pub fn parse_range(value: &str) -> Result<Range, &'static str> {
     const EXPECTED: &str = "expected N, >N, >=N, <N, <=N or A..B";
     let number = |s: &str| -> Result<u64, &'static str> {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {

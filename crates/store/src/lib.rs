@@ -12,6 +12,7 @@
 pub mod db;
 pub mod index;
 pub mod ingest;
+pub mod labels;
 pub mod search;
 pub mod segments;
 pub mod show;
@@ -64,6 +65,10 @@ pub enum StoreError {
     /// No trajectory with this id.
     #[error("no trajectory with id {0}")]
     NotFound(String),
+    /// A request was invalid (a label outside its set's schema, an unknown label set…); the
+    /// message names what and why.
+    #[error("{0}")]
+    Invalid(String),
     /// A stored record could not be rebuilt or re-read.
     #[error("stored record {id} is damaged: {reason}")]
     Damaged {

@@ -502,7 +502,81 @@ fn compile_filter(store: &Store, filter: &Filter) -> Result<Box<dyn Query>, Stor
         Filter::Steps(r) => range_query(f.steps, *r),
         Filter::PatchFiles(r) => range_query(f.patch_files, *r),
         Filter::PatchLines(r) => range_query(f.patch_lines, *r),
+        Filter::Label(l) => {
+            let ids = id_set(store, crate::labels::label_term_rows(store, l)?);
+            match l.cond {
+                query::LabelCond::None => not(ids),
+                _ => ids,
+            }
+        }
+        Filter::Annotator(p) => id_set(store, crate::labels::annotator_rows(store, p)?),
+        Filter::Noted(true) => id_set(store, crate::labels::noted_rows(store)?),
+        Filter::Noted(false) => not(id_set(store, crate::labels::noted_rows(store)?)),
     })
+}
+
+/// A term-set query on the `id` field (empty when there are no ids).
+fn id_set(store: &Store, ids: Vec<i64>) -> Box<dyn Query> {
+    if ids.is_empty() {
+        return Box::new(EmptyQuery);
+    }
+    let f = store.index.fields.id;
+    Box::new(TermSetQuery::new(ids.into_iter().map(|id| Term::from_field_u64(f, id as u64))))
+}
+
+/// Everything but the query's matches.
+fn not(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![(Occur::Must, Box::new(AllQuery) as Box<dyn Query>), (Occur::MustNot, q)]))
+}
+
+/// Row ids of every trajectory a query matches, ascending (ingest order), without loading rows.
+pub fn matching_row_ids(store: &Store, query_text: &str) -> Result<Vec<i64>, StoreError> {
+    let expr = query::parse(query_text).map_err(StoreError::Query)?;
+    let analyzer = analyzer(store)?;
+    let searcher = store.index.reader.searcher();
+    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
+    let mut ids = searcher.search(&compiled, &RowIds)?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Collects the row ids (`id` fast field) of every matching document.
+struct RowIds;
+
+struct SegmentRowIds {
+    col: tantivy::columnar::Column<u64>,
+    ids: Vec<i64>,
+}
+
+impl Collector for RowIds {
+    type Fruit = Vec<i64>;
+    type Child = SegmentRowIds;
+
+    fn for_segment(&self, _ord: u32, reader: &SegmentReader) -> tantivy::Result<SegmentRowIds> {
+        Ok(SegmentRowIds { col: reader.fast_fields().u64("id")?, ids: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<i64>>) -> tantivy::Result<Vec<i64>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentRowIds {
+    type Fruit = Vec<i64>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(id) = self.col.first(doc) {
+            self.ids.push(id as i64);
+        }
+    }
+
+    fn harvest(self) -> Vec<i64> {
+        self.ids
+    }
 }
 
 fn range_query(field: Field, r: Range) -> Box<dyn Query> {

@@ -84,4 +84,34 @@ methods! {
     diagnostics(DiagnosticsRequest) -> DiagnosticsResponse;
     /// Raw lines of a source file around a line.
     source_lines(SourceLinesRequest) -> SourceExcerpt;
+    /// The label sets and their schemas.
+    label_sets(Empty) -> Vec<LabelSetView>;
+    /// Creates or updates a label set.
+    define_label_set(LabelSetView) -> LabelSetView;
+    /// This install's annotator name.
+    annotator(Empty) -> AnnotatorView;
+    /// Sets this install's annotator name.
+    set_annotator(SetAnnotatorRequest) -> AnnotatorView;
+    /// Labels a trajectory or one of its steps.
+    label(LabelRequest) -> LabelWriteResult;
+    /// Clears a label.
+    clear_label(ClearLabelRequest) -> LabelWriteResult;
+    /// Records the adjudicated value of a disagreement.
+    adjudicate(LabelRequest) -> LabelWriteResult;
+    /// Confirms or dismisses an engine flag (a label in set `flag_review`).
+    review_flag(ReviewFlagRequest) -> LabelWriteResult;
+    /// A trajectory's current labels by annotator, and their history.
+    labels_for(LabelsForRequest) -> TrajectoryLabels;
+    /// Undoes a labelling batch (the annotator's latest when none is named).
+    undo(UndoRequest) -> LabelWriteResult;
+    /// Labels every match of a query, as one undoable batch.
+    label_bulk(LabelBulkRequest) -> LabelWriteResult;
+    /// A labelling queue over a query's results, with progress.
+    queue(QueueRequest) -> QueueResponse;
+    /// Every label event as JSON Lines.
+    labels_export(LabelsExportRequest) -> LabelsExportResponse;
+    /// Merges a label file (line-by-line report of what could not be imported).
+    labels_import(LabelsImportRequest) -> LabelsImportReport;
+    /// Agreement between annotators on a label set, with the disagreements.
+    agreement(AgreementRequest) -> AgreementResponse;
 }

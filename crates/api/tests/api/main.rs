@@ -1,3 +1,11 @@
-//! Integration tests of the API crate.
+//! Integration tests of trawl-api: one binary, one module per feature. They open real databases
+//! in temporary directories and ingest generated SWE-ZERO-shaped trajectories.
 
+mod support;
+
+// Labels: every kind, step annotations, history and undo, bulk labelling, queues, query terms,
+// import/export across databases, bad input, agreement and adjudication, safety across re-ingest.
+mod labels;
+
+// The generated TypeScript types are fresh.
 mod ts_types;

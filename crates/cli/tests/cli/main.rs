@@ -10,3 +10,5 @@ mod kill;
 mod idempotent;
 // Exit status, one-line reasons and the documented JSON fields.
 mod contract;
+// Labelling commands: label, bulk with confirmation, undo, export/import across databases, agreement.
+mod labels;

@@ -9,6 +9,10 @@ mod formats_chat;
 mod facts;
 // The query language parser.
 mod query;
+// Label-set schemas and value validation.
+mod labels;
+// Cohen's kappa and Krippendorff's alpha against hand-computed cases.
+mod agreement;
 // Record framing (lines, arrays, BOM, CRLF).
 mod framing;
 // Workspace invariants: dependency direction, migrations.

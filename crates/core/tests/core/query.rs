@@ -235,7 +235,7 @@ fn errors_fields() {
     check(
         "a zzzzzzzz:1",
         "error 3: unknown field 'zzzzzzzz'; valid: repo, instance, dataset, format, model, id, \
-         resolved, flag, tool, steps, patch_files, patch_lines, step",
+         resolved, flag, tool, steps, patch_files, patch_lines, label, annotator, noted, step",
     );
     check("repo:", "error 1: empty value for 'repo:'");
     check("a  tool: b", "error 4: empty value for 'tool:'");
@@ -272,6 +272,66 @@ fn errors_step_conditions() {
 }
 
 #[test]
+fn label_terms() {
+    check(
+        "label:verdict=keep",
+        "Label(LabelFilter { set: \"verdict\", cond: Is(\"keep\"), set_column: 7, value_column: 15 })",
+    );
+    check(
+        "x label:failure_mode=loop",
+        "(and x Label(LabelFilter { set: \"failure_mode\", cond: Is(\"loop\"), set_column: 9, value_column: 22 }))",
+    );
+    check(
+        "label:flag_review=dismiss:loop",
+        "Label(LabelFilter { set: \"flag_review\", cond: Is(\"dismiss:loop\"), set_column: 7, value_column: 19 })",
+    );
+    check(
+        "label:note=\"needs a look\"",
+        "Label(LabelFilter { set: \"note\", cond: Is(\"needs a look\"), set_column: 7, value_column: 12 })",
+    );
+    check(
+        "label:quality=3..5",
+        "Label(LabelFilter { set: \"quality\", cond: Is(\"3..5\"), set_column: 7, value_column: 15 })",
+    );
+    check(
+        "label:quality>=4",
+        "Label(LabelFilter { set: \"quality\", cond: Range(Ge(4)), set_column: 7, value_column: 14 })",
+    );
+    check(
+        "label:quality<2",
+        "Label(LabelFilter { set: \"quality\", cond: Range(Lt(2)), set_column: 7, value_column: 14 })",
+    );
+    check("label:verdict:none", "Label(LabelFilter { set: \"verdict\", cond: None, set_column: 7, value_column: 14 })");
+    check(
+        "-label:verdict",
+        "(not Label(LabelFilter { set: \"verdict\", cond: Any, set_column: 8, value_column: 15 }))",
+    );
+    check("(label:verdict)", "Label(LabelFilter { set: \"verdict\", cond: Any, set_column: 8, value_column: 15 })");
+    check("annotator:alice", "Annotator(Exact(\"alice\"))");
+    check("annotator:\"adjudicator:*\"", "Annotator(Glob(\"adjudicator:*\"))");
+    check("noted:true", "Noted(true)");
+    check("-noted:TRUE", "(not Noted(true))");
+    check("noted:false", "Noted(false)");
+}
+
+#[test]
+fn errors_label_terms() {
+    check("label:", "error 1: empty value for 'label:'; expected label:SET=VALUE");
+    check("a label:=keep", "error 3: empty value for 'label:'; expected label:SET=VALUE");
+    check("label:verdict=", "error 1: empty value for 'label:verdict='");
+    check("label:verdict:nope", "error 14: expected ':none' after 'label:verdict', found ':nope'");
+    check("label:quality>x", "error 14: bad comparison '>x' for 'label:quality': expected N, >N, >=N, <N, <=N or A..B");
+    check(
+        "label:verdict!keep",
+        "error 14: unexpected '!' after 'label:verdict'; expected '=VALUE', ':none', '>N', '>=N', '<N' or '<=N'",
+    );
+    check("label:verdict=\"keep", "error 15: unterminated quote");
+    check("noted:maybe", "error 7: bad value 'maybe' for 'noted:'; expected true or false");
+    check("annotator:", "error 1: empty value for 'annotator:'");
+    check("labels:x", "error 1: unknown field 'labels'; did you mean 'label'?");
+}
+
+#[test]
 fn field_help_lists_every_field() {
     let names: Vec<&str> = query::fields().iter().map(|(n, _)| *n).collect();
     assert_eq!(
@@ -289,6 +349,9 @@ fn field_help_lists_every_field() {
             "steps",
             "patch_files",
             "patch_lines",
+            "label",
+            "annotator",
+            "noted",
             "step"
         ]
     );
@@ -301,6 +364,8 @@ fn field_help_lists_every_field() {
             "flag" => "loop",
             "steps" | "patch_files" | "patch_lines" => "3",
             "step" => "(exit:0)",
+            "label" => "verdict=keep",
+            "noted" => "true",
             _ => "x",
         };
         let q = format!("{name}:{value}");

@@ -1,0 +1,206 @@
+//! `trawl bench-app`: the app's latency numbers, measured through the HTTP API the UI uses. It
+//! starts `trawl serve`'s server in-process on a free loopback port and times real HTTP requests:
+//!
+//! - start: opening the database and answering the first screen's calls (`db_info` and the first
+//!   page of `search` with facets);
+//! - open: `trajectory` (load, render, highlight, encode) of trajectories with about 100 steps;
+//! - facet click: `search` for a query with one facet filter added, first page with facets;
+//! - scroll: `search` pages of 200 at increasing offsets, as the virtual table fetches them.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use trawl_api::{Library, Service};
+
+/// A keep-alive HTTP/1.1 connection that posts JSON to `/api`.
+struct Client {
+    addr: SocketAddr,
+    token: String,
+    conn: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn new(addr: SocketAddr, token: &str) -> Result<Client> {
+        let s = TcpStream::connect(addr)?;
+        s.set_nodelay(true)?;
+        Ok(Client { addr, token: token.to_string(), conn: BufReader::new(s) })
+    }
+
+    fn call(&mut self, req: &Value) -> Result<Value> {
+        let body = serde_json::to_vec(req)?;
+        let head = format!(
+            "POST /api HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            self.addr, self.token, body.len()
+        );
+        let s = self.conn.get_mut();
+        s.write_all(head.as_bytes())?;
+        s.write_all(&body)?;
+        let mut line = String::new();
+        self.conn.read_line(&mut line)?;
+        let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
+        let mut len = 0usize;
+        loop {
+            line.clear();
+            self.conn.read_line(&mut line)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    len = v.trim().parse()?;
+                }
+            }
+        }
+        let mut buf = vec![0; len];
+        self.conn.read_exact(&mut buf)?;
+        let v: Value = serde_json::from_slice(&buf)?;
+        if status != 200 {
+            bail!("HTTP {status}: {v}");
+        }
+        Ok(v)
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        0.0
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+fn p95(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        0.0
+    } else {
+        v[((v.len() as f64 * 0.95).ceil() as usize).saturating_sub(1).min(v.len() - 1)]
+    }
+}
+
+fn timed(c: &mut Client, req: Value) -> Result<(f64, Value)> {
+    let t = Instant::now();
+    let v = c.call(&req)?;
+    Ok((t.elapsed().as_secs_f64() * 1000.0, v))
+}
+
+/// Runs the benchmark on the database at `db`; prints a table (or JSON).
+pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
+    let token = trawl_server::random_token();
+    let t_start = Instant::now();
+    let service = Arc::new(Service::new(Library::open(db).with_context(|| format!("cannot open {}", db.display()))?));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opts = trawl_server::ServeOptions { token: token.clone(), ui_dir: None, extra_hosts: vec![] };
+    std::thread::spawn(move || -> Result<()> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            tx.send(listener.local_addr()?).ok();
+            trawl_server::serve(listener, service, opts).await?;
+            Ok(())
+        })
+    });
+    let addr = rx.recv().context("server did not start")?;
+    let mut c = Client::new(addr, &token)?;
+    let info = c.call(&json!({"method": "db_info", "params": {}}))?;
+    let first =
+        c.call(&json!({"method": "search", "params": {"query": "", "limit": 200, "offset": 0, "snippets": false}}))?;
+    let start_ms = t_start.elapsed().as_secs_f64() * 1000.0;
+    let total = first["total"].as_u64().unwrap_or(0);
+
+    // Trajectories of about 100 steps.
+    let pick = c.call(&json!({"method": "search", "params": {"query": "steps:90..110", "limit": repeat.max(1), "offset": 0, "snippets": false}}))?;
+    let ids: Vec<String> =
+        pick["hits"].as_array().into_iter().flatten().filter_map(|h| h["id"].as_str().map(str::to_string)).collect();
+    if ids.is_empty() {
+        bail!("no trajectory with 90..110 steps in {}", db.display());
+    }
+    let mut open = Vec::new();
+    let (mut lines, mut bytes) = (0u64, 0usize);
+    for id in &ids {
+        let (ms, v) = timed(&mut c, json!({"method": "trajectory", "params": {"id": id, "query": "error"}}))?;
+        open.push(ms);
+        bytes += v.to_string().len();
+        for s in v["steps"].as_array().into_iter().flatten() {
+            for call in s["calls"].as_array().into_iter().flatten() {
+                lines += call["observation"]["lines"].as_array().map_or(0, |l| l.len() as u64);
+            }
+        }
+    }
+
+    // Facet clicks: a base query, then each of the top facet values added as a filter.
+    let base = "";
+    let facets = &first["facets"];
+    let mut clicks = Vec::new();
+    let mut clicked = Vec::new();
+    for field in ["repo", "dataset", "flag", "resolved"] {
+        for f in facets[field].as_array().into_iter().flatten().take(5) {
+            let value = f["value"].as_str().unwrap_or("");
+            if value == "(none)" || f["count"].as_u64() == Some(0) {
+                continue;
+            }
+            let q = format!("{base}{field}:\"{value}\"");
+            for _ in 0..2 {
+                let (ms, _) = timed(
+                    &mut c,
+                    json!({"method": "search", "params": {"query": q, "limit": 200, "offset": 0, "snippets": true}}),
+                )?;
+                clicks.push(ms);
+            }
+            clicked.push(q);
+        }
+    }
+
+    // Scrolling: pages of 200 through the whole result list, in two orders.
+    let mut pages = Vec::new();
+    for sort in ["ingest", "repo_asc"] {
+        let mut offset = 0;
+        while offset < total.min(100_000) as usize {
+            let (ms, _) = timed(
+                &mut c,
+                json!({"method": "search", "params": {"query": "", "limit": 200, "offset": offset, "sort": sort, "snippets": false}}),
+            )?;
+            pages.push(ms);
+            offset += (total as usize / 25).max(200);
+        }
+    }
+
+    let out = json!({
+        "db": db.display().to_string(),
+        "trajectories": info["stats"]["trajectories"],
+        "start_to_first_screen_ms": start_ms,
+        "open_trajectory": {"n": open.len(), "median_ms": median(&mut open), "p95_ms": p95(&mut open),
+            "observation_lines_rendered": lines / ids.len() as u64, "json_kb": bytes / ids.len() / 1024},
+        "facet_click": {"n": clicks.len(), "median_ms": median(&mut clicks), "p95_ms": p95(&mut clicks)},
+        "scroll_page": {"n": pages.len(), "median_ms": median(&mut pages), "p95_ms": p95(&mut pages)},
+    });
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("trawl bench-app on {} ({} trajectories), through HTTP:", db.display(), out["trajectories"]);
+        println!("  start to first screen          {:>8.1} ms", start_ms);
+        let row = |name: &str, v: &Value| {
+            println!(
+                "  {name:<30} {:>8.1} ms median {:>8.1} ms p95  (n={})",
+                v["median_ms"].as_f64().unwrap_or(0.0),
+                v["p95_ms"].as_f64().unwrap_or(0.0),
+                v["n"]
+            )
+        };
+        row("open 100-step trajectory", &out["open_trajectory"]);
+        row("facet click", &out["facet_click"]);
+        row("scroll page (200 rows)", &out["scroll_page"]);
+        println!(
+            "  (trajectory payload {} KB, {} highlighted observation lines)",
+            out["open_trajectory"]["json_kb"], out["open_trajectory"]["observation_lines_rendered"]
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,970 @@
+//! Labels: the user's ground truth, as an append-only history of events in SQLite.
+//!
+//! Owns the `label_sets`, `label_events` and `label_current` tables (migration 0002): defining
+//! label sets, writing judgements in batches, undo, the current value per (annotator, trajectory,
+//! step, set), import and export of events as JSON Lines, the trajectory-id sets behind the
+//! `label:`, `annotator:` and `noted:` query terms, labelling queues, and the data for agreement.
+//!
+//! **Architecture Invariant:** labels are keyed by the stable trajectory id (`uid`) and a step
+//! index, never by a row id, and nothing outside this module writes these tables: ingest, reindex
+//! and later migrations leave them alone. Events are never updated or deleted. An undo is itself an
+//! event (`op = 'undo'`, naming the batch); the current value is the latest event (by time, then
+//! event id) whose batch is not undone, so merging histories from several databases in any order
+//! gives the same current values. Adjudications are events by annotator `adjudicator:<name>`; when
+//! one exists for a (trajectory, step, set), queries see it instead of the annotators' values.
+//!
+//! It does not validate values itself (see `trawl_core::labels`) and knows nothing of the wire.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+use trawl_core::labels::{LabelKind, LabelLevel, LabelSet, ADJUDICATOR_PREFIX, NOTE_SET};
+use trawl_core::query::{LabelCond, LabelFilter, Pattern, QueryError, Range};
+
+use crate::{Store, StoreError};
+
+/// A time stamp as stored: RFC 3339 UTC with microseconds, fixed width (text order is time order).
+pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Reads an RFC 3339 time stamp (any offset) into the stored form.
+pub fn parse_time(text: &str) -> Option<String> {
+    chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| format_time(t.with_timezone(&chrono::Utc)))
+}
+
+fn new_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+fn invalid(msg: impl Into<String>) -> StoreError {
+    StoreError::Invalid(msg.into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Label sets
+
+/// All label sets, in definition order.
+pub fn label_sets(conn: &Connection) -> Result<Vec<LabelSet>, StoreError> {
+    let mut st = conn.prepare_cached("SELECT name, kind, level, spec FROM label_sets ORDER BY ord, name")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, kind, level, spec): (String, String, String, String) = row?;
+        out.push(set_from_row(name, &kind, &level, &spec)?);
+    }
+    Ok(out)
+}
+
+/// One label set by name.
+pub fn label_set(conn: &Connection, name: &str) -> Result<Option<LabelSet>, StoreError> {
+    let row: Option<(String, String, String, String)> = conn
+        .prepare_cached("SELECT name, kind, level, spec FROM label_sets WHERE name = ?1")?
+        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    row.map(|(n, k, l, s)| set_from_row(n, &k, &l, &s)).transpose()
+}
+
+/// A label set by name, or an error naming it and the known sets.
+pub fn require_set(conn: &Connection, name: &str) -> Result<LabelSet, StoreError> {
+    match label_set(conn, name)? {
+        Some(s) => Ok(s),
+        None => Err(invalid(unknown_set_message(conn, name)?)),
+    }
+}
+
+fn unknown_set_message(conn: &Connection, name: &str) -> Result<String, StoreError> {
+    let names: Vec<String> = label_sets(conn)?.into_iter().map(|s| s.name).collect();
+    Ok(format!("unknown label set '{name}'; known sets: {}", names.join(", ")))
+}
+
+fn set_from_row(name: String, kind: &str, level: &str, spec: &str) -> Result<LabelSet, StoreError> {
+    let damaged = |why: &str| StoreError::Damaged { id: format!("label set {name}"), reason: why.to_string() };
+    let spec: Value = serde_json::from_str(spec).map_err(|_| damaged("spec is not JSON"))?;
+    Ok(LabelSet {
+        kind: LabelKind::from_name(kind).ok_or_else(|| damaged("unknown kind"))?,
+        level: LabelLevel::from_name(level).ok_or_else(|| damaged("unknown level"))?,
+        values: spec["values"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .unwrap_or_default(),
+        min: spec["min"].as_i64().unwrap_or(0),
+        max: spec["max"].as_i64().unwrap_or(0),
+        description: spec["description"].as_str().map(String::from),
+        name,
+    })
+}
+
+/// Creates or replaces a label set. A set that already has labels keeps its kind (its stored
+/// values would no longer mean anything); values may be added, and removed ones stay in history.
+pub fn define_label_set(store: &mut Store, set: &LabelSet) -> Result<(), StoreError> {
+    set.check().map_err(invalid)?;
+    let tx = store.conn.unchecked_transaction()?;
+    if let Some(old) = label_set(&tx, &set.name)? {
+        let used: i64 =
+            tx.query_row("SELECT count(*) FROM label_events WHERE label_set = ?1", [&set.name], |r| r.get(0))?;
+        if used > 0 && old.kind != set.kind {
+            return Err(invalid(format!(
+                "label set '{}' has {used} label events; its kind cannot change from {} to {}",
+                set.name,
+                old.kind.as_str(),
+                set.kind.as_str()
+            )));
+        }
+    }
+    let mut spec = serde_json::Map::new();
+    match set.kind {
+        LabelKind::Single | LabelKind::Multi => {
+            spec.insert("values".into(), Value::from(set.values.clone()));
+        }
+        LabelKind::Rating => {
+            spec.insert("min".into(), Value::from(set.min));
+            spec.insert("max".into(), Value::from(set.max));
+        }
+        LabelKind::Text => {}
+    }
+    if let Some(d) = &set.description {
+        spec.insert("description".into(), Value::from(d.clone()));
+    }
+    tx.execute(
+        "INSERT INTO label_sets (name, kind, level, spec, ord)
+         VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(ord), 0) + 1 FROM label_sets))
+         ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, level = excluded.level, spec = excluded.spec",
+        params![set.name, set.kind.as_str(), set.level.as_str(), Value::Object(spec).to_string()],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/// One event of the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Unique event id.
+    pub event: String,
+    /// Who.
+    pub annotator: String,
+    /// When (stored form).
+    pub at: String,
+    /// What happened.
+    pub op: Op,
+    /// The batch it belongs to (bulk labelling and undo work on batches).
+    pub batch: String,
+}
+
+/// What an event does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Sets a value (normalized JSON).
+    Set {
+        /// The key.
+        key: Key,
+        /// The value.
+        value: Value,
+    },
+    /// Removes the annotator's value.
+    Clear {
+        /// The key.
+        key: Key,
+    },
+    /// The events of this batch no longer count.
+    Undo {
+        /// The batch undone.
+        batch: String,
+    },
+}
+
+/// What a label is about: a trajectory (stable id), optionally one of its steps, and a set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    /// Stable trajectory id.
+    pub target: String,
+    /// Step index, `None` at trajectory level.
+    pub step: Option<u64>,
+    /// Label set name.
+    pub set: String,
+}
+
+/// A judgement to write: `value` `None` clears.
+#[derive(Debug, Clone)]
+pub struct NewLabel {
+    /// What it is about.
+    pub key: Key,
+    /// The value (validated against the set and normalized here), or `None` to clear.
+    pub value: Option<Value>,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The batch id (give it to `undo`).
+    pub batch: String,
+    /// Events written.
+    pub count: u64,
+}
+
+/// The time of a new event by `annotator`: `now`, or just after the annotator's latest event when
+/// the clock has not moved (or moved back), so an annotator's events are strictly ordered.
+fn next_time(conn: &Connection, annotator: &str, now: &str) -> Result<String, StoreError> {
+    let last: Option<String> = conn
+        .prepare_cached("SELECT max(at) FROM label_events WHERE annotator = ?1")?
+        .query_row([annotator], |r| r.get(0))?;
+    match last {
+        Some(last) if last.as_str() >= now => {
+            let t = chrono::DateTime::parse_from_rfc3339(&last)
+                .map_err(|_| StoreError::Damaged { id: "label_events".into(), reason: format!("bad time {last}") })?;
+            Ok(format_time(t.with_timezone(&chrono::Utc) + chrono::Duration::microseconds(1)))
+        }
+        _ => Ok(now.to_string()),
+    }
+}
+
+/// Validates a judgement: known set, level, step within the trajectory, known trajectory, value
+/// within the schema. Returns the normalized value (`None` = clear).
+fn validate(
+    conn: &Connection,
+    sets: &mut HashMap<String, LabelSet>,
+    key: &Key,
+    value: Option<&Value>,
+) -> Result<Option<Value>, String> {
+    if !sets.contains_key(&key.set) {
+        let set = label_set(conn, &key.set)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| unknown_set_message(conn, &key.set).unwrap_or_else(|e| e.to_string()))?;
+        sets.insert(key.set.clone(), set);
+    }
+    let set = &sets[&key.set];
+    set.check_level(key.step)?;
+    let steps: Option<i64> = conn
+        .prepare_cached("SELECT steps FROM trajectories WHERE uid = ?1")
+        .and_then(|mut st| st.query_row([&key.target], |r| r.get(0)).optional())
+        .map_err(|e| e.to_string())?;
+    let Some(steps) = steps else {
+        return Err(format!("no trajectory with id {}", key.target));
+    };
+    if let Some(s) = key.step {
+        if s >= steps as u64 {
+            return Err(format!("trajectory {} has {steps} steps; there is no step {s}", key.target));
+        }
+    }
+    match value {
+        Some(v) => set.normalize(v),
+        None => Ok(None),
+    }
+}
+
+/// Writes judgements by one annotator as one batch, in one transaction: all or nothing. Each is
+/// validated (see [`NewLabel`]); the first invalid one fails the batch with its reason.
+pub fn write(store: &mut Store, annotator: &str, now: &str, labels: &[NewLabel]) -> Result<Written, StoreError> {
+    check_annotator(annotator).map_err(invalid)?;
+    let tx = store.conn.unchecked_transaction()?;
+    let mut sets = HashMap::new();
+    let at = next_time(&tx, annotator, now)?;
+    let batch = new_id();
+    let mut events = Vec::with_capacity(labels.len());
+    for l in labels {
+        let value = validate(&tx, &mut sets, &l.key, l.value.as_ref()).map_err(invalid)?;
+        let op = match value {
+            Some(value) => Op::Set { key: l.key.clone(), value },
+            None => Op::Clear { key: l.key.clone() },
+        };
+        events.push(Event {
+            event: new_id(),
+            annotator: annotator.to_string(),
+            at: at.clone(),
+            op,
+            batch: batch.clone(),
+        });
+    }
+    let mut touched = HashSet::new();
+    for e in &events {
+        insert_event(&tx, e)?;
+        if let Op::Set { key, .. } | Op::Clear { key } = &e.op {
+            touched.insert((annotator.to_string(), key.clone()));
+        }
+    }
+    for (a, k) in &touched {
+        recompute(&tx, a, k)?;
+    }
+    tx.commit()?;
+    Ok(Written { batch, count: events.len() as u64 })
+}
+
+/// An annotator name: non-empty, one line, at most 128 characters.
+pub fn check_annotator(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.len() > 128 || name.contains(['\n', '\r']) || name.trim() != name {
+        return Err(format!("bad annotator name {name:?}: one line, no surrounding spaces, at most 128 bytes"));
+    }
+    Ok(())
+}
+
+/// Inserts an event; returns whether it was new (false = an event with this id exists).
+fn insert_event(conn: &Connection, e: &Event) -> Result<bool, StoreError> {
+    let (op, target, step, set, value, undoes) = match &e.op {
+        Op::Set { key, value } => ("set", Some(&key.target), key.step, Some(&key.set), Some(value.to_string()), None),
+        Op::Clear { key } => ("clear", Some(&key.target), key.step, Some(&key.set), None, None),
+        Op::Undo { batch } => ("undo", None, None, None, None, Some(batch)),
+    };
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO label_events (event, annotator, at, op, target, step, label_set, value, batch, undoes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![e.event, e.annotator, e.at, op, target, step.map(|s| s as i64), set, value, e.batch, undoes])?;
+    Ok(n == 1)
+}
+
+/// Recomputes the current value of one (annotator, key) from the history.
+fn recompute(conn: &Connection, annotator: &str, key: &Key) -> Result<(), StoreError> {
+    let step = key.step.map(|s| s as i64);
+    let latest: Option<(String, Option<String>, String, String)> = conn
+        .prepare_cached(
+            "SELECT e.op, e.value, e.event, e.at FROM label_events e
+             WHERE e.target = ?1 AND e.label_set = ?2 AND e.annotator = ?3 AND e.step IS ?4 AND e.op != 'undo'
+               AND NOT EXISTS (SELECT 1 FROM label_events u WHERE u.undoes = e.batch AND u.op = 'undo')
+             ORDER BY e.at DESC, e.event DESC LIMIT 1",
+        )?
+        .query_row(params![key.target, key.set, annotator, step], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let step_key = step.unwrap_or(-1);
+    match latest {
+        Some((op, Some(value), event, at)) if op == "set" => {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO label_current (annotator, target, step_key, label_set, value, event, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![annotator, key.target, step_key, key.set, value, event, at])?;
+        }
+        _ => {
+            conn.prepare_cached(
+                "DELETE FROM label_current WHERE annotator = ?1 AND target = ?2 AND step_key = ?3 AND label_set = ?4",
+            )?
+            .execute(params![annotator, key.target, step_key, key.set])?;
+        }
+    }
+    Ok(())
+}
+
+/// The (annotator, key) pairs a batch wrote.
+fn keys_of_batch(conn: &Connection, batch: &str) -> Result<Vec<(String, Key)>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT annotator, target, step, label_set FROM label_events WHERE batch = ?1 AND op != 'undo'",
+    )?;
+    let rows = st.query_map([batch], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Key { target: r.get(1)?, step: r.get::<_, Option<i64>>(2)?.map(|s| s as u64), set: r.get(3)? },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Undoes a batch (by default the annotator's latest batch, or their adjudications', that is not
+/// undone yet): appends an undo event, and the batch's events stop counting.
+pub fn undo(store: &mut Store, annotator: &str, now: &str, batch: Option<&str>) -> Result<Written, StoreError> {
+    check_annotator(annotator).map_err(invalid)?;
+    let tx = store.conn.unchecked_transaction()?;
+    let not_undone = "NOT EXISTS (SELECT 1 FROM label_events u WHERE u.op = 'undo' AND u.undoes = e.batch)";
+    let target: String = match batch {
+        Some(b) => {
+            let kind: Option<String> = tx
+                .query_row("SELECT op FROM label_events WHERE batch = ?1 LIMIT 1", [b], |r| r.get(0))
+                .optional()?;
+            match kind.as_deref() {
+                None => return Err(invalid(format!("no label batch {b}"))),
+                Some("undo") => return Err(invalid(format!("batch {b} is an undo; label again instead"))),
+                _ => {}
+            }
+            let undone: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM label_events WHERE op = 'undo' AND undoes = ?1)",
+                [b],
+                |r| r.get(0),
+            )?;
+            if undone {
+                return Err(invalid(format!("batch {b} is already undone")));
+            }
+            b.to_string()
+        }
+        None => tx
+            .query_row(
+                &format!(
+                    "SELECT e.batch FROM label_events e WHERE e.annotator IN (?1, ?2) AND e.op != 'undo' AND {not_undone}
+                     ORDER BY e.id DESC LIMIT 1"
+                ),
+                params![annotator, format!("{ADJUDICATOR_PREFIX}{annotator}")],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| invalid(format!("nothing to undo for annotator {annotator}")))?,
+    };
+    let at = next_time(&tx, annotator, now)?;
+    let e = Event {
+        event: new_id(),
+        annotator: annotator.to_string(),
+        at,
+        op: Op::Undo { batch: target.clone() },
+        batch: new_id(),
+    };
+    insert_event(&tx, &e)?;
+    let keys = keys_of_batch(&tx, &target)?;
+    for (a, k) in &keys {
+        recompute(&tx, a, k)?;
+    }
+    tx.commit()?;
+    Ok(Written { batch: target, count: keys.len() as u64 })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// The full stable id of a trajectory given its id or a unique prefix (at least 6 characters).
+pub fn resolve_uid(store: &Store, id: &str) -> Result<String, StoreError> {
+    let row = crate::show::row_id_for_uid(store, id)?;
+    Ok(store.conn.query_row("SELECT uid FROM trajectories WHERE id = ?1", [row], |r| r.get(0))?)
+}
+
+/// The engine's flags of a trajectory (bitmask), by stable id.
+pub fn flags_of(conn: &Connection, uid: &str) -> Result<u32, StoreError> {
+    let flags: Option<i64> =
+        conn.query_row("SELECT flags FROM trajectories WHERE uid = ?1", [uid], |r| r.get(0)).optional()?;
+    flags.map(|f| f as u32).ok_or_else(|| StoreError::NotFound(uid.to_string()))
+}
+
+/// The current time in the stored form.
+pub fn now() -> String {
+    format_time(chrono::Utc::now())
+}
+
+/// A current value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Current {
+    /// Who.
+    pub annotator: String,
+    /// Step, `None` at trajectory level.
+    pub step: Option<u64>,
+    /// Set.
+    pub set: String,
+    /// Value.
+    pub value: Value,
+    /// When it was set.
+    pub at: String,
+}
+
+/// The current values on one trajectory (all annotators, adjudications included).
+pub fn current_for(conn: &Connection, target: &str) -> Result<Vec<Current>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT c.annotator, c.step_key, c.label_set, c.value, c.at FROM label_current c
+         LEFT JOIN label_sets s ON s.name = c.label_set
+         WHERE c.target = ?1 ORDER BY coalesce(s.ord, 1e9), c.label_set, c.step_key, c.annotator",
+    )?;
+    let rows = st.query_map([target], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get(4)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (annotator, step_key, set, value, at) = row?;
+        out.push(Current {
+            annotator,
+            step: (step_key >= 0).then_some(step_key as u64),
+            set,
+            value: serde_json::from_str(&value).unwrap_or(Value::Null),
+            at,
+        });
+    }
+    Ok(out)
+}
+
+/// One event of a trajectory's history, with whether its batch was undone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    /// The event.
+    pub event: Event,
+    /// Its batch was undone later.
+    pub undone: bool,
+}
+
+/// Every event about one trajectory, oldest first.
+pub fn history_for(conn: &Connection, target: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT e.event, e.annotator, e.at, e.op, e.target, e.step, e.label_set, e.value, e.batch, e.undoes,
+                EXISTS (SELECT 1 FROM label_events u WHERE u.op = 'undo' AND u.undoes = e.batch)
+         FROM label_events e WHERE e.target = ?1 ORDER BY e.at, e.event",
+    )?;
+    let rows = st.query_map([target], |r| Ok((event_from_row(r)?, r.get::<_, bool>(10)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (event, undone) = row?;
+        out.push(HistoryEntry { event, undone });
+    }
+    Ok(out)
+}
+
+fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    let op: String = r.get(3)?;
+    let key = || -> rusqlite::Result<Key> {
+        Ok(Key {
+            target: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            step: r.get::<_, Option<i64>>(5)?.map(|s| s as u64),
+            set: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+        })
+    };
+    let op = match op.as_str() {
+        "set" => Op::Set {
+            key: key()?,
+            value: serde_json::from_str(&r.get::<_, Option<String>>(7)?.unwrap_or_default()).unwrap_or(Value::Null),
+        },
+        "clear" => Op::Clear { key: key()? },
+        _ => Op::Undo { batch: r.get::<_, Option<String>>(9)?.unwrap_or_default() },
+    };
+    Ok(Event { event: r.get(0)?, annotator: r.get(1)?, at: r.get(2)?, op, batch: r.get(8)? })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export and import
+
+/// One exported event as a JSON object (one line of a labels file).
+pub fn event_json(e: &Event) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("event".into(), e.event.clone().into());
+    m.insert("annotator".into(), e.annotator.clone().into());
+    m.insert("at".into(), e.at.clone().into());
+    match &e.op {
+        Op::Set { key, value } => {
+            m.insert("op".into(), "set".into());
+            insert_key(&mut m, key);
+            m.insert("value".into(), value.clone());
+        }
+        Op::Clear { key } => {
+            m.insert("op".into(), "clear".into());
+            insert_key(&mut m, key);
+        }
+        Op::Undo { batch } => {
+            m.insert("op".into(), "undo".into());
+            m.insert("undoes".into(), batch.clone().into());
+        }
+    }
+    m.insert("batch".into(), e.batch.clone().into());
+    Value::Object(m)
+}
+
+fn insert_key(m: &mut serde_json::Map<String, Value>, key: &Key) {
+    m.insert("id".into(), key.target.clone().into());
+    m.insert("step".into(), key.step.map(Value::from).unwrap_or(Value::Null));
+    m.insert("set".into(), key.set.clone().into());
+}
+
+/// Writes every event (optionally of one annotator) as JSON Lines, oldest first; returns how many.
+/// Undo events are always included: they only take effect on batches that exist.
+pub fn export(conn: &Connection, annotator: Option<&str>, out: &mut dyn std::io::Write) -> Result<u64, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT event, annotator, at, op, target, step, label_set, value, batch, undoes FROM label_events
+         WHERE ?1 IS NULL OR annotator = ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map([annotator], event_from_row)?;
+    let mut n = 0;
+    let io = |e: std::io::Error| StoreError::Io { path: "labels export".into(), source: e };
+    for row in rows {
+        let line = event_json(&row?).to_string();
+        out.write_all(line.as_bytes()).map_err(io)?;
+        out.write_all(b"\n").map_err(io)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportReport {
+    /// Events added.
+    pub imported: u64,
+    /// Valid events already present (same event id), in the database or earlier in the file.
+    pub duplicates: u64,
+    /// Lines not imported: (1-based line, reason).
+    pub errors: Vec<(u64, String)>,
+}
+
+fn field<'a>(obj: &'a serde_json::Map<String, Value>, name: &str) -> Result<&'a str, String> {
+    match obj.get(name) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(Value::String(_)) | None | Some(Value::Null) => Err(format!("missing field '{name}'")),
+        Some(other) => Err(format!("field '{name}' must be a string, not {other}")),
+    }
+}
+
+/// Parses and validates one line of a labels file.
+fn parse_line(conn: &Connection, sets: &mut HashMap<String, LabelSet>, line: &str) -> Result<Event, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
+    let Value::Object(obj) = v else {
+        return Err("expected a JSON object".into());
+    };
+    let event = field(&obj, "event")?.to_string();
+    let annotator = field(&obj, "annotator")?.to_string();
+    check_annotator(&annotator)?;
+    let at_text = field(&obj, "at")?;
+    let at = parse_time(at_text).ok_or_else(|| format!("bad time '{at_text}': expected RFC 3339"))?;
+    let batch = field(&obj, "batch")?.to_string();
+    let op = match field(&obj, "op")? {
+        "undo" => Op::Undo { batch: field(&obj, "undoes")?.to_string() },
+        op @ ("set" | "clear") => {
+            let step = match obj.get("step") {
+                None | Some(Value::Null) => None,
+                Some(s) => Some(s.as_u64().ok_or_else(|| format!("bad step {s}: expected null or an index"))?),
+            };
+            let key = Key { target: field(&obj, "id")?.to_string(), step, set: field(&obj, "set")?.to_string() };
+            if op == "set" {
+                let raw = obj.get("value").filter(|v| !v.is_null()).ok_or("missing field 'value'")?;
+                match validate(conn, sets, &key, Some(raw))? {
+                    Some(value) => Op::Set { key, value },
+                    None => return Err(format!("empty value for label set '{}'; use op 'clear'", key.set)),
+                }
+            } else {
+                validate(conn, sets, &key, None)?;
+                Op::Clear { key }
+            }
+        }
+        other => return Err(format!("unknown op '{other}'; expected set, clear or undo")),
+    };
+    Ok(Event { event, annotator, at, op, batch })
+}
+
+/// Imports a labels file (JSON Lines, one event per line): every valid line, in one transaction (all valid lines land, or
+/// none when the database fails); invalid lines are reported with their line number and reason.
+/// Events already present (same event id) are counted as duplicates, so importing twice adds
+/// nothing, and events of different annotators never overwrite each other.
+pub fn import(store: &mut Store, bytes: &[u8]) -> Result<ImportReport, StoreError> {
+    let mut report = ImportReport::default();
+    let mut sets = HashMap::new();
+    let mut valid = Vec::new();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let Ok(line) = std::str::from_utf8(line) else {
+            report.errors.push((i as u64 + 1, "line is not valid UTF-8".into()));
+            continue;
+        };
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match parse_line(&store.conn, &mut sets, line) {
+            Ok(e) => valid.push(e),
+            Err(reason) => report.errors.push((i as u64 + 1, reason)),
+        }
+    }
+    let tx = store.conn.unchecked_transaction()?;
+    let mut touched: HashSet<(String, Key)> = HashSet::new();
+    for e in &valid {
+        if !insert_event(&tx, e)? {
+            report.duplicates += 1;
+            continue;
+        }
+        report.imported += 1;
+        match &e.op {
+            Op::Set { key, .. } | Op::Clear { key } => {
+                touched.insert((e.annotator.clone(), key.clone()));
+            }
+            Op::Undo { batch } => touched.extend(keys_of_batch(&tx, batch)?),
+        }
+    }
+    for (a, k) in &touched {
+        recompute(&tx, a, k)?;
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query terms
+
+/// The SQL condition that keeps, of the rows `c` of label_current, those queries see: an
+/// adjudication, or any annotator's value when the key has no adjudication.
+const EFFECTIVE: &str = "(substr(c.annotator, 1, 12) = 'adjudicator:' OR NOT EXISTS (
+    SELECT 1 FROM label_current a WHERE a.target = c.target AND a.label_set = c.label_set
+      AND a.step_key = c.step_key AND substr(a.annotator, 1, 12) = 'adjudicator:'))";
+
+/// Row ids of the trajectories a `label:` term matches (for `:none`, those that have a value,
+/// which the caller negates). A label on a step counts for its trajectory.
+pub fn label_term_rows(store: &Store, f: &LabelFilter) -> Result<Vec<i64>, StoreError> {
+    let Some(set) = label_set(&store.conn, &f.set)? else {
+        return Err(StoreError::Query(QueryError {
+            column: f.set_column,
+            message: unknown_set_message(&store.conn, &f.set)?,
+        }));
+    };
+    let bad = |message: String| StoreError::Query(QueryError { column: f.value_column, message });
+    let mut args: Vec<rusqlite::types::Value> = vec![f.set.clone().into()];
+    let cond = match &f.cond {
+        LabelCond::Any | LabelCond::None => "1".to_string(),
+        LabelCond::Is(v) if set.kind == LabelKind::Rating => {
+            let r = trawl_core::query::parse_range(v)
+                .ok()
+                .filter(|r| matches!(r, Range::Eq(_) | Range::Between(..)))
+                .ok_or_else(|| bad(format!("bad rating '{v}' for label set '{}': expected N or A..B", set.name)))?;
+            range_sql(r, &mut args)
+        }
+        LabelCond::Is(v) if set.kind == LabelKind::Text => {
+            args.push(v.to_lowercase().into());
+            "instr(lower(json_extract(c.value, '$')), ?2) > 0".to_string()
+        }
+        LabelCond::Is(v) => {
+            if !set.values.contains(v) {
+                return Err(bad(format!("value '{v}' is not in label set '{}' ({})", set.name, set.values.join(", "))));
+            }
+            args.push(v.clone().into());
+            "EXISTS (SELECT 1 FROM json_each(c.value) j WHERE j.value = ?2)".to_string()
+        }
+        LabelCond::Range(r) if set.kind == LabelKind::Rating => range_sql(*r, &mut args),
+        LabelCond::Range(_) => {
+            return Err(bad(format!(
+                "'>' and '<' need a rating set; '{}' is {}: use label:{}=VALUE",
+                set.name,
+                set.kind.as_str(),
+                set.name
+            )))
+        }
+    };
+    let sql = format!(
+        "SELECT DISTINCT t.id FROM label_current c JOIN trajectories t ON t.uid = c.target
+         WHERE c.label_set = ?1 AND {cond} AND {EFFECTIVE}"
+    );
+    let mut st = store.conn.prepare_cached(&sql)?;
+    let ids = st.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+fn range_sql(r: Range, args: &mut Vec<rusqlite::types::Value>) -> String {
+    let v = "CAST(c.value AS INTEGER)";
+    let mut push = |n: u64| {
+        args.push((n as i64).into());
+        format!("?{}", args.len())
+    };
+    match r {
+        Range::Eq(n) => format!("{v} = {}", push(n)),
+        Range::Gt(n) => format!("{v} > {}", push(n)),
+        Range::Ge(n) => format!("{v} >= {}", push(n)),
+        Range::Lt(n) => format!("{v} < {}", push(n)),
+        Range::Le(n) => format!("{v} <= {}", push(n)),
+        Range::Between(a, b) => {
+            let a = push(a);
+            format!("{v} BETWEEN {a} AND {}", push(b))
+        }
+    }
+}
+
+/// Row ids of trajectories with a current label by an annotator matching the pattern.
+pub fn annotator_rows(store: &Store, p: &Pattern) -> Result<Vec<i64>, StoreError> {
+    let (cond, arg) = match p {
+        Pattern::Exact(a) => ("c.annotator = ?1", a.clone()),
+        Pattern::Glob(g) => {
+            crate::search::ensure_regexp(&store.conn)?;
+            ("regexp(?1, c.annotator)", format!("^(?:{})$", crate::search::glob_regex(g)))
+        }
+    };
+    let sql = format!("SELECT DISTINCT t.id FROM label_current c JOIN trajectories t ON t.uid = c.target WHERE {cond}");
+    let mut st = store.conn.prepare_cached(&sql)?;
+    let ids = st.query_map([arg], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Row ids of trajectories with a note (on the trajectory or a step).
+pub fn noted_rows(store: &Store) -> Result<Vec<i64>, StoreError> {
+    let mut st = store.conn.prepare_cached(
+        "SELECT DISTINCT t.id FROM label_current c JOIN trajectories t ON t.uid = c.target WHERE c.label_set = ?1",
+    )?;
+    let ids = st.query_map([NOTE_SET], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queues
+
+/// How a labelling queue is built from a query's results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueKind {
+    /// Every result, in ingest order.
+    All,
+    /// The results the annotator has not labelled in the set yet, in ingest order.
+    Unlabelled,
+    /// Results with any flag first, then the rest (each in ingest order).
+    FlaggedFirst,
+    /// A random sample of `n` results, fixed by a seed (and the same for the same ids in any database).
+    Sample {
+        /// Sample size.
+        n: usize,
+        /// Seed.
+        seed: u64,
+    },
+}
+
+/// A labelling queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue {
+    /// Stable ids in labelling order.
+    pub ids: Vec<String>,
+    /// Of the queue's trajectories (the query's results, or the sample), how many the annotator
+    /// has labelled in the set (trajectory level).
+    pub done: u64,
+    /// How many trajectories the queue covers.
+    pub total: u64,
+}
+
+/// Builds a queue over the results of a query.
+pub fn queue(store: &Store, query: &str, kind: QueueKind, set: &str, annotator: &str) -> Result<Queue, StoreError> {
+    require_set(&store.conn, set)?;
+    let info = matching(store, query)?;
+    let labelled: HashSet<String> = {
+        let mut st = store.conn.prepare_cached(
+            "SELECT target FROM label_current WHERE label_set = ?1 AND annotator = ?2 AND step_key = -1",
+        )?;
+        let rows = st.query_map(params![set, annotator], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut ordered: Vec<(i64, String, i64)> = match kind {
+        QueueKind::All | QueueKind::Unlabelled => info,
+        QueueKind::FlaggedFirst => {
+            let (mut flagged, rest): (Vec<_>, Vec<_>) = info.into_iter().partition(|r| r.2 != 0);
+            flagged.extend(rest);
+            flagged
+        }
+        QueueKind::Sample { n, seed } => {
+            let mut keyed: Vec<([u8; 32], (i64, String, i64))> = info
+                .into_iter()
+                .map(|r| {
+                    let mut h = blake3::Hasher::new();
+                    h.update(&seed.to_le_bytes());
+                    h.update(r.1.as_bytes());
+                    (*h.finalize().as_bytes(), r)
+                })
+                .collect();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            keyed.into_iter().take(n).map(|(_, r)| r).collect()
+        }
+    };
+    let total = ordered.len() as u64;
+    let done = ordered.iter().filter(|r| labelled.contains(&r.1)).count() as u64;
+    if kind == QueueKind::Unlabelled {
+        ordered.retain(|r| !labelled.contains(&r.1));
+    }
+    Ok(Queue { ids: ordered.into_iter().map(|r| r.1).collect(), done, total })
+}
+
+/// (row id, stable id, flags) of every trajectory a query matches, in ingest order.
+fn matching(store: &Store, query: &str) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    let rows = crate::search::matching_row_ids(store, query)?;
+    let wanted: HashSet<i64> = rows.iter().copied().collect();
+    let mut info: Vec<(i64, String, i64)> = Vec::with_capacity(rows.len());
+    let mut st = store.conn.prepare_cached("SELECT id, uid, flags FROM trajectories ORDER BY id")?;
+    let all = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    for row in all {
+        let row = row?;
+        if wanted.contains(&row.0) {
+            info.push(row);
+        }
+    }
+    Ok(info)
+}
+
+/// Stable ids of every trajectory a query matches, in ingest order (for bulk labelling).
+pub fn matching_uids(store: &Store, query: &str) -> Result<Vec<String>, StoreError> {
+    Ok(matching(store, query)?.into_iter().map(|r| r.1).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agreement
+
+/// Agreement on one label set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agreement {
+    /// Annotators compared (adjudicators excluded), sorted.
+    pub annotators: Vec<String>,
+    /// Cohen's κ when exactly two annotators are compared (nominal).
+    pub kappa: Option<f64>,
+    /// Krippendorff's α (nominal for select sets, interval for ratings).
+    pub alpha: Option<f64>,
+    /// Items (trajectory, step) with values from at least two of the annotators.
+    pub items: u64,
+    /// The shared items where the values differ: (trajectory, step, annotator → value, adjudicated value).
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// One item the annotators disagree on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disagreement {
+    /// Trajectory.
+    pub target: String,
+    /// Step, or `None`.
+    pub step: Option<u64>,
+    /// Each annotator's value.
+    pub values: BTreeMap<String, Value>,
+    /// The adjudicated value, when recorded.
+    pub adjudicated: Option<Value>,
+}
+
+/// Computes agreement on a set over the current values of the given annotators (all but
+/// adjudicators when empty). Multi-select values count as one nominal category each (the chosen
+/// values together), text sets are refused.
+pub fn agreement(conn: &Connection, set_name: &str, only: &[String]) -> Result<Agreement, StoreError> {
+    let set = require_set(conn, set_name)?;
+    if set.kind == LabelKind::Text {
+        return Err(invalid(format!("agreement needs a select or rating set; '{set_name}' is text")));
+    }
+    let mut items: BTreeMap<(String, i64), BTreeMap<String, Value>> = BTreeMap::new();
+    let mut adjudicated: HashMap<(String, i64), Value> = HashMap::new();
+    let mut st =
+        conn.prepare_cached("SELECT target, step_key, annotator, value FROM label_current WHERE label_set = ?1")?;
+    let rows = st.query_map([set_name], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+    })?;
+    for row in rows {
+        let (target, step, annotator, value) = row?;
+        let value: Value = serde_json::from_str(&value).unwrap_or(Value::Null);
+        if annotator.starts_with(ADJUDICATOR_PREFIX) {
+            adjudicated.insert((target, step), value);
+        } else if only.is_empty() || only.contains(&annotator) {
+            items.entry((target, step)).or_default().insert(annotator, value);
+        }
+    }
+    let shared: Vec<(&(String, i64), &BTreeMap<String, Value>)> = items.iter().filter(|(_, v)| v.len() >= 2).collect();
+    let mut annotators: Vec<String> = shared.iter().flat_map(|(_, v)| v.keys().cloned()).collect();
+    annotators.sort();
+    annotators.dedup();
+    if !only.is_empty() {
+        annotators = only.to_vec();
+        annotators.sort();
+    }
+    let kappa = if annotators.len() == 2 {
+        let pairs: Vec<(String, String)> = shared
+            .iter()
+            .filter_map(|(_, v)| {
+                Some((LabelSet::category(v.get(&annotators[0])?), LabelSet::category(v.get(&annotators[1])?)))
+            })
+            .collect();
+        trawl_core::agreement::cohen_kappa(&pairs)
+    } else {
+        None
+    };
+    let alpha = if set.kind == LabelKind::Rating {
+        let units: Vec<Vec<f64>> = shared.iter().map(|(_, v)| v.values().filter_map(Value::as_f64).collect()).collect();
+        trawl_core::agreement::krippendorff_alpha_interval(&units)
+    } else {
+        let units: Vec<Vec<String>> =
+            shared.iter().map(|(_, v)| v.values().map(LabelSet::category).collect()).collect();
+        trawl_core::agreement::krippendorff_alpha_nominal(&units)
+    };
+    let disagreements = shared
+        .iter()
+        .filter(|(_, v)| {
+            let first = v.values().next();
+            v.values().any(|x| Some(x) != first)
+        })
+        .map(|((target, step), v)| Disagreement {
+            target: target.clone(),
+            step: (*step >= 0).then_some(*step as u64),
+            values: (*v).clone(),
+            adjudicated: adjudicated.get(&(target.clone(), *step)).cloned(),
+        })
+        .collect();
+    Ok(Agreement { annotators, kappa, alpha, items: shared.len() as u64, disagreements })
+}
