@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
 import type { DiffMode } from './components/Diff';
+import { call, onDesktopMenu, pickPaths } from './api/client';
 import { BINDINGS, dispatchKey, isTypingTarget, type KeyContext } from './lib/keys';
 import { encodeRoute, routeQuery, type Route } from './lib/url';
 import { navigate, useRoute } from './state/router';
@@ -158,6 +159,45 @@ export function App() {
   }, []);
   const toggleThemeRef = useRef(toggleTheme);
   toggleThemeRef.current = toggleTheme;
+
+  // The desktop menu (Tauri): the shell only names the item, the UI acts.
+  useEffect(
+    () =>
+      onDesktopMenu((id) => {
+        switch (id) {
+          case 'open-db':
+            navigate({ view: 'library' });
+            window.setTimeout(() => document.querySelector<HTMLInputElement>('[data-testid="db-path-input"]')?.focus(), 50);
+            return;
+          case 'add-files':
+          case 'add-folder':
+            void pickPaths(id === 'add-folder').then((paths) => {
+              if (!paths || paths.length === 0) return;
+              navigate({ view: 'library' });
+              call('ingest_start', { paths, force: false })
+                .then(() => window.dispatchEvent(new CustomEvent('trawl:jobs-changed')))
+                .catch(() => {});
+            });
+            return;
+          case 'view-explorer':
+            navigate({ view: 'search', q: '', sort: 'relevance' });
+            return;
+          case 'view-stats':
+            navigate({ view: 'stats', q: '' });
+            return;
+          case 'view-library':
+            navigate({ view: 'library' });
+            return;
+          case 'toggle-theme':
+            toggleThemeRef.current();
+            return;
+          case 'help':
+            setHelp(true);
+            return;
+        }
+      }),
+    [],
+  );
 
   const tab = (r: Route, label: string, active: boolean) => (
     <a href={encodeRoute(r)} className={`tab${active ? ' active' : ''}`} data-testid={`nav-${label.toLowerCase()}`}>

@@ -120,12 +120,30 @@ export async function call<M extends Method>(
   return result as Methods[M][1];
 }
 
-/** Asks the desktop shell for paths with a native dialog; null outside Tauri or without it. */
-export async function pickPaths(): Promise<string[] | null> {
+/** Calls `handler` with the id of each desktop menu item chosen (Tauri `menu` events); a no-op in a browser. */
+export function onDesktopMenu(handler: (id: string) => void): () => void {
+  if (!inTauri()) return () => {};
+  let unlisten: (() => void) | null = null;
+  let stopped = false;
+  import('@tauri-apps/api/event')
+    .then(({ listen }) => listen<string>('menu', (e) => handler(String(e.payload))))
+    .then((u) => {
+      if (stopped) u();
+      else unlisten = u;
+    })
+    .catch(() => {});
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
+}
+
+/** Asks the desktop shell for files (or folders) with a native dialog; null outside Tauri or without it. */
+export async function pickPaths(directory = false): Promise<string[] | null> {
   if (!inTauri()) return null;
   try {
     const { invoke } = await import('@tauri-apps/api/core');
-    const r = await invoke('pick_paths');
+    const r = await invoke('pick_paths', { directory });
     return Array.isArray(r) ? r.map(String) : null;
   } catch {
     return null;

@@ -123,6 +123,13 @@ export function LibraryView() {
     }
   }, [refreshInfo]);
 
+  // A job started elsewhere (the desktop menu): poll again.
+  useEffect(() => {
+    const h = () => window.setTimeout(() => void poll(), 200);
+    window.addEventListener('trawl:jobs-changed', h);
+    return () => window.removeEventListener('trawl:jobs-changed', h);
+  }, [poll]);
+
   useEffect(() => {
     refreshInfo();
     void poll();
@@ -159,8 +166,8 @@ export function LibraryView() {
     }
   };
 
-  const browse = async () => {
-    const ps = await pickPaths();
+  const browse = async (directory: boolean) => {
+    const ps = await pickPaths(directory);
     if (ps && ps.length) setPaths((cur) => [cur.trim(), ...ps].filter((x) => x).join('\n'));
   };
 
@@ -219,9 +226,14 @@ export function LibraryView() {
           />
           <div className="inline-form">
             {inTauri() && (
-              <button type="button" onClick={() => void browse()}>
-                Browse…
-              </button>
+              <>
+                <button type="button" onClick={() => void browse(false)}>
+                  Add files…
+                </button>
+                <button type="button" onClick={() => void browse(true)}>
+                  Add folder…
+                </button>
+              </>
             )}
             <label>
               <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> re-read unchanged files
