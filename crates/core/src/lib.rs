@@ -6,6 +6,7 @@
 //! diagnostics. Nothing here is serializable for the wire: the api crate converts.
 #![deny(missing_docs)]
 
+pub mod dedup;
 pub mod facts;
 pub mod formats;
 pub mod framing;

@@ -12,7 +12,10 @@ use rusqlite::Connection;
 use crate::StoreError;
 
 /// The embedded migrations, in order. Never edit one that has landed; append a new one.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../../migrations/0001_init.sql")),
+    ("0002_subsets", include_str!("../../../migrations/0002_subsets.sql")),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -9,13 +9,17 @@
 //! request/response types of the API (see `trawl-api`) or any presentation.
 #![deny(missing_docs)]
 
+pub mod contamination;
 pub mod db;
+pub mod dedup;
+pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod search;
 pub mod segments;
 pub mod show;
 pub mod stats;
+pub mod subsets;
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +63,9 @@ pub enum StoreError {
     /// A query did not parse.
     #[error("query error at column {}: {}", .0.column, .0.message)]
     Query(trawl_core::query::QueryError),
+    /// A request that cannot be carried out as given (a bad subset definition, an unknown list).
+    #[error("{0}")]
+    Invalid(String),
     /// No trajectory with this id.
     #[error("no trajectory with id {0}")]
     NotFound(String),

@@ -180,6 +180,58 @@ pub fn count(store: &Store, query_text: &str) -> Result<(u64, Duration), StoreEr
     Ok((n as u64, started.elapsed()))
 }
 
+/// Row ids of every trajectory matching a query, sorted ascending (no scoring, no facets, no
+/// hits): what subsets freeze. A syntax error is `StoreError::Query` with its column.
+pub fn matching_ids(store: &Store, query_text: &str) -> Result<Vec<i64>, StoreError> {
+    let expr = query::parse(query_text).map_err(StoreError::Query)?;
+    let analyzer = analyzer(store)?;
+    let searcher = store.index.reader.searcher();
+    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
+    let mut ids = searcher.search(&compiled, &IdCollector)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Collects the row id (the `id` fast field) of every matching document.
+struct IdCollector;
+
+struct SegmentIds {
+    col: tantivy::columnar::Column<u64>,
+    ids: Vec<i64>,
+}
+
+impl Collector for IdCollector {
+    type Fruit = Vec<i64>;
+    type Child = SegmentIds;
+
+    fn for_segment(&self, _ord: u32, reader: &SegmentReader) -> tantivy::Result<SegmentIds> {
+        Ok(SegmentIds { col: reader.fast_fields().u64("id")?, ids: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<i64>>) -> tantivy::Result<Vec<i64>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentIds {
+    type Fruit = Vec<i64>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(id) = self.col.first(doc) {
+            self.ids.push(id as i64);
+        }
+    }
+
+    fn harvest(self) -> Vec<i64> {
+        self.ids
+    }
+}
+
 type FacetFruit = (u64, FacetCounts);
 
 fn ordered(
