@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod protocol;
+mod subsets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::NotFound(_) => ErrorCode::NotFound,
             StoreError::Io { .. } => ErrorCode::Io,
+            StoreError::Invalid(_) => ErrorCode::BadRequest,
             _ => ErrorCode::Internal,
         };
         ApiError::new(code, e.to_string())

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod subsets;
+pub use subsets::*;
+
 /// `ingest`: files and directories to read.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct IngestRequest {
@@ -360,6 +363,8 @@ pub enum ErrorCode {
     DatabaseTooNew,
     /// A path could not be read.
     Io,
+    /// The request cannot be carried out as given (unknown subset, bad shaping, bad ratios).
+    BadRequest,
     /// Anything else.
     Internal,
 }

@@ -6,6 +6,7 @@
 //! one-line reason on stderr when it could not.
 
 mod render;
+mod subsets;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -127,6 +128,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Subsets with lineage: create, rerun, show, list, lineage.
+    Subset {
+        #[command(subcommand)]
+        cmd: subsets::SubsetCmd,
+    },
+    /// Duplicate clusters (exact or near-duplicate patches, exact trajectory text).
+    Dedup(subsets::DedupArgs),
+    /// Contamination lists (SWE-bench Verified and Multilingual built in; add your own).
+    Contamination {
+        #[command(subcommand)]
+        cmd: subsets::ContaminationCmd,
+    },
+    /// Export a subset version (jsonl-original, sft-chat, parquet) with a manifest, or rebuild one.
+    Export(subsets::ExportArgs),
+    /// Time subset saving, exports and near-duplicate detection on the database.
+    BenchCuration(subsets::BenchArgs),
     /// Build a demo database: generated trajectories plus the real fixtures, then print what is in it.
     Demo {
         /// Where to put the demo data and database.
@@ -265,6 +282,11 @@ fn run(cli: Cli) -> Result<()> {
             bench_queries(&lib, &file, repeat, json)?;
         }
         Command::Demo { dir, count, fixtures } => demo(&dir, count, &fixtures)?,
+        Command::Subset { cmd } => subsets::subset(&cli.db, cmd)?,
+        Command::Dedup(a) => subsets::dedup(&cli.db, a)?,
+        Command::Contamination { cmd } => subsets::contamination(&cli.db, cmd)?,
+        Command::Export(a) => subsets::export(&cli.db, a)?,
+        Command::BenchCuration(a) => subsets::bench(&cli.db, a)?,
     }
     Ok(())
 }

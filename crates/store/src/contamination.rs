@@ -109,12 +109,8 @@ const BUILTIN: [(&str, ListKind, &str); 4] = [
 /// The entries of a list file: one per line, trimmed; blank lines and `#` comments skipped;
 /// sorted and distinct.
 pub fn parse_entries(text: &str) -> Vec<String> {
-    let mut v: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
+    let mut v: Vec<String> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect();
     v.sort();
     v.dedup();
     v
@@ -157,10 +153,7 @@ pub fn get(store: &Store, name: &str) -> Result<List, StoreError> {
         .optional()?;
     let Some((kind, source)) = row else {
         let known: Vec<String> = lists_names(store)?;
-        return Err(StoreError::Invalid(format!(
-            "no contamination list named '{name}' (known: {})",
-            known.join(", ")
-        )));
+        return Err(StoreError::Invalid(format!("no contamination list named '{name}' (known: {})", known.join(", "))));
     };
     let mut st = store.conn.prepare_cached("SELECT value FROM contamination_entries WHERE list = ?1 ORDER BY value")?;
     let entries = st.query_map([name], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
@@ -193,9 +186,7 @@ pub fn add(
     source: &str,
 ) -> Result<List, StoreError> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(StoreError::Invalid(format!(
-            "bad list name '{name}': use letters, digits, '.', '_' and '-'"
-        )));
+        return Err(StoreError::Invalid(format!("bad list name '{name}': use letters, digits, '.', '_' and '-'")));
     }
     if builtin(name).is_some() {
         return Err(StoreError::Invalid(format!("'{name}' is a built-in list and cannot be replaced")));

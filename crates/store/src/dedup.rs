@@ -137,8 +137,9 @@ fn compute(conn: &Connection, id: i64, hasher: &MinHasher) -> Result<Keys, Store
 pub fn keys_for(store: &Store, ids: &[i64]) -> Result<Vec<Keys>, StoreError> {
     let mut out: Vec<Option<Keys>> = Vec::with_capacity(ids.len());
     {
-        let mut st =
-            store.conn.prepare_cached("SELECT patch_hash, text_hash, signature FROM dedup_keys WHERE traj = ?1 AND algo = ?2")?;
+        let mut st = store
+            .conn
+            .prepare_cached("SELECT patch_hash, text_hash, signature FROM dedup_keys WHERE traj = ?1 AND algo = ?2")?;
         for &id in ids {
             let k = st
                 .query_row(params![id, ALGO_VERSION], |r| {

@@ -393,7 +393,13 @@ fn chat_messages<'a>(t: &'a Trajectory, counts: Option<&mut Counts>, shapes: &mu
             }),
             Role::Tool => {
                 let text = if s.text.is_empty() { s.observation.as_deref().unwrap_or("") } else { s.text.as_str() };
-                out.push(Msg { role: "user", content: clean(text.into(), counts), tool_calls: None, tool_call_id: None, name: None });
+                out.push(Msg {
+                    role: "user",
+                    content: clean(text.into(), counts),
+                    tool_calls: None,
+                    tool_call_id: None,
+                    name: None,
+                });
             }
             Role::Assistant => {
                 let thought_is_call = s.tool_calls.iter().any(|c| c.name == "think");
@@ -594,7 +600,8 @@ fn convert_chunk(conn: &Connection, ids: &[i64], opts: &Options, schema: &Schema
                 let mut shapes = ToolShapes::new();
                 let mut local: Counts = [0; SECRET_KINDS.len()];
                 let trajectory = chat_messages(t, opts.redact.then_some(&mut local), &mut shapes);
-                let model_patch = t.patch.as_deref().map(|p| if opts.redact { redact_str(p, &mut local) } else { p.into() });
+                let model_patch =
+                    t.patch.as_deref().map(|p| if opts.redact { redact_str(p, &mut local) } else { p.into() });
                 for (c, l) in counts.iter_mut().zip(local) {
                     *c += l;
                 }
@@ -620,7 +627,10 @@ fn convert_chunk(conn: &Connection, ids: &[i64], opts: &Options, schema: &Schema
     }
     let payload = match opts.format {
         Format::Parquet => {
-            let arrow = |e: arrow_schema::ArrowError| StoreError::Damaged { id: "parquet export".into(), reason: e.to_string() };
+            let arrow = |e: arrow_schema::ArrowError| StoreError::Damaged {
+                id: "parquet export".into(),
+                reason: e.to_string(),
+            };
             let mut dec = arrow_json::ReaderBuilder::new(schema.clone())
                 .with_batch_size(ids.len().max(1))
                 .build_decoder()
@@ -765,8 +775,8 @@ fn group_rank(seed: u64, key: &str) -> u64 {
     u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
 }
 
-/// Assigns each record (sorted by stable id) to a split: groups in seed order fill train, then
-/// validation, then test, up to their shares of the records. Returns split index per record and
+/// Assigns each record (sorted by stable id) to a split: groups in seed order each go whole to
+/// the split furthest below its share of the records. Returns split index per record and
 /// the number of groups per split.
 fn assign_splits(recs: &[Rec], ratios: &Ratios, group_by: GroupBy, seed: u64) -> (Vec<usize>, [u64; 3]) {
     let key = |r: &Rec| -> String {
@@ -787,23 +797,21 @@ fn assign_splits(recs: &[Rec], ratios: &Ratios, group_by: GroupBy, seed: u64) ->
     order.sort();
     let sum = ratios.train + ratios.validation + ratios.test;
     let n = recs.len() as f64;
-    let want = [ratios.train / sum * n, (ratios.train + ratios.validation) / sum * n];
+    let want = [ratios.train / sum * n, ratios.validation / sum * n, ratios.test / sum * n];
+    let mut filled = [0f64; 3];
     let mut out = vec![0usize; recs.len()];
-    let mut filled = 0usize;
     let mut group_counts = [0u64; 3];
     for (_, k) in order {
         let members = &groups[k];
-        let split = if (filled as f64) < want[0].round() {
-            0
-        } else if (filled as f64) < want[1].round() {
-            1
-        } else {
-            2
-        };
+        // The split furthest below its share takes the whole group (splits with no share never do).
+        let split = (0..3)
+            .filter(|&s| want[s] > 0.0)
+            .max_by(|&a, &b| (want[a] - filled[a]).total_cmp(&(want[b] - filled[b])).then(b.cmp(&a)))
+            .unwrap_or(0);
         for &i in members {
             out[i] = split;
         }
-        filled += members.len();
+        filled[split] += members.len() as f64;
         group_counts[split] += 1;
     }
     (out, group_counts)
@@ -867,9 +875,8 @@ pub fn lineage_json(store: &Store, vid: i64) -> Result<serde_json::Value, StoreE
 pub fn from_manifest(store: &mut Store, manifest_path: &Path, out_dir: &Path) -> Result<Summary, StoreError> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| StoreError::Io { path: p.display().to_string(), source: e });
     let bytes = read(manifest_path)?;
-    let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-        StoreError::Invalid(format!("{}: not a trawl export manifest: {e}", manifest_path.display()))
-    })?;
+    let m: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| StoreError::Invalid(format!("{}: not a trawl export manifest: {e}", manifest_path.display())))?;
     let dir = manifest_path.parent().unwrap_or(Path::new("."));
     let members_path = dir.join(&m.members.file);
     let members = read(&members_path)?;
@@ -909,14 +916,8 @@ pub fn from_manifest(store: &mut Store, manifest_path: &Path, out_dir: &Path) ->
         .ok_or_else(|| StoreError::Invalid(format!("manifest group_by '{}' is unknown", m.group_by)))?;
     let opts =
         Options { format, out_dir: out_dir.to_path_buf(), splits: m.splits, group_by, seed: m.seed, redact: m.redact };
-    let summary = run(
-        store,
-        &ids,
-        &opts,
-        m.subset.clone(),
-        m.lineage.clone(),
-        Some(manifest_path.display().to_string()),
-    )?;
+    let summary =
+        run(store, &ids, &opts, m.subset.clone(), m.lineage.clone(), Some(manifest_path.display().to_string()))?;
     let want: Vec<(&str, &str)> = m.outputs.iter().map(|o| (o.file.as_str(), o.sha256.as_str())).collect();
     let have: Vec<(&str, &str)> =
         summary.manifest.outputs.iter().map(|o| (o.file.as_str(), o.sha256.as_str())).collect();
@@ -949,10 +950,8 @@ fn run(
     let started = Instant::now();
     check_options(opts)?;
     let dir = &opts.out_dir;
-    std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
-        path: format!("cannot create output directory {}", dir.display()),
-        source: e,
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::Io { path: format!("cannot create output directory {}", dir.display()), source: e })?;
     clean_stale_temps(dir);
 
     let mut recs = load_recs(store, ids)?;
@@ -1203,9 +1202,8 @@ fn source_entries(store: &Store, recs: &[Rec]) -> Result<Vec<SourceEntry>, Store
     }
     let mut out = Vec::new();
     for (sid, n) in counts {
-        let (path, size, fp): (String, i64, String) = store
-            .conn
-            .query_row("SELECT path, size, fingerprint FROM sources WHERE id = ?1", [sid], |r| {
+        let (path, size, fp): (String, i64, String) =
+            store.conn.query_row("SELECT path, size, fingerprint FROM sources WHERE id = ?1", [sid], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?;
         let p = Path::new(&path);

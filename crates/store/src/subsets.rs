@@ -380,12 +380,8 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
         }
         check_order(&cap.order)?;
     }
-    let lists = def
-        .shaping
-        .contamination
-        .iter()
-        .map(|n| crate::contamination::get(store, n))
-        .collect::<Result<Vec<_>, _>>()?;
+    let lists =
+        def.shaping.contamination.iter().map(|n| crate::contamination::get(store, n)).collect::<Result<Vec<_>, _>>()?;
     let excludes = resolve_uids(store, &def.excludes, "exclude")?;
     let includes = resolve_uids(store, &def.includes, "include")?;
 
@@ -431,7 +427,12 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
     }
     let needs_meta = def.shaping.dedup.is_some() || def.shaping.cap.is_some() || !lists.is_empty();
     let meta = if needs_meta { load_meta(store, &cur)? } else { HashMap::new() };
-    let order: Vec<String> = def.shaping.cap.as_ref().map(|c| c.order.clone()).unwrap_or_default();
+    // Which member of a duplicate group stays: the first by the cap's order, or without a cap
+    // resolved first, then fewest steps; ties on the stable id.
+    let order: Vec<String> = match &def.shaping.cap {
+        Some(c) => c.order.clone(),
+        None => vec!["resolved".to_string(), "fewest_steps".to_string()],
+    };
     if let Some(rule) = &def.shaping.dedup {
         let mode = rule.mode();
         let keys = crate::dedup::keys_for(store, &cur)?;
@@ -488,11 +489,10 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
             tx.last_insert_rowid()
         }
     };
-    let version: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(version), 0) + 1 FROM subset_versions WHERE subset_id = ?1",
-        [sid],
-        |r| r.get(0),
-    )?;
+    let version: i64 =
+        tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM subset_versions WHERE subset_id = ?1", [sid], |r| {
+            r.get(0)
+        })?;
     tx.execute(
         "INSERT INTO subset_versions (subset_id, version, parent_version, rule, definition, stages, pool, count, created)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -526,7 +526,10 @@ pub fn load(store: &Store, version_id: i64) -> Result<Version, StoreError> {
             [version_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )?;
-    let damaged = |e: serde_json::Error| StoreError::Damaged { id: format!("subset version {version_id}"), reason: e.to_string() };
+    let damaged = |e: serde_json::Error| StoreError::Damaged {
+        id: format!("subset version {version_id}"),
+        reason: e.to_string(),
+    };
     Ok(Version {
         id: version_id,
         definition: serde_json::from_str(&definition).map_err(damaged)?,
@@ -567,7 +570,10 @@ pub fn lineage(store: &Store, version_id: i64) -> Result<Vec<Version>, StoreErro
         chain.push(load(store, vid)?);
         cur = store.conn.query_row("SELECT parent_version FROM subset_versions WHERE id = ?1", [vid], |r| r.get(0))?;
         if chain.len() > 10_000 {
-            return Err(StoreError::Damaged { id: format!("subset version {version_id}"), reason: "lineage cycle".into() });
+            return Err(StoreError::Damaged {
+                id: format!("subset version {version_id}"),
+                reason: "lineage cycle".into(),
+            });
         }
     }
     chain.reverse();

@@ -10,3 +10,5 @@ mod kill;
 mod idempotent;
 // Exit status, one-line reasons and the documented JSON fields.
 mod contract;
+// Subsets with lineage, dedup, contamination and exports (formats, splits, manifests, kills).
+mod curation;
