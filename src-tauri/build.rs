@@ -2,9 +2,10 @@
 //! can allow exactly them and nothing else.
 
 fn main() {
-    tauri_build::try_build(
-        tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["api", "pick_paths", "desktop_info"])),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+        "api",
+        "pick_paths",
+        "desktop_info",
+    ])))
     .expect("tauri build step");
 }

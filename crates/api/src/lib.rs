@@ -11,6 +11,7 @@ pub mod protocol;
 pub mod service;
 
 pub use service::Service;
+mod subsets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -10,6 +10,9 @@ use ts_rs::TS;
 mod labels;
 pub use labels::*;
 
+mod subsets;
+pub use subsets::*;
+
 /// `ingest`: files and directories to read.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
 pub struct IngestRequest {

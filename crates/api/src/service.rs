@@ -274,4 +274,36 @@ impl Methods for Service {
     fn agreement(&self, p: AgreementRequest) -> Result<AgreementResponse, ApiError> {
         self.lib()?.agreement(&p)
     }
+
+    fn subset_create(&self, p: SubsetCreateRequest) -> Result<SubsetVersionView, ApiError> {
+        self.lib()?.subset_create(&p)
+    }
+
+    fn subsets(&self, _: Empty) -> Result<SubsetsResponse, ApiError> {
+        self.lib()?.subsets()
+    }
+
+    fn subset_show(&self, p: SubsetShowRequest) -> Result<SubsetShowResponse, ApiError> {
+        self.lib()?.subset_show(&p)
+    }
+
+    fn subset_lineage(&self, p: SubsetLineageRequest) -> Result<SubsetLineageResponse, ApiError> {
+        self.lib()?.subset_lineage(&p)
+    }
+
+    fn dedup_report(&self, p: DedupReportRequest) -> Result<DedupReportResponse, ApiError> {
+        self.lib()?.dedup_report(&p)
+    }
+
+    fn contamination_lists(&self, _: Empty) -> Result<ContaminationListsResponse, ApiError> {
+        self.lib()?.contamination_lists()
+    }
+
+    fn contamination_add(&self, p: ContaminationAddRequest) -> Result<ContaminationListView, ApiError> {
+        self.lib()?.contamination_add(&p)
+    }
+
+    fn export(&self, p: ExportRequest) -> Result<ExportResponse, ApiError> {
+        self.lib()?.export(&p)
+    }
 }

@@ -9,6 +9,7 @@ mod bench_app;
 mod labels;
 mod render;
 mod serve;
+mod subsets;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -215,6 +216,22 @@ enum Command {
     },
     /// Measure the labelling keystroke (label, then load the next trajectory) on a database.
     BenchLabel(labels::BenchLabelArgs),
+    /// Subsets with lineage: create, rerun, show, list, lineage.
+    Subset {
+        #[command(subcommand)]
+        cmd: subsets::SubsetCmd,
+    },
+    /// Duplicate clusters (exact or near-duplicate patches, exact trajectory text).
+    Dedup(subsets::DedupArgs),
+    /// Contamination lists (SWE-bench Verified and Multilingual built in; add your own).
+    Contamination {
+        #[command(subcommand)]
+        cmd: subsets::ContaminationCmd,
+    },
+    /// Export a subset version (jsonl-original, sft-chat, parquet) with a manifest, or rebuild one.
+    Export(subsets::ExportArgs),
+    /// Time subset saving, exports and near-duplicate detection on the database.
+    BenchCuration(subsets::BenchArgs),
     /// Build a demo database: generated trajectories plus the real fixtures, then print what is in it.
     Demo {
         /// Where to put the demo data and database.
@@ -371,6 +388,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::ReviewFlag { id, flag, decision, json } => labels::review_flag(&cli.db, id, flag, decision, json)?,
         Command::Annotator { name, json } => labels::annotator(&cli.db, name, json)?,
         Command::BenchLabel(a) => labels::bench_label(&cli.db, a)?,
+        Command::Subset { cmd } => subsets::subset(&cli.db, cmd)?,
+        Command::Dedup(a) => subsets::dedup(&cli.db, a)?,
+        Command::Contamination { cmd } => subsets::contamination(&cli.db, cmd)?,
+        Command::Export(a) => subsets::export(&cli.db, a)?,
+        Command::BenchCuration(a) => subsets::bench(&cli.db, a)?,
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod agreement;
+pub mod dedup;
 pub mod facts;
 pub mod formats;
 pub mod framing;

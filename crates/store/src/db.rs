@@ -15,6 +15,7 @@ use crate::StoreError;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../../migrations/0001_init.sql")),
     ("0002_labels", include_str!("../../../migrations/0002_labels.sql")),
+    ("0003_subsets", include_str!("../../../migrations/0003_subsets.sql")),
 ];
 
 /// The schema version this binary writes.

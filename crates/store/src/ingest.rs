@@ -363,7 +363,7 @@ fn walk(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> std::io::Result<()> {
 }
 
 /// Identifies a file's content cheaply: its size and a hash of its first and last 64 KiB.
-fn fingerprint(path: &Path, size: u64) -> std::io::Result<String> {
+pub(crate) fn fingerprint(path: &Path, size: u64) -> std::io::Result<String> {
     let mut f = File::open(path)?;
     let mut h = blake3::Hasher::new();
     h.update(&size.to_le_bytes());

@@ -9,7 +9,10 @@
 //! request/response types of the API (see `trawl-api`) or any presentation.
 #![deny(missing_docs)]
 
+pub mod contamination;
 pub mod db;
+pub mod dedup;
+pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod labels;
@@ -17,6 +20,7 @@ pub mod search;
 pub mod segments;
 pub mod show;
 pub mod stats;
+pub mod subsets;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -62,13 +66,13 @@ pub enum StoreError {
     /// A query did not parse.
     #[error("query error at column {}: {}", .0.column, .0.message)]
     Query(trawl_core::query::QueryError),
+    /// A request that cannot be carried out as given (a label outside its set's schema, an unknown
+    /// label set, a bad subset definition, an unknown list); the message names what and why.
+    #[error("{0}")]
+    Invalid(String),
     /// No trajectory with this id.
     #[error("no trajectory with id {0}")]
     NotFound(String),
-    /// A request was invalid (a label outside its set's schema, an unknown label set…); the
-    /// message names what and why.
-    #[error("{0}")]
-    Invalid(String),
     /// A stored record could not be rebuilt or re-read.
     #[error("stored record {id} is damaged: {reason}")]
     Damaged {

@@ -114,4 +114,20 @@ methods! {
     labels_import(LabelsImportRequest) -> LabelsImportReport;
     /// Agreement between annotators on a label set, with the disagreements.
     agreement(AgreementRequest) -> AgreementResponse;
+    /// Saves a new subset version (membership frozen), with its stage report.
+    subset_create(SubsetCreateRequest) -> SubsetVersionView;
+    /// Every subset and its versions.
+    subsets(Empty) -> SubsetsResponse;
+    /// One subset version and a page of its members.
+    subset_show(SubsetShowRequest) -> SubsetShowResponse;
+    /// The funnel from the whole pool to a subset version, with what each rule removed.
+    subset_lineage(SubsetLineageRequest) -> SubsetLineageResponse;
+    /// Exact and near-duplicate clusters.
+    dedup_report(DedupReportRequest) -> DedupReportResponse;
+    /// The contamination lists (built-in and the user's).
+    contamination_lists(Empty) -> ContaminationListsResponse;
+    /// Adds a contamination list of the user's.
+    contamination_add(ContaminationAddRequest) -> ContaminationListView;
+    /// Exports a subset version (formats, splits, manifest).
+    export(ExportRequest) -> ExportResponse;
 }

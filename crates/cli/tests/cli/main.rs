@@ -12,3 +12,5 @@ mod idempotent;
 mod contract;
 // Labelling commands: label, bulk with confirmation, undo, export/import across databases, agreement.
 mod labels;
+// Subsets with lineage, dedup, contamination and exports (formats, splits, manifests, kills).
+mod curation;

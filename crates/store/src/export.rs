@@ -1,0 +1,1312 @@
+//! Exports of a frozen set of trajectories: `jsonl-original` (each record's original bytes),
+//! `sft-chat` (OpenAI chat fine-tuning lines) and `parquet` (the NV SWE-Zero/Hero row schema plus
+//! our flags and labels), split into train/validation/test by group, optionally redacted, with a
+//! manifest that lets `from_manifest` rebuild byte-identical files from a fresh database.
+//!
+//! Determinism: records are written in stable-id order within each split; splits assign whole
+//! groups (repository or instance) in an order given by a hash of the seed and the group key.
+//! Nothing depends on row ids, paths or time, so the same records give the same bytes.
+//!
+//! Atomicity: every file is written as `<name>.tmp-<pid>` in the output directory, synced, and
+//! renamed only when all of them are complete (the manifest last); on error the temporary files
+//! are removed, and temporary files of dead processes are removed by the next export.
+//!
+//! Records are read and converted on worker threads (one read-only SQLite connection each) and
+//! written in order by the calling thread.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
+
+use arrow_array::RecordBatch;
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use trawl_core::facts::FlagSet;
+use trawl_core::{Role, Trajectory};
+
+use crate::{Store, StoreError};
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Each record's original bytes, one per line.
+    JsonlOriginal,
+    /// OpenAI chat fine-tuning format.
+    SftChat,
+    /// The NV row schema as Parquet.
+    Parquet,
+}
+
+impl Format {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::JsonlOriginal => "jsonl-original",
+            Format::SftChat => "sft-chat",
+            Format::Parquet => "parquet",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn from_name(s: &str) -> Option<Format> {
+        [Format::JsonlOriginal, Format::SftChat, Format::Parquet].into_iter().find(|f| f.as_str() == s)
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            _ => "jsonl",
+        }
+    }
+}
+
+/// Train/validation/test ratios (normalized to their sum).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Ratios {
+    /// Train share.
+    pub train: f64,
+    /// Validation share.
+    pub validation: f64,
+    /// Test share.
+    pub test: f64,
+}
+
+/// What keeps records together in one split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// The repository.
+    Repo,
+    /// The instance.
+    Instance,
+}
+
+impl GroupBy {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Repo => "repo",
+            GroupBy::Instance => "instance",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn from_name(s: &str) -> Option<GroupBy> {
+        match s {
+            "repo" => Some(GroupBy::Repo),
+            "instance" => Some(GroupBy::Instance),
+            _ => None,
+        }
+    }
+}
+
+/// Export settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Output format.
+    pub format: Format,
+    /// Output directory (created when missing).
+    pub out_dir: PathBuf,
+    /// Split ratios; `None` writes one file.
+    pub splits: Option<Ratios>,
+    /// Grouping for splits.
+    pub group_by: GroupBy,
+    /// Seed of the split assignment.
+    pub seed: u64,
+    /// Redact secrets in the exported text.
+    pub redact: bool,
+}
+
+/// The manifest every export writes (`manifest.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Version of this manifest layout.
+    pub manifest_version: u32,
+    /// `trawl <version>`.
+    pub tool: String,
+    /// When it was written (UTC).
+    pub created: String,
+    /// The database exported from.
+    pub database: String,
+    /// Output format.
+    pub format: String,
+    /// The subset version exported (`name`, `version`, `count`).
+    pub subset: Option<SubsetRef>,
+    /// The subset version's lineage: each version from the root with its definition and funnel.
+    pub lineage: serde_json::Value,
+    /// Split seed.
+    pub seed: u64,
+    /// Split ratios, when split.
+    pub splits: Option<Ratios>,
+    /// Grouping of the splits.
+    pub group_by: String,
+    /// Whether secrets were redacted.
+    pub redact: bool,
+    /// What was redacted, per kind.
+    pub redactions: BTreeMap<String, u64>,
+    /// Source files of the exported records, with their sha256.
+    pub sources: Vec<SourceEntry>,
+    /// The sidecar listing the stable ids of the exported records.
+    pub members: MembersFile,
+    /// The files written, with their sha256.
+    pub outputs: Vec<OutputFile>,
+    /// The manifest this export was rebuilt from, if any.
+    #[serde(default)]
+    pub rebuilt_from: Option<String>,
+}
+
+/// A subset version reference.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SubsetRef {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: i64,
+    /// Members.
+    pub count: u64,
+}
+
+/// A source file in a manifest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceEntry {
+    /// Path as ingested.
+    pub path: String,
+    /// sha256 of the file, when it is still there unchanged.
+    pub sha256: Option<String>,
+    /// Exported records from it.
+    pub records: u64,
+    /// Why there is no sha256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The members sidecar.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MembersFile {
+    /// File name in the output directory.
+    pub file: String,
+    /// Stable ids listed.
+    pub count: u64,
+    /// sha256 of the file.
+    pub sha256: String,
+}
+
+/// One output file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutputFile {
+    /// File name in the output directory.
+    pub file: String,
+    /// `train`, `validation`, `test` or `all`.
+    pub split: String,
+    /// Records written.
+    pub records: u64,
+    /// Records that could not be converted (sft-chat without messages), not written.
+    pub skipped: u64,
+    /// Groups in the split.
+    pub groups: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// sha256.
+    pub sha256: String,
+}
+
+/// What an export did.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The manifest as written.
+    pub manifest: Manifest,
+    /// Path of the manifest.
+    pub manifest_path: PathBuf,
+    /// Time spent in total.
+    pub elapsed: Duration,
+    /// Time spent reading, converting and writing records (without source hashing).
+    pub write_elapsed: Duration,
+}
+
+const SPLITS: [&str; 3] = ["train", "validation", "test"];
+/// Records per work chunk.
+const CHUNK: usize = 64;
+/// Parquet rows per row group.
+const ROW_GROUP: usize = 512;
+
+/// Secret kinds and their patterns, most specific first.
+const SECRET_KINDS: [(&str, &str); 8] = [
+    ("private_key", r#"-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----[^"]*?-----END[A-Z ]{0,40}PRIVATE KEY-----"#),
+    ("anthropic", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
+    ("openai", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
+    ("github", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+    ("aws", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
+    ("huggingface", r"\bhf_[A-Za-z0-9]{30,}"),
+    ("slack", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"),
+    ("bearer", r"\bBearer\s+[A-Za-z0-9._~+/=\-]{20,}"),
+];
+
+fn secret_pattern() -> String {
+    SECRET_KINDS.iter().enumerate().map(|(i, (_, p))| format!("(?P<k{i}>{p})")).collect::<Vec<_>>().join("|")
+}
+
+static SECRETS_STR: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(&secret_pattern()).expect("secret patterns compile"));
+static SECRETS_BYTES: LazyLock<regex::bytes::Regex> =
+    LazyLock::new(|| regex::bytes::Regex::new(&secret_pattern()).expect("secret patterns compile"));
+
+type Counts = [u64; SECRET_KINDS.len()];
+
+fn replacement(kind: usize) -> String {
+    match SECRET_KINDS[kind].0 {
+        "bearer" => "Bearer [REDACTED:bearer]".to_string(),
+        k => format!("[REDACTED:{k}]"),
+    }
+}
+
+/// Replaces secrets in a text, counting them per kind.
+pub fn redact_str<'a>(text: &'a str, counts: &mut [u64; 8]) -> std::borrow::Cow<'a, str> {
+    SECRETS_STR.replace_all(text, |c: &regex::Captures<'_>| {
+        let k = (0..SECRET_KINDS.len()).find(|i| c.name(&format!("k{i}")).is_some()).unwrap_or(0);
+        counts[k] += 1;
+        replacement(k)
+    })
+}
+
+fn redact_bytes<'a>(text: &'a [u8], counts: &mut Counts) -> std::borrow::Cow<'a, [u8]> {
+    SECRETS_BYTES.replace_all(text, |c: &regex::bytes::Captures<'_>| {
+        let k = (0..SECRET_KINDS.len()).find(|i| c.name(&format!("k{i}")).is_some()).unwrap_or(0);
+        counts[k] += 1;
+        replacement(k).into_bytes()
+    })
+}
+
+/// The names of the secret kinds redaction knows.
+pub fn secret_kinds() -> Vec<&'static str> {
+    SECRET_KINDS.iter().map(|(k, _)| *k).collect()
+}
+
+/// Removes whitespace outside JSON strings: the compact form of a JSON value that keeps its key
+/// order and number spelling (for records that span several lines in their source).
+pub fn compact_json(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut in_str = false;
+    let mut esc = false;
+    for &b in raw {
+        if in_str {
+            out.push(b);
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+        } else if b == b'"' {
+            in_str = true;
+            out.push(b);
+        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// The labels of a trajectory as a JSON string for the `labels` Parquet column. Labels arrive
+/// with the labels feature; until then there are none.
+pub fn labels_json_for(_conn: &Connection, _uid: &str) -> Result<Option<String>, StoreError> {
+    Ok(None)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat messages (sft-chat lines and the Parquet `trajectory` column).
+
+#[derive(Serialize)]
+struct Msg<'a> {
+    role: &'static str,
+    content: std::borrow::Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_calls: Option<Vec<Call<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_call_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Call<'a> {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: Func<'a>,
+}
+
+#[derive(Serialize)]
+struct Func<'a> {
+    name: &'a str,
+    arguments: std::borrow::Cow<'a, str>,
+}
+
+/// Argument keys and JSON types seen per tool (for synthesized tool schemas).
+type ToolShapes<'a> = BTreeMap<&'a str, BTreeMap<String, &'static str>>;
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+fn clean<'a>(s: std::borrow::Cow<'a, str>, redacting: bool, counts: &mut Counts) -> std::borrow::Cow<'a, str> {
+    if !redacting {
+        return s;
+    }
+    match s {
+        std::borrow::Cow::Borrowed(b) => redact_str(b, counts),
+        std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(redact_str(&o, counts).into_owned()),
+    }
+}
+
+/// Converts a trajectory to OpenAI chat messages (redacting when `counts` is given).
+fn chat_messages<'a>(t: &'a Trajectory, counts: Option<&mut Counts>, shapes: &mut ToolShapes<'a>) -> Vec<Msg<'a>> {
+    let mut unused: Counts = [0; SECRET_KINDS.len()];
+    let redacting = counts.is_some();
+    let counts: &mut Counts = match counts {
+        Some(c) => c,
+        None => &mut unused,
+    };
+    let clean = |s: std::borrow::Cow<'a, str>, counts: &mut Counts| clean(s, redacting, counts);
+    let mut out = Vec::with_capacity(t.steps.len() * 2);
+    for (si, s) in t.steps.iter().enumerate() {
+        match s.role {
+            Role::System | Role::User => out.push(Msg {
+                role: s.role.as_str(),
+                content: clean(s.text.as_str().into(), counts),
+                tool_calls: None,
+                tool_call_id: None,
+                name: None,
+            }),
+            Role::Tool => {
+                let text = if s.text.is_empty() { s.observation.as_deref().unwrap_or("") } else { s.text.as_str() };
+                out.push(Msg {
+                    role: "user",
+                    content: clean(text.into(), counts),
+                    tool_calls: None,
+                    tool_call_id: None,
+                    name: None,
+                });
+            }
+            Role::Assistant => {
+                let thought_is_call = s.tool_calls.iter().any(|c| c.name == "think");
+                let text: &str = match (&s.thought, s.text.is_empty()) {
+                    (Some(th), true) if !thought_is_call => th,
+                    _ => &s.text,
+                };
+                let ids: Vec<String> = s
+                    .tool_calls
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| c.id.clone().unwrap_or_else(|| format!("call_{si}_{k}")))
+                    .collect();
+                let calls: Vec<Call<'a>> = s
+                    .tool_calls
+                    .iter()
+                    .zip(&ids)
+                    .map(|(c, id)| {
+                        let shape = shapes.entry(c.name.as_str()).or_default();
+                        if let serde_json::Value::Object(m) = &c.arguments {
+                            for (k, v) in m {
+                                shape.entry(k.clone()).or_insert_with(|| json_type(v));
+                            }
+                        }
+                        let args: std::borrow::Cow<'a, str> = match &c.arguments {
+                            serde_json::Value::String(s) => s.as_str().into(),
+                            v => v.to_string().into(),
+                        };
+                        Call {
+                            id: id.clone(),
+                            kind: "function",
+                            function: Func { name: &c.name, arguments: clean(args, counts) },
+                        }
+                    })
+                    .collect();
+                out.push(Msg {
+                    role: "assistant",
+                    content: clean(text.into(), counts),
+                    tool_calls: (!calls.is_empty()).then_some(calls),
+                    tool_call_id: None,
+                    name: None,
+                });
+                for (c, id) in s.tool_calls.iter().zip(ids) {
+                    out.push(Msg {
+                        role: "tool",
+                        content: clean(c.observation.as_deref().unwrap_or("").into(), counts),
+                        tool_calls: None,
+                        tool_call_id: Some(id),
+                        name: Some(&c.name),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The record's own tool definitions (`tools`: objects or JSON strings), normalized to
+/// `{"type": "function", "function": {...}}`.
+fn own_tools(raw: &[u8]) -> Option<Vec<serde_json::Value>> {
+    memchr::memmem::find(raw, b"\"tools\"")?;
+    let v: serde_json::Value = serde_json::from_slice(raw).ok()?;
+    let arr = v.get("tools")?.as_array()?;
+    let mut out = Vec::new();
+    for t in arr {
+        let t = match t {
+            serde_json::Value::String(s) => serde_json::from_str(s).ok()?,
+            other => other.clone(),
+        };
+        match t {
+            serde_json::Value::Object(ref m) if m.contains_key("function") => out.push(t),
+            serde_json::Value::Object(ref m) if m.contains_key("name") => {
+                out.push(serde_json::json!({"type": "function", "function": t}))
+            }
+            _ => return None,
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn synthesized_tools(shapes: &ToolShapes<'_>) -> Vec<serde_json::Value> {
+    shapes
+        .iter()
+        .map(|(name, args)| {
+            let props: serde_json::Map<String, serde_json::Value> =
+                args.iter().map(|(k, t)| (k.clone(), serde_json::json!({"type": t}))).collect();
+            serde_json::json!({
+                "type": "function",
+                "function": {"name": name, "parameters": {"type": "object", "properties": props}}
+            })
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct SftLine<'a> {
+    messages: Vec<Msg<'a>>,
+    tools: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct NvRow<'a> {
+    instance_id: Option<&'a str>,
+    repo: Option<&'a str>,
+    license: Option<&'a str>,
+    trajectory_id: Option<&'a str>,
+    trajectory: Vec<Msg<'a>>,
+    model_patch: Option<std::borrow::Cow<'a, str>>,
+    dataset: Option<&'a str>,
+    uid: &'a str,
+    format: &'static str,
+    resolved: Option<bool>,
+    flags: Vec<&'static str>,
+    labels: Option<String>,
+}
+
+/// The Arrow schema of the Parquet export: the NV SWE-Zero/Hero columns, then ours.
+pub fn parquet_schema() -> SchemaRef {
+    let s = |n: &str| Field::new(n, DataType::Utf8, true);
+    let function = Field::new("function", DataType::Struct(Fields::from(vec![s("name"), s("arguments")])), true);
+    let call = DataType::Struct(Fields::from(vec![s("id"), s("type"), function]));
+    let message = DataType::Struct(Fields::from(vec![
+        s("role"),
+        s("content"),
+        Field::new("tool_calls", DataType::List(Arc::new(Field::new("item", call, true))), true),
+        s("name"),
+        s("tool_call_id"),
+    ]));
+    Arc::new(Schema::new(vec![
+        s("instance_id"),
+        s("repo"),
+        s("license"),
+        s("trajectory_id"),
+        Field::new("trajectory", DataType::List(Arc::new(Field::new("item", message, true))), true),
+        s("model_patch"),
+        s("dataset"),
+        Field::new("uid", DataType::Utf8, false),
+        Field::new("format", DataType::Utf8, false),
+        Field::new("resolved", DataType::Boolean, true),
+        Field::new("flags", DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), true),
+        s("labels"),
+    ]))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work: one chunk of records converted on a worker.
+
+enum Payload {
+    Bytes(Vec<u8>),
+    Batch(Option<RecordBatch>),
+}
+
+struct ChunkOut {
+    payload: Payload,
+    records: u64,
+    skipped: u64,
+    redactions: Counts,
+}
+
+fn convert_chunk(conn: &Connection, ids: &[i64], opts: &Options, schema: &SchemaRef) -> Result<ChunkOut, StoreError> {
+    let mut counts: Counts = [0; SECRET_KINDS.len()];
+    let mut buf: Vec<u8> = Vec::with_capacity(ids.len() * 64 * 1024);
+    let mut records = 0;
+    let mut skipped = 0;
+    for &id in ids {
+        match opts.format {
+            Format::JsonlOriginal => {
+                let (raw, _) = crate::show::raw_of_row(conn, id)?;
+                let line: std::borrow::Cow<'_, [u8]> = if memchr::memchr2(b'\n', b'\r', &raw).is_some() {
+                    compact_json(&raw).into()
+                } else {
+                    raw.as_slice().into()
+                };
+                if opts.redact {
+                    buf.extend_from_slice(&redact_bytes(&line, &mut counts));
+                } else {
+                    buf.extend_from_slice(&line);
+                }
+                buf.push(b'\n');
+                records += 1;
+            }
+            Format::SftChat => {
+                let row = crate::show::load_row_conn(conn, id)?;
+                let mut shapes = ToolShapes::new();
+                let messages = chat_messages(&row.traj, opts.redact.then_some(&mut counts), &mut shapes);
+                if !messages.iter().any(|m| m.role == "assistant") {
+                    skipped += 1;
+                    continue;
+                }
+                let tools = own_tools(&row.raw).unwrap_or_else(|| synthesized_tools(&shapes));
+                serde_json::to_writer(&mut buf, &SftLine { messages, tools }).expect("serializing to memory");
+                buf.push(b'\n');
+                records += 1;
+            }
+            Format::Parquet => {
+                let row = crate::show::load_row_conn(conn, id)?;
+                let t = &row.traj;
+                let mut shapes = ToolShapes::new();
+                let mut local: Counts = [0; SECRET_KINDS.len()];
+                let trajectory = chat_messages(t, opts.redact.then_some(&mut local), &mut shapes);
+                let model_patch =
+                    t.patch.as_deref().map(|p| if opts.redact { redact_str(p, &mut local) } else { p.into() });
+                for (c, l) in counts.iter_mut().zip(local) {
+                    *c += l;
+                }
+                let nv = NvRow {
+                    instance_id: t.instance_id.as_deref(),
+                    repo: t.repo.as_deref(),
+                    license: t.license.as_deref(),
+                    trajectory_id: t.trajectory_id.as_deref(),
+                    trajectory,
+                    model_patch,
+                    dataset: t.dataset.as_deref(),
+                    uid: &row.uid,
+                    format: t.format.as_str(),
+                    resolved: row.resolved,
+                    flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
+                    labels: labels_json_for(conn, &row.uid)?,
+                };
+                serde_json::to_writer(&mut buf, &nv).expect("serializing to memory");
+                buf.push(b'\n');
+                records += 1;
+            }
+        }
+    }
+    let payload = match opts.format {
+        Format::Parquet => {
+            let arrow = |e: arrow_schema::ArrowError| StoreError::Damaged {
+                id: "parquet export".into(),
+                reason: e.to_string(),
+            };
+            let mut dec = arrow_json::ReaderBuilder::new(schema.clone())
+                .with_batch_size(ids.len().max(1))
+                .build_decoder()
+                .map_err(arrow)?;
+            let mut off = 0;
+            while off < buf.len() {
+                let n = dec.decode(&buf[off..]).map_err(arrow)?;
+                if n == 0 {
+                    break;
+                }
+                off += n;
+            }
+            Payload::Batch(dec.flush().map_err(arrow)?)
+        }
+        _ => Payload::Bytes(buf),
+    };
+    Ok(ChunkOut { payload, records, skipped, redactions: counts })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files.
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W: Write> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+enum Sink {
+    Lines(Hashing<BufWriter<File>>),
+    Parquet(Box<parquet::arrow::ArrowWriter<Hashing<BufWriter<File>>>>),
+}
+
+struct OutFile {
+    name: String,
+    split: String,
+    tmp: PathBuf,
+    sink: Option<Sink>,
+    records: u64,
+    skipped: u64,
+    groups: u64,
+    bytes: u64,
+    sha256: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io { path: format!("cannot write {}", path.display()), source: std::io::Error::other(e.to_string()) }
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Io { path: format!("cannot write {}", path.display()), source: e }
+}
+
+fn tmp_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.tmp-{}", std::process::id()))
+}
+
+fn create_tmp(path: &Path) -> Result<File, StoreError> {
+    let _ = std::fs::remove_file(path);
+    std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| io_err(path, e))
+}
+
+/// Removes `*.tmp-<pid>` files of processes that no longer run (a killed export).
+fn clean_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let own = std::process::id();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some((_, pid)) = name.rsplit_once(".tmp-") else { continue };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        let alive = pid == own || (Path::new("/proc").is_dir() && Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Removes the temporary files on drop unless disarmed (every error path).
+struct TempGuard(Vec<PathBuf>);
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export.
+
+/// A member to export: row id, stable id, and what splits group by.
+struct Rec {
+    id: i64,
+    uid: String,
+    source_id: i64,
+    repo: Option<String>,
+    instance: Option<String>,
+}
+
+fn load_recs(store: &Store, ids: &[i64]) -> Result<Vec<Rec>, StoreError> {
+    let mut st =
+        store.conn.prepare_cached("SELECT uid, source_id, repo, instance_id FROM trajectories WHERE id = ?1")?;
+    ids.iter()
+        .map(|&id| {
+            st.query_row([id], |r| {
+                Ok(Rec { id, uid: r.get(0)?, source_id: r.get(1)?, repo: r.get(2)?, instance: r.get(3)? })
+            })
+            .map_err(StoreError::from)
+        })
+        .collect()
+}
+
+fn group_rank(seed: u64, key: &str) -> u64 {
+    let mut h = blake3::Hasher::new();
+    h.update(&seed.to_le_bytes());
+    h.update(key.as_bytes());
+    u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+/// Assigns each record (sorted by stable id) to a split: groups in seed order each go whole to
+/// the split furthest below its share of the records. Returns split index per record and
+/// the number of groups per split.
+fn assign_splits(recs: &[Rec], ratios: &Ratios, group_by: GroupBy, seed: u64) -> (Vec<usize>, [u64; 3]) {
+    let key = |r: &Rec| -> String {
+        let k = match group_by {
+            GroupBy::Repo => r.repo.as_deref(),
+            GroupBy::Instance => r.instance.as_deref(),
+        };
+        match k {
+            Some(k) => format!("k:{k}"),
+            None => format!("u:{}", r.uid),
+        }
+    };
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in recs.iter().enumerate() {
+        groups.entry(key(r)).or_default().push(i);
+    }
+    let mut order: Vec<(u64, &String)> = groups.keys().map(|k| (group_rank(seed, k), k)).collect();
+    order.sort();
+    let sum = ratios.train + ratios.validation + ratios.test;
+    let n = recs.len() as f64;
+    let want = [ratios.train / sum * n, ratios.validation / sum * n, ratios.test / sum * n];
+    let mut filled = [0f64; 3];
+    let mut out = vec![0usize; recs.len()];
+    let mut group_counts = [0u64; 3];
+    for (_, k) in order {
+        let members = &groups[k];
+        // The split furthest below its share takes the whole group (splits with no share never do).
+        let split = (0..3)
+            .filter(|&s| want[s] > 0.0)
+            .max_by(|&a, &b| (want[a] - filled[a]).total_cmp(&(want[b] - filled[b])).then(b.cmp(&a)))
+            .unwrap_or(0);
+        for &i in members {
+            out[i] = split;
+        }
+        filled[split] += members.len() as f64;
+        group_counts[split] += 1;
+    }
+    (out, group_counts)
+}
+
+fn check_options(opts: &Options) -> Result<(), StoreError> {
+    if let Some(r) = &opts.splits {
+        let all = [r.train, r.validation, r.test];
+        if all.iter().any(|x| !x.is_finite() || *x < 0.0) || all.iter().sum::<f64>() <= 0.0 {
+            return Err(StoreError::Invalid(format!(
+                "bad split ratios {}/{}/{}: give non-negative numbers with a positive sum",
+                r.train, r.validation, r.test
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Exports a subset version.
+pub fn export_subset(
+    store: &mut Store,
+    name: &str,
+    version: Option<i64>,
+    opts: &Options,
+) -> Result<Summary, StoreError> {
+    check_options(opts)?;
+    let vid = crate::subsets::version_id(store, name, version)?;
+    let v = crate::subsets::load(store, vid)?;
+    let ids = crate::subsets::member_ids(store, vid)?;
+    let lineage = lineage_json(store, vid)?;
+    let subset = SubsetRef { name: v.definition.name.clone(), version: v.version, count: v.count };
+    run(store, &ids, opts, Some(subset), lineage, None)
+}
+
+/// The lineage of a version as manifest JSON: every version from the root, with its definition
+/// (rule, includes, excludes, shaping), parent size, count and funnel.
+pub fn lineage_json(store: &Store, vid: i64) -> Result<serde_json::Value, StoreError> {
+    let chain = crate::subsets::lineage(store, vid)?;
+    Ok(serde_json::Value::Array(
+        chain
+            .iter()
+            .map(|v| {
+                serde_json::json!({
+                    "name": v.definition.name,
+                    "version": v.version,
+                    "parent": v.definition.parent.as_ref().map(|(n, pv)| serde_json::json!({"name": n, "version": pv})),
+                    "definition": v.definition,
+                    "pool": v.pool,
+                    "count": v.count,
+                    "stages": v.stages,
+                    "created": v.created,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// Rebuilds an export from its manifest into `out_dir`: the same records (found by the stable
+/// ids of the manifest's members file, in this database), the same options, and checks that every
+/// output file has the manifest's sha256. Fails, naming the file, when one differs.
+pub fn from_manifest(store: &mut Store, manifest_path: &Path, out_dir: &Path) -> Result<Summary, StoreError> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| StoreError::Io { path: p.display().to_string(), source: e });
+    let bytes = read(manifest_path)?;
+    let m: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| StoreError::Invalid(format!("{}: not a trawl export manifest: {e}", manifest_path.display())))?;
+    let dir = manifest_path.parent().unwrap_or(Path::new("."));
+    let members_path = dir.join(&m.members.file);
+    let members = read(&members_path)?;
+    let got = hex(&Sha256::digest(&members));
+    if got != m.members.sha256 {
+        return Err(StoreError::Invalid(format!(
+            "{}: sha256 {got} differs from the manifest's {}",
+            members_path.display(),
+            m.members.sha256
+        )));
+    }
+    let uids: Vec<String> =
+        String::from_utf8_lossy(&members).lines().filter(|l| !l.is_empty()).map(str::to_string).collect();
+    let mut ids = Vec::with_capacity(uids.len());
+    let mut missing = Vec::new();
+    {
+        let mut st = store.conn.prepare_cached("SELECT id FROM trajectories WHERE uid = ?1")?;
+        for u in &uids {
+            match st.query_row([u], |r| r.get::<_, i64>(0)).optional()? {
+                Some(id) => ids.push(id),
+                None => missing.push(u.clone()),
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "{} of {} records of the manifest are not in this database (first: {}); ingest the sources it lists",
+            missing.len(),
+            uids.len(),
+            missing[0]
+        )));
+    }
+    ids.sort_unstable();
+    let format = Format::from_name(&m.format)
+        .ok_or_else(|| StoreError::Invalid(format!("manifest format '{}' is unknown", m.format)))?;
+    let group_by = GroupBy::from_name(&m.group_by)
+        .ok_or_else(|| StoreError::Invalid(format!("manifest group_by '{}' is unknown", m.group_by)))?;
+    let opts =
+        Options { format, out_dir: out_dir.to_path_buf(), splits: m.splits, group_by, seed: m.seed, redact: m.redact };
+    let summary =
+        run(store, &ids, &opts, m.subset.clone(), m.lineage.clone(), Some(manifest_path.display().to_string()))?;
+    let want: Vec<(&str, &str)> = m.outputs.iter().map(|o| (o.file.as_str(), o.sha256.as_str())).collect();
+    let have: Vec<(&str, &str)> =
+        summary.manifest.outputs.iter().map(|o| (o.file.as_str(), o.sha256.as_str())).collect();
+    for ((wf, ws), (hf, hs)) in want.iter().zip(&have) {
+        if wf != hf || ws != hs {
+            return Err(StoreError::Invalid(format!(
+                "rebuild differs from the manifest: {hf} has sha256 {hs}, the manifest says {wf} {ws}"
+            )));
+        }
+    }
+    if want.len() != have.len() {
+        return Err(StoreError::Invalid(format!(
+            "rebuild differs from the manifest: {} output files, the manifest lists {}",
+            have.len(),
+            want.len()
+        )));
+    }
+    Ok(summary)
+}
+
+/// Exports the given rows.
+fn run(
+    store: &mut Store,
+    ids: &[i64],
+    opts: &Options,
+    subset: Option<SubsetRef>,
+    lineage: serde_json::Value,
+    rebuilt_from: Option<String>,
+) -> Result<Summary, StoreError> {
+    let started = Instant::now();
+    check_options(opts)?;
+    let dir = &opts.out_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::Io { path: format!("cannot create output directory {}", dir.display()), source: e })?;
+    clean_stale_temps(dir);
+
+    let mut recs = load_recs(store, ids)?;
+    recs.sort_by(|a, b| a.uid.cmp(&b.uid));
+    let (assign, group_counts) = match &opts.splits {
+        Some(r) => assign_splits(&recs, r, opts.group_by, opts.seed),
+        None => {
+            let groups: std::collections::HashSet<String> = recs
+                .iter()
+                .map(|r| match opts.group_by {
+                    GroupBy::Repo => r.repo.clone().unwrap_or_else(|| r.uid.clone()),
+                    GroupBy::Instance => r.instance.clone().unwrap_or_else(|| r.uid.clone()),
+                })
+                .collect();
+            (vec![0; recs.len()], [groups.len() as u64, 0, 0])
+        }
+    };
+    let split_names: Vec<&str> = match &opts.splits {
+        Some(_) => SPLITS.to_vec(),
+        None => vec!["all"],
+    };
+    let mut guard = TempGuard(Vec::new());
+    let schema = parquet_schema();
+    let mut files: Vec<OutFile> = Vec::new();
+    for (i, split) in split_names.iter().enumerate() {
+        let name = if opts.splits.is_some() {
+            format!("{split}.{}", opts.format.extension())
+        } else {
+            format!("data.{}", opts.format.extension())
+        };
+        let tmp = tmp_path(dir, &name);
+        let file = create_tmp(&tmp)?;
+        guard.0.push(tmp.clone());
+        let w = Hashing { inner: BufWriter::with_capacity(1 << 20, file), hasher: Sha256::new(), bytes: 0 };
+        let sink = match opts.format {
+            Format::Parquet => {
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(parquet::basic::Compression::SNAPPY)
+                    .set_max_row_group_row_count(Some(ROW_GROUP))
+                    .set_created_by(format!("trawl {}", env!("CARGO_PKG_VERSION")))
+                    .build();
+                let aw = parquet::arrow::ArrowWriter::try_new(w, schema.clone(), Some(props))
+                    .map_err(|e| write_err(&tmp, e))?;
+                Sink::Parquet(Box::new(aw))
+            }
+            _ => Sink::Lines(w),
+        };
+        files.push(OutFile {
+            name,
+            split: split.to_string(),
+            tmp,
+            sink: Some(sink),
+            records: 0,
+            skipped: 0,
+            groups: group_counts[i],
+            bytes: 0,
+            sha256: String::new(),
+        });
+    }
+
+    // Jobs: chunks of ids within one split, in output order.
+    let mut per_split: Vec<Vec<i64>> = vec![Vec::new(); split_names.len()];
+    for (r, s) in recs.iter().zip(&assign) {
+        per_split[*s].push(r.id);
+    }
+    let jobs: Vec<(usize, &[i64])> =
+        per_split.iter().enumerate().flat_map(|(s, ids)| ids.chunks(CHUNK).map(move |c| (s, c))).collect();
+    let mut redactions: Counts = [0; SECRET_KINDS.len()];
+    let write_started = Instant::now();
+    pipeline(&store.db_path, &jobs, opts, &schema, |split, out| {
+        let f = &mut files[split];
+        f.records += out.records;
+        f.skipped += out.skipped;
+        for (a, b) in redactions.iter_mut().zip(out.redactions) {
+            *a += b;
+        }
+        match (f.sink.as_mut().expect("open sink"), out.payload) {
+            (Sink::Lines(w), Payload::Bytes(b)) => w.write_all(&b).map_err(|e| io_err(&f.tmp, e)),
+            (Sink::Parquet(w), Payload::Batch(Some(b))) => w.write(&b).map_err(|e| write_err(&f.tmp, e)),
+            (_, Payload::Batch(None)) => Ok(()),
+            _ => unreachable!("payload matches the format"),
+        }
+    })?;
+    // Close, sync.
+    for f in &mut files {
+        let hashing = match f.sink.take().expect("open sink") {
+            Sink::Lines(w) => w,
+            Sink::Parquet(w) => w.into_inner().map_err(|e| write_err(&f.tmp, e))?,
+        };
+        let Hashing { inner, hasher, bytes } = hashing;
+        let file = inner.into_inner().map_err(|e| io_err(&f.tmp, e.into_error()))?;
+        file.sync_all().map_err(|e| io_err(&f.tmp, e))?;
+        f.bytes = bytes;
+        f.sha256 = hex(&hasher.finalize());
+    }
+    let write_elapsed = write_started.elapsed();
+
+    // The members sidecar: stable ids in output order.
+    let members_name = "members.txt";
+    let members_tmp = tmp_path(dir, members_name);
+    let mut members_text = String::with_capacity(recs.len() * 70);
+    for r in &recs {
+        members_text.push_str(&r.uid);
+        members_text.push('\n');
+    }
+    guard.0.push(members_tmp.clone());
+    write_synced(&members_tmp, members_text.as_bytes())?;
+
+    let sources = source_entries(store, &recs)?;
+    let manifest = Manifest {
+        manifest_version: 1,
+        tool: format!("trawl {}", env!("CARGO_PKG_VERSION")),
+        created: crate::subsets::now_rfc3339(),
+        database: store.db_path.display().to_string(),
+        format: opts.format.as_str().to_string(),
+        subset,
+        lineage,
+        seed: opts.seed,
+        splits: opts.splits,
+        group_by: opts.group_by.as_str().to_string(),
+        redact: opts.redact,
+        redactions: SECRET_KINDS.iter().zip(redactions).map(|((k, _), n)| (k.to_string(), n)).collect(),
+        sources,
+        members: MembersFile {
+            file: members_name.to_string(),
+            count: recs.len() as u64,
+            sha256: hex(&Sha256::digest(members_text.as_bytes())),
+        },
+        outputs: files
+            .iter()
+            .map(|f| OutputFile {
+                file: f.name.clone(),
+                split: f.split.clone(),
+                records: f.records,
+                skipped: f.skipped,
+                groups: f.groups,
+                bytes: f.bytes,
+                sha256: f.sha256.clone(),
+            })
+            .collect(),
+        rebuilt_from,
+    };
+    let manifest_name = "manifest.json";
+    let manifest_tmp = tmp_path(dir, manifest_name);
+    guard.0.push(manifest_tmp.clone());
+    let mut mbytes = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
+    mbytes.push(b'\n');
+    write_synced(&manifest_tmp, &mbytes)?;
+
+    // Publish: data files, the sidecar, the manifest last.
+    let mut renames: Vec<(PathBuf, PathBuf)> = files.iter().map(|f| (f.tmp.clone(), dir.join(&f.name))).collect();
+    renames.push((members_tmp, dir.join(members_name)));
+    renames.push((manifest_tmp, dir.join(manifest_name)));
+    for (from, to) in &renames {
+        std::fs::rename(from, to).map_err(|e| io_err(to, e))?;
+    }
+    guard.0.clear();
+    sync_dir(dir);
+    Ok(Summary { manifest, manifest_path: dir.join(manifest_name), elapsed: started.elapsed(), write_elapsed })
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut f = create_tmp(path)?;
+    f.write_all(bytes).map_err(|e| io_err(path, e))?;
+    f.sync_all().map_err(|e| io_err(path, e))
+}
+
+/// Runs the conversion on worker threads and hands each chunk's output, in job order, to `sink`.
+fn pipeline(
+    db_path: &Path,
+    jobs: &[(usize, &[i64])],
+    opts: &Options,
+    schema: &SchemaRef,
+    mut sink: impl FnMut(usize, ChunkOut) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let next = AtomicUsize::new(0);
+    let written = AtomicUsize::new(0);
+    let abort = AtomicBool::new(false);
+    let workers = crate::dedup::workers().min(jobs.len());
+    // How far workers may run ahead of the writer (bounds memory).
+    let window = workers * 4;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<ChunkOut, StoreError>)>(window);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, written, abort) = (&next, &written, &abort);
+            s.spawn(move || {
+                let conn = match crate::dedup::reader_connection(db_path) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = tx.send((usize::MAX, Err(e)));
+                        return;
+                    }
+                };
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= jobs.len() {
+                        return;
+                    }
+                    while i >= written.load(Ordering::SeqCst) + window {
+                        if abort.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    if abort.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let out = convert_chunk(&conn, jobs[i].1, opts, schema);
+                    if tx.send((i, out)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending: HashMap<usize, ChunkOut> = HashMap::new();
+        let mut expected = 0;
+        let result = (|| {
+            for (i, out) in rx.iter() {
+                pending.insert(i, out?);
+                while let Some(o) = pending.remove(&expected) {
+                    sink(jobs[expected].0, o)?;
+                    expected += 1;
+                    written.store(expected, Ordering::SeqCst);
+                }
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            abort.store(true, Ordering::SeqCst);
+            // Drain so that blocked senders finish.
+            for _ in rx.iter() {}
+        }
+        result
+    })
+}
+
+/// The source files of the records with their sha256 (cached per fingerprint; recomputed when the
+/// file changed; `None` with a note when it is gone or changed since ingest).
+fn source_entries(store: &Store, recs: &[Rec]) -> Result<Vec<SourceEntry>, StoreError> {
+    let mut counts: BTreeMap<i64, u64> = BTreeMap::new();
+    for r in recs {
+        *counts.entry(r.source_id).or_default() += 1;
+    }
+    let mut out = Vec::new();
+    for (sid, n) in counts {
+        let (path, size, fp): (String, i64, String) =
+            store.conn.query_row("SELECT path, size, fingerprint FROM sources WHERE id = ?1", [sid], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        let p = Path::new(&path);
+        let current = std::fs::metadata(p).ok().and_then(|m| crate::ingest::fingerprint(p, m.len()).ok());
+        let (sha, note) = match current {
+            None => (None, Some("the file is gone".to_string())),
+            Some(c) if c != fp => (None, Some("the file changed since it was ingested".to_string())),
+            Some(_) => {
+                let cached: Option<String> = store
+                    .conn
+                    .query_row(
+                        "SELECT sha256 FROM source_hashes WHERE source_id = ?1 AND fingerprint = ?2",
+                        params![sid, fp],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                match cached {
+                    Some(h) => (Some(h), None),
+                    None => match sha256_file(p) {
+                        Ok(h) => {
+                            store.conn.execute(
+                                "INSERT OR REPLACE INTO source_hashes (source_id, fingerprint, sha256) VALUES (?1, ?2, ?3)",
+                                params![sid, fp, h],
+                            )?;
+                            (Some(h), None)
+                        }
+                        Err(e) => (None, Some(format!("cannot read: {e}"))),
+                    },
+                }
+            }
+        };
+        let _ = size;
+        out.push(SourceEntry { path, sha256: sha, records: n, note });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// sha256 of a file, hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_keeps_order_and_strings() {
+        let raw = b"{\n  \"b\": 1.50,\n  \"a\": \"x  y\\\" \\n\",\n  \"c\": [1, 2]\n}";
+        assert_eq!(compact_json(raw), b"{\"b\":1.50,\"a\":\"x  y\\\" \\n\",\"c\":[1,2]}".to_vec());
+    }
+
+    #[test]
+    fn redaction_counts_each_kind() {
+        let mut c = [0u64; 8];
+        let text = format!(
+            "key sk-ant-{} and sk-proj-{} gh ghp_{} aws AKIAABCDEFGHIJKLMNOP hf hf_{} slack xoxb-1234567890-abc \
+             Authorization: Bearer {} -----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY----- fine sk-short",
+            "a".repeat(30),
+            "b".repeat(30),
+            "c".repeat(36),
+            "d".repeat(34),
+            "e".repeat(30)
+        );
+        let out = redact_str(&text, &mut c);
+        assert_eq!(c, [1, 1, 1, 1, 1, 1, 1, 1], "{out}");
+        assert!(out.contains("[REDACTED:anthropic]") && out.contains("Bearer [REDACTED:bearer]"));
+        assert!(out.contains("sk-short"));
+        assert!(!out.contains("aaaa") && !out.contains("PRIVATE KEY"));
+        let mut c2 = [0u64; 8];
+        let bytes = redact_bytes(text.as_bytes(), &mut c2);
+        assert_eq!(bytes.as_ref(), out.as_bytes());
+    }
+
+    fn rec(uid: &str, repo: &str) -> Rec {
+        Rec { id: 0, uid: uid.into(), source_id: 0, repo: Some(repo.into()), instance: None }
+    }
+
+    #[test]
+    fn splits_keep_groups_whole_and_follow_the_seed() {
+        let recs: Vec<Rec> = (0..200).map(|i| rec(&format!("u{i:03}"), &format!("r{}", i % 23))).collect();
+        let r = Ratios { train: 0.8, validation: 0.1, test: 0.1 };
+        let (a, _) = assign_splits(&recs, &r, GroupBy::Repo, 1);
+        let mut split_of: HashMap<&str, usize> = HashMap::new();
+        for (rc, s) in recs.iter().zip(&a) {
+            let prev = split_of.insert(rc.repo.as_deref().unwrap(), *s);
+            assert!(prev.is_none() || prev == Some(*s), "a group spans splits");
+        }
+        let train = a.iter().filter(|s| **s == 0).count();
+        assert!((140..=180).contains(&train), "train {train}");
+        assert!(a.contains(&1) && a.contains(&2));
+        assert_eq!(assign_splits(&recs, &r, GroupBy::Repo, 1).0, a);
+        assert_ne!(assign_splits(&recs, &r, GroupBy::Repo, 2).0, a);
+    }
+}
