@@ -838,7 +838,7 @@ pub fn queue(store: &Store, query: &str, kind: QueueKind, set: &str, annotator: 
                     (*h.finalize().as_bytes(), r)
                 })
                 .collect();
-            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            keyed.sort_by_key(|a| a.0);
             keyed.into_iter().take(n).map(|(_, r)| r).collect()
         }
     };
@@ -902,6 +902,11 @@ pub struct Disagreement {
     pub adjudicated: Option<Value>,
 }
 
+/// An item of agreement: (trajectory, step or -1).
+type Item = (String, i64);
+/// The values of an item, per annotator.
+type Values = BTreeMap<String, Value>;
+
 /// Computes agreement on a set over the current values of the given annotators (all but
 /// adjudicators when empty). Multi-select values count as one nominal category each (the chosen
 /// values together), text sets are refused.
@@ -926,7 +931,7 @@ pub fn agreement(conn: &Connection, set_name: &str, only: &[String]) -> Result<A
             items.entry((target, step)).or_default().insert(annotator, value);
         }
     }
-    let shared: Vec<(&(String, i64), &BTreeMap<String, Value>)> = items.iter().filter(|(_, v)| v.len() >= 2).collect();
+    let shared: Vec<(&Item, &Values)> = items.iter().filter(|(_, v)| v.len() >= 2).collect();
     let mut annotators: Vec<String> = shared.iter().flat_map(|(_, v)| v.keys().cloned()).collect();
     annotators.sort();
     annotators.dedup();

@@ -127,8 +127,8 @@ fn step_annotations_mark_where_it_went_wrong() {
         bad(lib.label(&LabelRequest { id: id.clone(), step: Some(1), set: "verdict".into(), value: json!("keep") }));
     assert_eq!(e, "label set 'verdict' applies to trajectories, not steps");
     // A step label counts for its trajectory in queries.
-    assert_eq!(ids(&lib, "label:failure_mode=tool_misuse"), [id.clone()]);
-    assert_eq!(ids(&lib, "noted:true"), [id.clone()]);
+    assert_eq!(ids(&lib, "label:failure_mode=tool_misuse"), std::slice::from_ref(&id));
+    assert_eq!(ids(&lib, "noted:true"), std::slice::from_ref(&id));
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn bulk_labelling_is_one_batch_and_one_undo() {
     steps.sort();
     let long = format!("steps:>{}", steps[15]);
     let n = count(&lib, &long);
-    assert!(n >= 2 && n < 30, "about half are longer than the median: {n}");
+    assert!((2..30).contains(&n), "about half are longer than the median: {n}");
     let e = bad(lib.label_bulk(&LabelBulkRequest {
         query: long.clone(),
         set: "verdict".into(),
@@ -300,7 +300,7 @@ fn flag_review_is_a_label() {
     assert_eq!(nf.decisions.get("alice").map(String::as_str), Some("confirm"));
     let lp = flags.iter().find(|f| f.flag == "loop").unwrap();
     assert_eq!(lp.decisions.get("alice").map(String::as_str), Some("confirm"));
-    assert_eq!(ids(&lib, "label:flag_review=confirm:no_finish"), [id.clone()]);
+    assert_eq!(ids(&lib, "label:flag_review=confirm:no_finish"), std::slice::from_ref(&id));
     assert_eq!(count(&lib, "label:flag_review=dismiss:no_finish"), 0);
     review(&mut lib, "loop", "clear");
     review(&mut lib, "no_finish", "clear");

@@ -5,3 +5,6 @@ mod malformed;
 
 // Every real fixture in ../shared/fixtures/real: formats, outcome joins, byte-exact records, queries, reindex.
 mod real_fixtures;
+
+// Label tables: the default sets match core's, time stamps.
+mod labels;
