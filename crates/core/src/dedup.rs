@@ -27,15 +27,31 @@ pub const NUM_PERM: usize = 128;
 /// here recomputes them.
 pub const ALGO_VERSION: i64 = 1;
 
-/// Collapses runs of whitespace to one space and trims.
+/// Collapses runs of ASCII whitespace to one space and trims (byte-wise: UTF-8 continuation
+/// bytes are never ASCII, so the result stays valid UTF-8).
 fn collapse_ws(s: &str, out: &mut String) {
-    let mut first = true;
-    for w in s.split_whitespace() {
-        if !first {
+    let mut pending = false;
+    let mut started = false;
+    let mut run_start = 0;
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_whitespace() {
+            if run_start < i {
+                if pending && started {
+                    out.push(' ');
+                }
+                out.push_str(&s[run_start..i]);
+                started = true;
+            }
+            pending = true;
+            run_start = i + 1;
+        }
+    }
+    if run_start < bytes.len() {
+        if pending && started {
             out.push(' ');
         }
-        out.push_str(w);
-        first = false;
+        out.push_str(&s[run_start..]);
     }
 }
 
@@ -70,7 +86,15 @@ pub fn normalize_patch(patch: &str) -> String {
 /// The normalized text of a trajectory: every step's role, text, thought, tool calls (name and
 /// arguments with keys sorted) and observations, whitespace collapsed, in order.
 pub fn normalize_text(t: &Trajectory) -> String {
-    let mut out = String::new();
+    let estimate: usize = t
+        .steps
+        .iter()
+        .map(|s| {
+            s.text.len()
+                + s.tool_calls.iter().map(|c| c.observation.as_ref().map_or(64, |o| o.len() + 64)).sum::<usize>()
+        })
+        .sum();
+    let mut out = String::with_capacity(estimate + t.patch.as_ref().map_or(0, |p| p.len()));
     for s in &t.steps {
         out.push_str(s.role.as_str());
         out.push(':');
@@ -317,6 +341,18 @@ mod tests {
 
     fn text(words: usize, offset: usize) -> String {
         (0..words).map(|i| format!("+line{} tok{}\n", i + offset, (i + offset) * 7 % 13)).collect()
+    }
+
+    #[test]
+    fn whitespace_runs_collapse() {
+        let mut out = String::new();
+        collapse_ws("  a \t\n b  é\r\nc ", &mut out);
+        assert_eq!(out, "a b é c");
+        out.clear();
+        collapse_ws(" \n ", &mut out);
+        assert_eq!(out, "");
+        collapse_ws("x", &mut out);
+        assert_eq!(out, "x");
     }
 
     #[test]

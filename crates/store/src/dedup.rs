@@ -81,7 +81,7 @@ pub(crate) fn workers() -> usize {
 pub(crate) fn par_map<T: Send>(
     db_path: &Path,
     ids: &[i64],
-    f: impl Fn(&Connection, i64) -> Result<T, StoreError> + Sync,
+    f: impl Fn(&Connection, i64, &mut BlobCache) -> Result<T, StoreError> + Sync,
 ) -> Result<Vec<T>, StoreError> {
     const CHUNK: usize = 64;
     let chunks: Vec<&[i64]> = ids.chunks(CHUNK).collect();
@@ -98,12 +98,14 @@ pub(crate) fn par_map<T: Send>(
                         return;
                     }
                 };
+                let mut cache = BlobCache::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= chunks.len() || error.lock().expect("lock").is_some() {
                         return;
                     }
-                    let out: Result<Vec<T>, StoreError> = chunks[i].iter().map(|&id| f(&conn, id)).collect();
+                    let out: Result<Vec<T>, StoreError> =
+                        chunks[i].iter().map(|&id| f(&conn, id, &mut cache)).collect();
                     match out {
                         Ok(v) => results.lock().expect("lock")[i] = Some(v),
                         Err(e) => {
@@ -121,9 +123,77 @@ pub(crate) fn par_map<T: Send>(
     Ok(results.into_inner().expect("lock").into_iter().flat_map(|v| v.unwrap_or_default()).collect())
 }
 
+/// Decompressed blobs of a worker, shared by the records it rebuilds (the system prompt of every
+/// row, files viewed in many rows). Cleared when it holds more than `BLOB_CACHE_BYTES`.
+#[derive(Default)]
+pub(crate) struct BlobCache {
+    map: HashMap<[u8; 32], std::sync::Arc<Vec<u8>>>,
+    bytes: usize,
+}
+
+const BLOB_CACHE_BYTES: usize = 128 << 20;
+
+/// A stored row rebuilt through a blob cache.
+pub(crate) struct CachedRow {
+    pub(crate) uid: String,
+    pub(crate) path: String,
+    pub(crate) raw: Vec<u8>,
+    pub(crate) resolved: Option<bool>,
+    pub(crate) flags: u32,
+}
+
+/// Rebuilds a row's original record, fetching blobs through the cache.
+pub(crate) fn load_raw_cached(conn: &Connection, id: i64, cache: &mut BlobCache) -> Result<CachedRow, StoreError> {
+    let (uid, path, encoded, resolved, flags): (String, String, Vec<u8>, Option<bool>, i64) = conn
+        .prepare_cached(
+            "SELECT t.uid, s.path, t.raw, t.resolved, t.flags FROM trajectories t JOIN sources s ON s.id = t.source_id
+             WHERE t.id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+    let mut blob_stmt = conn.prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
+    let raw = crate::segments::decode(&encoded, |hash| {
+        if let Some(b) = cache.map.get(hash) {
+            return Ok(b.as_ref().clone());
+        }
+        let data: Vec<u8> = blob_stmt
+            .query_row([&hash[..]], |r| r.get(0))
+            .map_err(|e| std::io::Error::other(format!("missing blob: {e}")))?;
+        let plain = crate::segments::decompress_blob(&data)?;
+        if cache.bytes + plain.len() > BLOB_CACHE_BYTES {
+            cache.map.clear();
+            cache.bytes = 0;
+        }
+        cache.bytes += plain.len();
+        cache.map.insert(*hash, std::sync::Arc::new(plain.clone()));
+        Ok(plain)
+    })
+    .map_err(|e| StoreError::Damaged { id: uid.clone(), reason: e.to_string() })?;
+    Ok(CachedRow { uid, path, raw, resolved, flags: flags as u32 })
+}
+
+/// Rebuilds and normalizes a row through the cache (`show::load_row_conn` with shared blobs).
+pub(crate) fn load_traj_cached(
+    conn: &Connection,
+    id: i64,
+    cache: &mut BlobCache,
+) -> Result<(CachedRow, trawl_core::Trajectory), StoreError> {
+    let row = load_raw_cached(conn, id, cache)?;
+    let mut t = crate::show::normalize_record(&row.raw, &row.path)
+        .map_err(|reason| StoreError::Damaged { id: row.uid.clone(), reason })?;
+    t.outcome.resolved = row.resolved;
+    Ok((row, t))
+}
+
+struct Loaded {
+    traj: trawl_core::Trajectory,
+}
+
 /// Computes the keys of one stored trajectory from its record.
-fn compute(conn: &Connection, id: i64, hasher: &MinHasher) -> Result<Keys, StoreError> {
-    let row = crate::show::load_row_conn(conn, id)?;
+fn compute(conn: &Connection, id: i64, hasher: &MinHasher, cache: &mut BlobCache) -> Result<Keys, StoreError> {
+    let (_, traj) = load_traj_cached(conn, id, cache)?;
+    let row = Loaded { traj };
     let t = &row.traj;
     let norm_patch = t.patch.as_deref().map(algo::normalize_patch).unwrap_or_default();
     let patch_hash = (!norm_patch.is_empty()).then(|| *blake3::hash(norm_patch.as_bytes()).as_bytes());
@@ -158,7 +228,7 @@ pub fn keys_for(store: &Store, ids: &[i64]) -> Result<Vec<Keys>, StoreError> {
     let missing: Vec<i64> = ids.iter().zip(&out).filter(|(_, k)| k.is_none()).map(|(id, _)| *id).collect();
     if !missing.is_empty() {
         let hasher = MinHasher::new();
-        let computed = par_map(&store.db_path, &missing, |conn, id| compute(conn, id, &hasher))?;
+        let computed = par_map(&store.db_path, &missing, |conn, id, cache| compute(conn, id, &hasher, cache))?;
         let tx = store.conn.unchecked_transaction()?;
         {
             let mut ins = tx.prepare_cached(

@@ -559,7 +559,13 @@ struct ChunkOut {
     redactions: Counts,
 }
 
-fn convert_chunk(conn: &Connection, ids: &[i64], opts: &Options, schema: &SchemaRef) -> Result<ChunkOut, StoreError> {
+fn convert_chunk(
+    conn: &Connection,
+    ids: &[i64],
+    opts: &Options,
+    schema: &SchemaRef,
+    cache: &mut crate::dedup::BlobCache,
+) -> Result<ChunkOut, StoreError> {
     let mut counts: Counts = [0; SECRET_KINDS.len()];
     let mut buf: Vec<u8> = Vec::with_capacity(ids.len() * 64 * 1024);
     let mut records = 0;
@@ -567,7 +573,7 @@ fn convert_chunk(conn: &Connection, ids: &[i64], opts: &Options, schema: &Schema
     for &id in ids {
         match opts.format {
             Format::JsonlOriginal => {
-                let (raw, _) = crate::show::raw_of_row(conn, id)?;
+                let raw = crate::dedup::load_raw_cached(conn, id, cache)?.raw;
                 let line: std::borrow::Cow<'_, [u8]> = if memchr::memchr2(b'\n', b'\r', &raw).is_some() {
                     compact_json(&raw).into()
                 } else {
@@ -582,9 +588,9 @@ fn convert_chunk(conn: &Connection, ids: &[i64], opts: &Options, schema: &Schema
                 records += 1;
             }
             Format::SftChat => {
-                let row = crate::show::load_row_conn(conn, id)?;
+                let (row, traj) = crate::dedup::load_traj_cached(conn, id, cache)?;
                 let mut shapes = ToolShapes::new();
-                let messages = chat_messages(&row.traj, opts.redact.then_some(&mut counts), &mut shapes);
+                let messages = chat_messages(&traj, opts.redact.then_some(&mut counts), &mut shapes);
                 if !messages.iter().any(|m| m.role == "assistant") {
                     skipped += 1;
                     continue;
@@ -595,8 +601,8 @@ fn convert_chunk(conn: &Connection, ids: &[i64], opts: &Options, schema: &Schema
                 records += 1;
             }
             Format::Parquet => {
-                let row = crate::show::load_row_conn(conn, id)?;
-                let t = &row.traj;
+                let (row, traj) = crate::dedup::load_traj_cached(conn, id, cache)?;
+                let t = &traj;
                 let mut shapes = ToolShapes::new();
                 let mut local: Counts = [0; SECRET_KINDS.len()];
                 let trajectory = chat_messages(t, opts.redact.then_some(&mut local), &mut shapes);
@@ -988,7 +994,20 @@ fn run(
         let w = Hashing { inner: BufWriter::with_capacity(1 << 20, file), hasher: Sha256::new(), bytes: 0 };
         let sink = match opts.format {
             Format::Parquet => {
-                let props = parquet::file::properties::WriterProperties::builder()
+                // Long unique texts: no dictionaries, no page statistics (both cost time and save
+                // nothing on them); small columns keep dictionaries.
+                let mut props = parquet::file::properties::WriterProperties::builder()
+                    .set_dictionary_enabled(false)
+                    .set_statistics_enabled(parquet::file::properties::EnabledStatistics::None);
+                use parquet::schema::types::ColumnPath;
+                for col in ["instance_id", "repo", "license", "dataset", "format"] {
+                    props = props.set_column_dictionary_enabled(ColumnPath::new(vec![col.to_string()]), true);
+                }
+                for col in ["role", "name", "tool_call_id"] {
+                    let path = ["trajectory", "list", "item", col].map(String::from).to_vec();
+                    props = props.set_column_dictionary_enabled(ColumnPath::new(path), true);
+                }
+                let props = props
                     .set_compression(parquet::basic::Compression::SNAPPY)
                     .set_max_row_group_row_count(Some(ROW_GROUP))
                     .set_created_by(format!("trawl {}", env!("CARGO_PKG_VERSION")))
@@ -1149,6 +1168,7 @@ fn pipeline(
                         return;
                     }
                 };
+                let mut cache = crate::dedup::BlobCache::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     if i >= jobs.len() {
@@ -1163,7 +1183,7 @@ fn pipeline(
                     if abort.load(Ordering::SeqCst) {
                         return;
                     }
-                    let out = convert_chunk(&conn, jobs[i].1, opts, schema);
+                    let out = convert_chunk(&conn, jobs[i].1, opts, schema, &mut cache);
                     if tx.send((i, out)).is_err() {
                         return;
                     }
@@ -1202,9 +1222,9 @@ fn source_entries(store: &Store, recs: &[Rec]) -> Result<Vec<SourceEntry>, Store
     }
     let mut out = Vec::new();
     for (sid, n) in counts {
-        let (path, size, fp): (String, i64, String) =
-            store.conn.query_row("SELECT path, size, fingerprint FROM sources WHERE id = ?1", [sid], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        let (path, fp): (String, String) =
+            store.conn.query_row("SELECT path, fingerprint FROM sources WHERE id = ?1", [sid], |r| {
+                Ok((r.get(0)?, r.get(1)?))
             })?;
         let p = Path::new(&path);
         let current = std::fs::metadata(p).ok().and_then(|m| crate::ingest::fingerprint(p, m.len()).ok());
@@ -1235,7 +1255,6 @@ fn source_entries(store: &Store, recs: &[Rec]) -> Result<Vec<SourceEntry>, Store
                 }
             }
         };
-        let _ = size;
         out.push(SourceEntry { path, sha256: sha, records: n, note });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
