@@ -312,10 +312,38 @@ pub fn compact_json(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The labels of a trajectory as a JSON string for the `labels` Parquet column. Labels arrive
-/// with the labels feature; until then there are none.
-pub fn labels_json_for(_conn: &Connection, _uid: &str) -> Result<Option<String>, StoreError> {
-    Ok(None)
+/// The current labels of a trajectory as a JSON string for the `labels` Parquet column, or None
+/// when it has none: `{"<set>": {"<annotator>": value}, "steps": [{"step", "set", "annotator",
+/// "value"}]}` (an adjudication appears as annotator `adjudicator:<name>`).
+pub fn labels_json_for(conn: &Connection, uid: &str) -> Result<Option<String>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT step_key, label_set, annotator, value FROM label_current WHERE target = ?1 \
+         ORDER BY step_key, label_set, annotator",
+    )?;
+    let rows = st.query_map([uid], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+    })?;
+    let mut top = serde_json::Map::new();
+    let mut steps = Vec::new();
+    for row in rows {
+        let (step, set, annotator, value) = row?;
+        let value: serde_json::Value = serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value));
+        if step < 0 {
+            let by = top.entry(set).or_insert_with(|| serde_json::Value::Object(Default::default()));
+            if let serde_json::Value::Object(m) = by {
+                m.insert(annotator, value);
+            }
+        } else {
+            steps.push(serde_json::json!({"step": step, "set": set, "annotator": annotator, "value": value}));
+        }
+    }
+    if top.is_empty() && steps.is_empty() {
+        return Ok(None);
+    }
+    if !steps.is_empty() {
+        top.insert("steps".into(), serde_json::Value::Array(steps));
+    }
+    Ok(Some(serde_json::Value::Object(top).to_string()))
 }
 
 // ---------------------------------------------------------------------------------------------
