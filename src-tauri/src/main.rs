@@ -95,7 +95,7 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .manage(service)
         .invoke_handler(tauri::generate_handler![api, pick_paths, desktop_info])
-        .setup(|app| {
+        .setup(move |app| {
             let handle = app.handle().clone();
             app.set_menu(menu(&handle)?)?;
             app.on_menu_event(move |app, event| {
