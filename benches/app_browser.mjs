@@ -50,6 +50,7 @@ await page.goto(`${url}/?token=${token}#/search`);
 await page.getByTestId('result-row').first().waitFor({ timeout: 60000 });
 const starts = [];
 for (let i = 0; i < 5; i++) {
+  await page.goto('about:blank');
   const t0 = Date.now();
   await page.goto(`${url}/#/search?q=`);
   await page.getByTestId('result-row').first().waitFor({ timeout: 60000 });
