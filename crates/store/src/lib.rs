@@ -83,13 +83,16 @@ pub enum StoreError {
     },
 }
 
+/// Rank tables per text column, each with the change sequence it was built at.
+type RankCache = HashMap<search::TextKey, (i64, Arc<Vec<u32>>)>;
+
 /// An open trawl database: the SQLite file and its index directory beside it.
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) index: index::Index,
     pub(crate) db_path: PathBuf,
     /// Rank tables for ordering by text columns, with the change sequence they were built at.
-    ranks: std::sync::Mutex<HashMap<search::TextKey, (i64, Arc<Vec<u32>>)>>,
+    ranks: std::sync::Mutex<RankCache>,
 }
 
 impl Store {
