@@ -402,6 +402,11 @@ export const tests = [
       await shot(page, env, `trajectory-${after}`);
       // typing in the search box does not trigger shortcuts
       await page.keyboard.press('/');
+      // `/` focuses the search box (wait for it, as a user sees the caret before typing)
+      await until(
+        () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'search-input' || null),
+        'the search box focused',
+      );
       await page.keyboard.type('j?');
       assert((await page.getByTestId('help-overlay').count()) === 0, 'no help while typing');
     },
