@@ -189,37 +189,12 @@ impl Library {
 
     /// One trajectory, normalized, by stable id (or a unique prefix of at least 6 characters).
     pub fn show(&self, id: &str) -> Result<TrajectoryView, ApiError> {
-        let row_id = trawl_store::show::row_id_for_uid(&self.store, id)?;
-        let row = trawl_store::show::load_row(&self.store, row_id)?;
-        let facts = trawl_core::facts::derive(&row.traj);
+        let mut row = self.load(id)?;
+        let meta = meta_of(&mut row);
         let t = row.traj;
         Ok(TrajectoryView {
-            id: row.uid,
-            source: SourceView {
-                file: row.source.file,
-                byte_offset: row.source.byte_offset,
-                byte_len: row.source.byte_len,
-                line: row.source.line,
-            },
-            format: t.format.as_str().to_string(),
-            instance_id: t.instance_id,
-            repo: t.repo,
-            dataset: t.dataset,
-            license: t.license,
-            model: t.model,
-            trajectory_id: t.trajectory_id,
+            meta,
             problem_statement: t.problem_statement,
-            resolved: row.resolved,
-            exit_status: t.outcome.exit_status,
-            error: t.outcome.error,
-            usage: UsageView {
-                cost: t.usage.cost,
-                prompt_tokens: t.usage.prompt_tokens,
-                completion_tokens: t.usage.completion_tokens,
-                api_calls: t.usage.api_calls,
-            },
-            flags: FlagSet(row.flags).iter().map(|f| f.as_str().to_string()).collect(),
-            facts: facts_view(facts),
             steps: t
                 .steps
                 .into_iter()
@@ -261,13 +236,13 @@ impl Library {
             Some(q) => search::query_terms(&self.store, q)?,
             None => Vec::new(),
         };
-        let row = self.load(id)?;
+        let mut row = self.load(id)?;
         let opts =
             trawl_render::RenderOptions { max_observation_lines: OBSERVATION_PREVIEW_LINES, ..Default::default() };
         let (steps, patch) = trawl_render::render_trajectory(&row.traj, &opts);
-        let problem_statement = row.traj.problem_statement.clone();
+        let problem_statement = row.traj.problem_statement.take();
         Ok(RenderedTrajectory {
-            meta: meta_of(row),
+            meta: meta_of(&mut row),
             problem_statement,
             steps,
             patch,
@@ -292,14 +267,14 @@ impl Library {
 
     /// Two trajectories side by side: b's patch diffed against a's, steps summarized and aligned.
     pub fn compare(&self, a: &str, b: &str) -> Result<CompareView, ApiError> {
-        let (ra, rb) = (self.load(a)?, self.load(b)?);
+        let (mut ra, mut rb) = (self.load(a)?, self.load(b)?);
         let summaries = |t: &trawl_core::Trajectory| -> Vec<StepSummary> {
             t.steps.iter().enumerate().map(|(i, s)| trawl_render::step_summary(s, i)).collect()
         };
         let (a_steps, b_steps) = (summaries(&ra.traj), summaries(&rb.traj));
         let alignment = trawl_render::align_steps(&a_steps, &b_steps);
         let patch_diff = trawl_render::diff_patches(ra.traj.patch.as_deref(), rb.traj.patch.as_deref());
-        Ok(CompareView { a: meta_of(ra), b: meta_of(rb), patch_diff, a_steps, b_steps, alignment })
+        Ok(CompareView { a: meta_of(&mut ra), b: meta_of(&mut rb), patch_diff, a_steps, b_steps, alignment })
     }
 
     /// The original bytes of a trajectory's record, exactly as ingested.
@@ -378,27 +353,30 @@ impl Library {
 /// collapsed; "show all" fetches the whole one with `observation`).
 pub const OBSERVATION_PREVIEW_LINES: usize = 60;
 
-fn meta_of(row: trawl_store::show::LoadedRow) -> TrajectoryMeta {
+/// Takes a loaded row's header out as protocol metadata, leaving its steps, patch and problem
+/// statement in place for the caller.
+fn meta_of(row: &mut trawl_store::show::LoadedRow) -> TrajectoryMeta {
+    use std::mem::take;
     let facts = trawl_core::facts::derive(&row.traj);
-    let t = row.traj;
+    let t = &mut row.traj;
     TrajectoryMeta {
-        id: row.uid,
+        id: take(&mut row.uid),
         source: SourceView {
-            file: row.source.file,
+            file: take(&mut row.source.file),
             byte_offset: row.source.byte_offset,
             byte_len: row.source.byte_len,
             line: row.source.line,
         },
         format: t.format.as_str().to_string(),
-        instance_id: t.instance_id,
-        repo: t.repo,
-        dataset: t.dataset,
-        license: t.license,
-        model: t.model,
-        trajectory_id: t.trajectory_id,
+        instance_id: t.instance_id.take(),
+        repo: t.repo.take(),
+        dataset: t.dataset.take(),
+        license: t.license.take(),
+        model: t.model.take(),
+        trajectory_id: t.trajectory_id.take(),
         resolved: row.resolved,
-        exit_status: t.outcome.exit_status,
-        error: t.outcome.error,
+        exit_status: t.outcome.exit_status.take(),
+        error: t.outcome.error.take(),
         usage: UsageView {
             cost: t.usage.cost,
             prompt_tokens: t.usage.prompt_tokens,
@@ -407,7 +385,7 @@ fn meta_of(row: trawl_store::show::LoadedRow) -> TrajectoryMeta {
         },
         flags: FlagSet(row.flags).iter().map(|f| f.as_str().to_string()).collect(),
         facts: facts_view(facts),
-        steps: t.steps.len(),
+        step_count: t.steps.len(),
     }
 }
 

@@ -261,38 +261,12 @@ pub struct FactsView {
 /// One trajectory, normalized, for reading.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct TrajectoryView {
-    /// Stable id.
-    pub id: String,
-    /// Source location.
-    pub source: SourceView,
-    /// Format name.
-    pub format: String,
-    /// Instance id.
-    pub instance_id: Option<String>,
-    /// Repository.
-    pub repo: Option<String>,
-    /// Dataset.
-    pub dataset: Option<String>,
-    /// License.
-    pub license: Option<String>,
-    /// Model.
-    pub model: Option<String>,
-    /// The record's own trajectory id.
-    pub trajectory_id: Option<String>,
+    /// The header (its fields appear at the top level of the JSON).
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub meta: TrajectoryMeta,
     /// Task text.
     pub problem_statement: Option<String>,
-    /// true, false, or null when unknown.
-    pub resolved: Option<bool>,
-    /// Exit status.
-    pub exit_status: Option<String>,
-    /// Error the run ended with.
-    pub error: Option<String>,
-    /// Cost and tokens.
-    pub usage: UsageView,
-    /// Flag names.
-    pub flags: Vec<String>,
-    /// Derived facts.
-    pub facts: FactsView,
     /// Steps.
     pub steps: Vec<StepView>,
     /// Final patch.

@@ -167,23 +167,23 @@ fn indent(text: &str, by: &str) -> String {
 
 /// Prints a trajectory as a readable trace.
 pub fn trajectory(t: &TrajectoryView, full: bool) {
-    out!("\x1b[1m{}\x1b[0m  {}", t.instance_id.as_deref().unwrap_or("(no instance id)"), t.id);
+    out!("\x1b[1m{}\x1b[0m  {}", t.meta.instance_id.as_deref().unwrap_or("(no instance id)"), t.meta.id);
     out!(
         "repo {}  dataset {}  format {}  model {}",
-        t.repo.as_deref().unwrap_or("-"),
-        t.dataset.as_deref().unwrap_or("-"),
-        t.format,
-        t.model.as_deref().unwrap_or("-")
+        t.meta.repo.as_deref().unwrap_or("-"),
+        t.meta.dataset.as_deref().unwrap_or("-"),
+        t.meta.format,
+        t.meta.model.as_deref().unwrap_or("-")
     );
     out!(
         "resolved {}  exit {}  steps {}  flags [{}]",
-        t.resolved.map(|r| r.to_string()).unwrap_or("unknown".into()),
-        t.exit_status.as_deref().unwrap_or("-"),
+        t.meta.resolved.map(|r| r.to_string()).unwrap_or("unknown".into()),
+        t.meta.exit_status.as_deref().unwrap_or("-"),
         t.steps.len(),
-        t.flags.join(", ")
+        t.meta.flags.join(", ")
     );
-    out!("source {}:{}", t.source.file, t.source.line);
-    if let Some(e) = &t.error {
+    out!("source {}:{}", t.meta.source.file, t.meta.source.line);
+    if let Some(e) = &t.meta.error {
         out!("error: {e}");
     }
     for s in &t.steps {

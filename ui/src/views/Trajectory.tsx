@@ -74,7 +74,7 @@ export function MetaHeader({ meta }: { meta: TrajectoryMeta }) {
         <MetaItem k="dataset" v={meta.dataset ?? '–'} />
         <MetaItem k="model" v={meta.model ?? '–'} />
         <MetaItem k="format" v={meta.format} />
-        <MetaItem k="steps" v={String(meta.steps)} />
+        <MetaItem k="steps" v={String(meta.step_count)} />
         <MetaItem
           k="patch"
           v={`${meta.facts.patch_files.length} files, +${meta.facts.patch_added} −${meta.facts.patch_removed}`}

@@ -231,7 +231,7 @@ pub struct TrajectoryMeta {
     /// Derived facts.
     pub facts: FactsView,
     /// Step count.
-    pub steps: usize,
+    pub step_count: usize,
 }
 
 /// A trajectory rendered for reading: typed, highlighted steps and the final patch as diffs.

@@ -261,7 +261,8 @@ fn queues_and_progress() {
     lib.use_annotator("bob").unwrap();
     assert_eq!(q(&lib, "unlabelled", None, None).ids.len(), 20);
     let flagged = q(&lib, "flagged_first", None, None);
-    let flagged_set: Vec<String> = all.iter().filter(|id| !lib.show(id).unwrap().flags.is_empty()).cloned().collect();
+    let flagged_set: Vec<String> =
+        all.iter().filter(|id| !lib.show(id).unwrap().meta.flags.is_empty()).cloned().collect();
     assert_eq!(flagged.ids[..flagged_set.len()], flagged_set[..]);
     let s1 = q(&lib, "sample", Some(5), Some(42));
     let s2 = q(&lib, "sample", Some(5), Some(42));
@@ -287,7 +288,7 @@ fn flag_review_is_a_label() {
     let dir = tempfile::tempdir().unwrap();
     let mut lib = library(dir.path(), "t.db", &data(dir.path(), 10, 5), "alice");
     let id = ids(&lib, "")[0].clone();
-    let engine_flags = lib.show(&id).unwrap().flags;
+    let engine_flags = lib.show(&id).unwrap().meta.flags;
     let review = |lib: &mut Library, flag: &str, decision: &str| {
         lib.review_flag(&ReviewFlagRequest { id: id.clone(), flag: flag.into(), decision: decision.into() }).unwrap()
     };

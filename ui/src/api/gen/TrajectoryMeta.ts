@@ -70,4 +70,4 @@ facts: FactsView,
 /**
  * Step count.
  */
-steps: number, };
+step_count: number, };

@@ -9,6 +9,18 @@ import type { UsageView } from "./UsageView";
  */
 export type TrajectoryView = { 
 /**
+ * Task text.
+ */
+problem_statement: string | null, 
+/**
+ * Steps.
+ */
+steps: Array<StepView>, 
+/**
+ * Final patch.
+ */
+patch: string | null, 
+/**
  * Stable id.
  */
 id: string, 
@@ -45,10 +57,6 @@ model: string | null,
  */
 trajectory_id: string | null, 
 /**
- * Task text.
- */
-problem_statement: string | null, 
-/**
  * true, false, or null when unknown.
  */
 resolved: boolean | null, 
@@ -73,10 +81,6 @@ flags: Array<string>,
  */
 facts: FactsView, 
 /**
- * Steps.
+ * Step count.
  */
-steps: Array<StepView>, 
-/**
- * Final patch.
- */
-patch: string | null, };
+step_count: number, };
