@@ -275,14 +275,17 @@ export const tests = [
       const step = obs.locator('xpath=ancestor::*[@data-testid="step"]');
       await step.locator('.step-head').click();
       await page.locator('body').press('e');
-      const sent = await until(async () => {
+      // the trajectory carried a preview; expanding fetches the first 400 lines, show all the rest
+      const expanded = await until(async () => {
         const n = await lines();
         return n > 20 ? n : null;
-      }, 'expanded to the lines sent');
-      assert(sent < 300, `the observation came truncated: ${sent} lines`);
+      }, 'expanded: more lines fetched');
+      assert(expanded === 400, `expanding fetches 400 lines: ${expanded}`);
+      assert(!(await obs.textContent()).includes('long output line 401'), 'the rest is not there yet');
       await obs.getByTestId('show-all').click();
-      await until(async () => (await lines()) >= 300, 'all lines after show all');
-      assert((await obs.textContent()).includes('long output line 300'), 'the last line is there');
+      await until(async () => (await lines()) >= 600, 'all lines after show all');
+      assert((await obs.textContent()).includes('long output line 600'), 'the last line is there');
+      assert((await obs.getByTestId('show-all').count()) === 0, 'no show-all once everything is there');
       await obs.scrollIntoViewIfNeeded();
       await shot(page, env, 'observation');
     },

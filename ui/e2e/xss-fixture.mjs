@@ -37,7 +37,7 @@ function row(n, variant) {
     {
       role: 'tool',
       tool_call_id: 'c6',
-      content: `${Array.from({ length: 300 }, (_, i) => `long output line ${i + 1}`).join('\n')}\n[The command completed with exit code 0.]`,
+      content: `${Array.from({ length: 600 }, (_, i) => `long output line ${i + 1}`).join('\n')}\n[The command completed with exit code 0.]`,
     },
     {
       role: 'assistant',

@@ -237,8 +237,12 @@ impl Library {
             None => Vec::new(),
         };
         let mut row = self.load(id)?;
-        let opts =
-            trawl_render::RenderOptions { max_observation_lines: OBSERVATION_PREVIEW_LINES, ..Default::default() };
+        let opts = trawl_render::RenderOptions {
+            max_observation_lines: OBSERVATION_PREVIEW_LINES,
+            hit_terms: terms.iter().map(|t| t.to_lowercase()).collect(),
+            max_hit_observation_lines: OBSERVATION_HIT_LINES,
+            ..Default::default()
+        };
         let (steps, patch) = trawl_render::render_trajectory(&row.traj, &opts);
         let problem_statement = row.traj.problem_statement.take();
         Ok(RenderedTrajectory {
@@ -251,8 +255,15 @@ impl Library {
         })
     }
 
-    /// One observation, whole and highlighted (`call` = None: the step's own observation).
-    pub fn observation(&self, id: &str, step: usize, call: Option<usize>) -> Result<Code, ApiError> {
+    /// One observation, highlighted, whole or cut at `max_lines` (`call` = None: the step's own
+    /// observation).
+    pub fn observation(
+        &self,
+        id: &str,
+        step: usize,
+        call: Option<usize>,
+        max_lines: Option<usize>,
+    ) -> Result<Code, ApiError> {
         let row = self.load(id)?;
         let s = row.traj.steps.get(step).ok_or_else(|| {
             ApiError::new(
@@ -260,7 +271,7 @@ impl Library {
                 format!("trajectory {id} has no step {step} ({} steps)", row.traj.steps.len()),
             )
         })?;
-        trawl_render::render_observation_full(s, call).ok_or_else(|| {
+        trawl_render::render_observation(s, call, max_lines).ok_or_else(|| {
             ApiError::new(ErrorCode::NotFound, format!("step {step} of {id} has no observation for call {call:?}"))
         })
     }
@@ -349,9 +360,15 @@ impl Library {
     }
 }
 
-/// Observations longer than this come truncated in a rendered trajectory (the UI shows them
-/// collapsed; "show all" fetches the whole one with `observation`).
-pub const OBSERVATION_PREVIEW_LINES: usize = 60;
+/// Observations longer than this come truncated in a rendered trajectory: the UI shows such an
+/// observation collapsed to its first lines, and expanding it fetches the whole one with
+/// `observation`. Highlighting dominates the cost of opening a trajectory, so the preview is what
+/// the first screen shows, not more.
+pub const OBSERVATION_PREVIEW_LINES: usize = 12;
+
+/// The preview of an observation that contains a search term is longer, so the hits that `n`/`N`
+/// jump between arrive with the trajectory.
+pub const OBSERVATION_HIT_LINES: usize = 60;
 
 /// Takes a loaded row's header out as protocol metadata, leaving its steps, patch and problem
 /// statement in place for the caller.

@@ -124,7 +124,7 @@ impl Methods for Service {
     }
 
     fn observation(&self, p: ObservationRequest) -> Result<Code, ApiError> {
-        self.lib()?.observation(&p.id, p.step, p.call)
+        self.lib()?.observation(&p.id, p.step, p.call, p.max_lines)
     }
 
     fn compare(&self, p: CompareRequest) -> Result<CompareView, ApiError> {

@@ -485,7 +485,7 @@ fn cap_diff(mut diff: FileDiff, max: usize) -> FileDiff {
 
 fn render_call(step: &Step, call: &ToolCall, index: usize, opts: &RenderOptions) -> RenderedCall {
     let kind = classify(step, call);
-    let observation = call.observation.as_deref().map(|o| call_observation(&kind, o, Some(opts.max_observation_lines)));
+    let observation = call.observation.as_deref().map(|o| call_observation(&kind, o, Some(opts.observation_cap(o))));
     RenderedCall {
         index,
         name: call.name.clone(),
@@ -496,7 +496,7 @@ fn render_call(step: &Step, call: &ToolCall, index: usize, opts: &RenderOptions)
 }
 
 /// Renders one step: its calls by kind, their observations (cut at
-/// [`RenderOptions::max_observation_lines`]), and a step-level observation when no call carries
+/// [`RenderOptions::observation_cap`]), and a step-level observation when no call carries
 /// one (orphan tool results).
 pub fn render_step(step: &Step, index: usize, opts: &RenderOptions) -> RenderedStep {
     let calls = step.tool_calls.iter().enumerate().map(|(i, c)| render_call(step, c, i, opts)).collect();
@@ -506,7 +506,7 @@ pub fn render_step(step: &Step, index: usize, opts: &RenderOptions) -> RenderedS
     } else {
         step.observation
             .as_deref()
-            .map(|o| observation_code(o, "plain", Numbering::None, Some(opts.max_observation_lines)))
+            .map(|o| observation_code(o, "plain", Numbering::None, Some(opts.observation_cap(o))))
     };
     RenderedStep {
         index,
@@ -617,12 +617,17 @@ fn render_units(steps: &[Step], units: &[Vec<usize>], next: &AtomicUsize, opts: 
 /// the step itself (`call` = `None`), rendered as in [`render_step`]. `None` when there is no such
 /// call or no observation.
 pub fn render_observation_full(step: &Step, call: Option<usize>) -> Option<Code> {
+    render_observation(step, call, None)
+}
+
+/// Like [`render_observation_full`], cut at `max_lines` when given (`truncated` says so).
+pub fn render_observation(step: &Step, call: Option<usize>, max_lines: Option<usize>) -> Option<Code> {
     match call {
         Some(i) => {
             let c = step.tool_calls.get(i)?;
             let text = c.observation.as_deref()?;
-            Some(call_observation(&classify(step, c), text, None))
+            Some(call_observation(&classify(step, c), text, max_lines))
         }
-        None => step.observation.as_deref().map(|o| observation_code(o, "plain", Numbering::None, None)),
+        None => step.observation.as_deref().map(|o| observation_code(o, "plain", Numbering::None, max_lines)),
     }
 }

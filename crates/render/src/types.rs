@@ -250,10 +250,49 @@ pub struct RenderOptions {
     pub max_observation_lines: usize,
     /// Created files, commands and call arguments longer than this are cut; default 2000.
     pub max_code_lines: usize,
+    /// Search terms (lowercase): an observation that contains one is cut at
+    /// `max_hit_observation_lines` instead, so that the hits a reader jumps between arrive with
+    /// the trajectory. Empty: no terms.
+    pub hit_terms: Vec<String>,
+    /// The cut for observations that contain a search term; default 200.
+    pub max_hit_observation_lines: usize,
+}
+
+impl RenderOptions {
+    /// The line cap for one observation: longer when it contains a search term.
+    pub fn observation_cap(&self, text: &str) -> usize {
+        if self.hit_terms.is_empty() || self.max_hit_observation_lines <= self.max_observation_lines {
+            return self.max_observation_lines;
+        }
+        let lower = text.to_lowercase();
+        if self.hit_terms.iter().any(|t| contains_word(&lower, t)) {
+            self.max_hit_observation_lines
+        } else {
+            self.max_observation_lines
+        }
+    }
+}
+
+/// Whether `term` occurs in `text` as a whole word: not preceded or followed by a letter or digit
+/// (how the UI marks hits).
+fn contains_word(text: &str, term: &str) -> bool {
+    if term.is_empty() {
+        return false;
+    }
+    text.match_indices(term).any(|(at, m)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + m.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 impl Default for RenderOptions {
     fn default() -> RenderOptions {
-        RenderOptions { max_observation_lines: 200, max_code_lines: 2000 }
+        RenderOptions {
+            max_observation_lines: 200,
+            max_code_lines: 2000,
+            hit_terms: Vec::new(),
+            max_hit_observation_lines: 200,
+        }
     }
 }

@@ -99,7 +99,14 @@ pub async fn serve(
     service: Arc<Service>,
     opts: ServeOptions,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let addr = listener.local_addr()?;
+    // No Nagle: an answer goes out as soon as it is written, not after the browser's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            eprintln!("trawl serve: cannot set TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(listener, router(service, addr, &opts)).await
 }
 

@@ -16,7 +16,23 @@ function current(): Route {
   return cachedRoute;
 }
 
+const prefetchers = new Set<(r: Route) => void>();
+
+/**
+ * Runs `f` with every new route before the views re-render for it, so that a view can start its
+ * request first (React renders synchronously on a route change, and tearing down the previous
+ * view takes time that the request need not wait for).
+ */
+export function onRouteStart(f: (r: Route) => void): () => void {
+  prefetchers.add(f);
+  return () => prefetchers.delete(f);
+}
+
 function notify() {
+  if (prefetchers.size > 0) {
+    const r = current();
+    for (const f of prefetchers) f(r);
+  }
   for (const l of listeners) l();
 }
 

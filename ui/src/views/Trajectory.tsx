@@ -2,6 +2,7 @@
 // kind), observations that collapse and load in full, the final patch, search-hit navigation.
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { ApiError, call, isAbort } from '../api/client';
 import type { Code, RenderedCall, RenderedStep, RenderedTrajectory, SearchHit, TrajectoryMeta } from '../api/types';
 import { CodeBlock, Marked, Prose } from '../components/Code';
@@ -11,12 +12,18 @@ import { codeHasHit, stepHit, termRegex } from '../lib/hits';
 import { formatFilter } from '../lib/query';
 import { encodeRoute } from '../lib/url';
 import { useEscapeClose, useViewKeys } from '../state/keyhub';
-import { navigate, replaceSilently } from '../state/router';
+import { navigate, onRouteStart, replaceSilently } from '../state/router';
 import { resultList } from '../state/results';
 
 /** Observations longer than this start collapsed (unless they hold a search hit). */
 const COLLAPSE_AT = 12;
 const PREVIEW_LINES = 6;
+/** Steps rendered at once when a trajectory opens (more than a screen); the rest follow in
+ * chunks between frames, so a 100-step trajectory shows as fast as a 10-step one. */
+const FIRST_STEPS = 10;
+const STEP_CHUNK = 16;
+/** Expanding a long observation loads this many of its lines; "show all" loads the rest. */
+const EXPAND_LINES = 400;
 
 const cache = new Map<string, RenderedTrajectory>();
 
@@ -25,6 +32,42 @@ function remember(key: string, t: RenderedTrajectory) {
   cache.set(key, t);
   while (cache.size > 12) cache.delete(cache.keys().next().value as string);
 }
+
+function cacheKey(id: string, q: string): string {
+  return `${id}\u0000${q}`;
+}
+
+/** The one trajectory request in flight; a newer one aborts it (J held down). */
+let pending: { key: string; ctl: AbortController; promise: Promise<RenderedTrajectory> } | null = null;
+
+/** A trajectory from the cache, the request in flight, or a new request. */
+function loadTrajectory(id: string, q: string): Promise<RenderedTrajectory> {
+  const key = cacheKey(id, q);
+  const hit = cache.get(key);
+  if (hit) return Promise.resolve(hit);
+  if (pending?.key === key) return pending.promise;
+  pending?.ctl.abort();
+  const ctl = new AbortController();
+  const promise = call('trajectory', q ? { id, query: q } : { id }, ctl.signal)
+    .then((t) => {
+      remember(key, t);
+      return t;
+    })
+    .finally(() => {
+      if (pending?.key === key) pending = null;
+    });
+  pending = { key, ctl, promise };
+  return promise;
+}
+
+function abortLoad(id: string, q: string) {
+  if (pending?.key === cacheKey(id, q)) pending.ctl.abort();
+}
+
+// Start the request when the URL changes, before React tears down the previous view.
+onRouteStart((r) => {
+  if (r.view === 'trajectory') loadTrajectory(r.id, r.q).catch(() => {});
+});
 
 export function ExitBadge({ code }: { code: number | null }) {
   if (code === null) return null;
@@ -95,17 +138,39 @@ interface ObsProps {
   re: RegExp | null;
   open: boolean | undefined;
   onToggle: (open: boolean) => void;
-  onShowAll: () => Promise<void>;
+  /** Loads more of the observation: `max` lines, or all of it. */
+  onLoad: (max: number | null) => Promise<void>;
   exit: number | null;
   label: string;
 }
 
-function Observation({ code, re, open, onToggle, onShowAll, exit, label }: ObsProps) {
+function Observation({ code, re, open, onToggle, onLoad, exit, label }: ObsProps) {
   const hasHit = useMemo(() => codeHasHit(code.lines, re), [code, re]);
-  const long = code.lines.length > COLLAPSE_AT;
+  const long = code.total_lines > COLLAPSE_AT;
   const isOpen = open ?? (hasHit || !long);
   const [loading, setLoading] = useState(false);
   const [err, setErr] = useState<string | null>(null);
+  const load = useCallback(
+    async (max: number | null) => {
+      setLoading(true);
+      setErr(null);
+      try {
+        await onLoad(max);
+      } catch (e) {
+        setErr(e instanceof Error ? e.message : String(e));
+      } finally {
+        setLoading(false);
+      }
+    },
+    [onLoad],
+  );
+  // The trajectory carries a short preview of long observations; expanding one (button or `e`)
+  // fetches up to EXPAND_LINES of it, and "show all" the rest.
+  const wantMore = open === true && code.truncated && code.lines.length < Math.min(EXPAND_LINES, code.total_lines);
+  useEffect(() => {
+    if (wantMore && !loading && !err) void load(EXPAND_LINES);
+  }, [wantMore, loading, err, load]);
+  const hidden = code.total_lines - (isOpen ? code.lines.length : Math.min(PREVIEW_LINES, code.lines.length));
   return (
     <div className={`observation${isOpen ? ' open' : ' collapsed'}`} data-testid="observation">
       <div className="obs-head">
@@ -123,27 +188,11 @@ function Observation({ code, re, open, onToggle, onShowAll, exit, label }: ObsPr
       <CodeBlock code={code} re={re} maxLines={isOpen ? undefined : PREVIEW_LINES} />
       {!isOpen && long && (
         <button type="button" className="more" onClick={() => onToggle(true)}>
-          … {code.lines.length - PREVIEW_LINES} more lines
+          … {fmtInt(hidden)} more lines
         </button>
       )}
       {isOpen && code.truncated && (
-        <button
-          type="button"
-          className="more"
-          data-testid="show-all"
-          disabled={loading}
-          onClick={async () => {
-            setLoading(true);
-            setErr(null);
-            try {
-              await onShowAll();
-            } catch (e) {
-              setErr(e instanceof Error ? e.message : String(e));
-            } finally {
-              setLoading(false);
-            }
-          }}
-        >
+        <button type="button" className="more" data-testid="show-all" disabled={loading} onClick={() => void load(null)}>
           {loading ? 'loading…' : `show all ${fmtInt(code.total_lines)} lines`}
         </button>
       )}
@@ -191,7 +240,7 @@ interface StepProps {
   obsOpen: Map<string, boolean>;
   setObsOpen: (key: string, open: boolean) => void;
   full: Map<string, Code>;
-  loadFull: (step: number, call: number | null) => Promise<void>;
+  loadFull: (step: number, call: number | null, max: number | null) => Promise<void>;
 }
 
 function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full, loadFull }: StepProps) {
@@ -241,7 +290,7 @@ function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full,
                 label={c.render.kind === 'view' ? 'file' : 'observation'}
                 open={obsOpen.get(key)}
                 onToggle={(o) => setObsOpen(key, o)}
-                onShowAll={() => loadFull(step.index, c.index)}
+                onLoad={(max) => loadFull(step.index, c.index, max)}
               />
             )}
           </div>
@@ -255,7 +304,7 @@ function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full,
           label="observation"
           open={obsOpen.get(`${step.index}:-`)}
           onToggle={(o) => setObsOpen(`${step.index}:-`, o)}
-          onShowAll={() => loadFull(step.index, null)}
+          onLoad={(max) => loadFull(step.index, null, max)}
         />
       )}
     </section>
@@ -315,8 +364,12 @@ interface Props {
   toggleMode: () => void;
 }
 
+function firstShown(step: number | null): number {
+  return Math.max(FIRST_STEPS, (step ?? 0) + FIRST_STEPS);
+}
+
 export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
-  const key = `${id}\u0000${q}`;
+  const key = cacheKey(id, q);
   const [data, setData] = useState<RenderedTrajectory | null>(() => cache.get(key) ?? null);
   const [error, setError] = useState<ApiError | null>(null);
   const [focus, setFocus] = useState(step ?? 0);
@@ -325,6 +378,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
   const [hitIdx, setHitIdx] = useState(-1);
   const [hitTotal, setHitTotal] = useState(0);
   const [navMsg, setNavMsg] = useState<string | null>(null);
+  const [shown, setShown] = useState(() => firstShown(step));
   const root = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -335,21 +389,36 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
     setFull(new Map());
     setHitIdx(-1);
     setFocus(step ?? 0);
+    setShown(firstShown(step));
     if (cached) return;
-    const ctl = new AbortController();
-    call('trajectory', q ? { id, query: q } : { id }, ctl.signal)
+    let live = true;
+    loadTrajectory(id, q)
       .then((t) => {
-        remember(key, t);
-        setData(t);
+        if (live) setData(t);
       })
       .catch((e) => {
-        if (!isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
+        if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
       });
-    return () => ctl.abort();
+    return () => {
+      live = false;
+      abortLoad(id, q);
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
 
   const re = useMemo(() => termRegex(data?.terms ?? []), [data]);
+
+  // Render the remaining steps a chunk at a time after the first screen has painted.
+  const total = data?.steps.length ?? 0;
+  useEffect(() => {
+    if (shown >= total) return;
+    const t = window.setTimeout(() => setShown((n) => Math.min(total, n + STEP_CHUNK)), 0);
+    return () => window.clearTimeout(t);
+  }, [shown, total]);
+  /** Makes sure steps up to `i` (or all) are in the DOM before looking for them. */
+  const renderThrough = (i: number = total) => {
+    if (shown <= i && shown < total) flushSync(() => setShown(Math.min(total, Math.max(i + FIRST_STEPS, shown))));
+  };
 
   // Count the hits after every render (expanding an observation can add some).
   useLayoutEffect(() => {
@@ -371,6 +440,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
   const moveFocus = (i: number) => {
     if (!data || data.steps.length === 0) return;
     const n = Math.max(0, Math.min(data.steps.length - 1, i));
+    renderThrough(n);
     setFocus(n);
     scrollToStep(n);
     replaceSilently({ view: 'trajectory', id, q, sort, step: n });
@@ -381,14 +451,15 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
   }, []);
 
   const loadFull = useCallback(
-    async (s: number, c: number | null) => {
-      const code = await call('observation', { id, step: s, call: c });
+    async (s: number, c: number | null, max: number | null) => {
+      const code = await call('observation', { id, step: s, call: c, max_lines: max ?? undefined });
       setFull((m) => new Map(m).set(`${s}:${c ?? '-'}`, code));
     },
     [id],
   );
 
   const jumpHit = (dir: 1 | -1) => {
+    renderThrough();
     const marks = Array.from(root.current?.querySelectorAll<HTMLElement>('mark[data-hit="start"]') ?? []);
     const i = stepHit(hitIdx, marks.length, dir);
     if (i < 0) return;
@@ -512,7 +583,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
       )}
       <section className="timeline">
         <h2>Steps ({data.steps.length})</h2>
-        {data.steps.map((s) => (
+        {data.steps.slice(0, shown).map((s) => (
           <StepView
             key={s.index}
             step={s}
@@ -527,9 +598,14 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
           />
         ))}
       </section>
+      {shown < data.steps.length && <p className="muted small">rendering steps {shown}–{data.steps.length - 1}…</p>}
       <section className="patch">
         <h2>Final patch</h2>
-        <DiffList diffs={data.patch} mode={mode} re={re} empty="No patch." />
+        {shown >= data.steps.length ? (
+          <DiffList diffs={data.patch} mode={mode} re={re} empty="No patch." />
+        ) : (
+          <p className="muted small">{data.patch.length} files, shown once the steps are</p>
+        )}
       </section>
     </div>
   );

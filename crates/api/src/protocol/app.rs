@@ -51,7 +51,7 @@ pub struct TrajectoryRequest {
     pub query: Option<String>,
 }
 
-/// `observation`: one observation, whole.
+/// `observation`: one observation, whole or up to `max_lines`.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ObservationRequest {
     /// Trajectory id.
@@ -60,6 +60,10 @@ pub struct ObservationRequest {
     pub step: usize,
     /// Tool call index in the step, or null for the step's own observation.
     pub call: Option<usize>,
+    /// At most this many lines (`truncated` says when there are more); null or absent: all.
+    #[serde(default)]
+    #[ts(optional)]
+    pub max_lines: Option<usize>,
 }
 
 /// `compare`: two trajectories side by side.

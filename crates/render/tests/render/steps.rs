@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 use trawl_core::{Role, Step};
 use trawl_render::{
-    render_observation_full, render_step, render_trajectory, CallRender, DiffLineKind, RenderOptions, StepRole,
-    TOKEN_CLASSES,
+    render_observation, render_observation_full, render_step, render_trajectory, CallRender, DiffLineKind,
+    RenderOptions, StepRole, TOKEN_CLASSES,
 };
 
 use crate::support::{classes, code_text, line_text, step_with_call, trajectories, TRAJECTORY_FIXTURES};
@@ -251,6 +251,27 @@ fn observations_are_truncated_and_fetched_whole() {
     let r = render_step(&orphan, 2, &RenderOptions::default());
     assert_eq!(r.role, StepRole::Tool);
     assert_eq!(code_text(r.observation.as_ref().unwrap()), vec!["result", "more"]);
+}
+
+#[test]
+fn observations_with_a_search_term_get_the_longer_preview() {
+    let long: String =
+        (1..=100).map(|i| if i == 30 { "a needle here\n".to_string() } else { format!("line {i}\n") }).collect();
+    let step = step_with_call("execute_bash", json!({"command": "cat log"}), Some(&long));
+    let opts = |terms: &[&str]| RenderOptions {
+        max_observation_lines: 12,
+        max_hit_observation_lines: 60,
+        hit_terms: terms.iter().map(|t| t.to_string()).collect(),
+        ..Default::default()
+    };
+    let lines = |o: &RenderOptions| render_step(&step, 0, o).calls[0].observation.as_ref().unwrap().lines.len();
+    assert_eq!(lines(&opts(&[])), 12, "no query: the short preview");
+    assert_eq!(lines(&opts(&["needle"])), 60, "a whole-word hit: the longer preview");
+    assert_eq!(lines(&opts(&["needl"])), 12, "part of a word is no hit (the UI marks whole words)");
+    assert_eq!(lines(&opts(&["absent"])), 12);
+    // `observation` with a cap: the first lines, marked truncated.
+    let cut = render_observation(&step, Some(0), Some(40)).unwrap();
+    assert_eq!((cut.lines.len(), cut.total_lines, cut.truncated), (40, 100, true));
 }
 
 /// Every string in the JSON that contains `needle`, with the key it sits under.
