@@ -119,7 +119,7 @@ describe('whose value', () => {
   });
 
   it('shows flags set by the engine or decided by someone', () => {
-    const flags = [
+    const flags: { flag: string; set_by_engine: boolean; decisions: Record<string, string> }[] = [
       { flag: 'loop', set_by_engine: true, decisions: {} },
       { flag: 'ran_tests', set_by_engine: false, decisions: { bob: 'dismiss' } },
       { flag: 'no_finish', set_by_engine: false, decisions: {} },

@@ -8,12 +8,13 @@
 // bulk-label-cancel, bulk-label-done, bulk-undo.
 
 import { useEffect, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { ApiError, call } from '../api/client';
 import type { LabelSetView } from '../api/types';
 import { choices, FLAG_REVIEW_SET, type LabelValue } from '../lib/labels';
 import { QUEUE_KINDS, describe, nextId, progress, specError, type QueueKind, type QueueSpec } from '../lib/queue';
 import { useEscapeClose } from '../state/keyhub';
-import { currentQueue, startQueue, stopQueue, useQueue } from '../state/queue';
+import { currentQueue, refreshProgress, startQueue, stopQueue, useQueue } from '../state/queue';
 import { navigate } from '../state/router';
 import { labelSets } from './LabelPanel';
 
@@ -121,7 +122,7 @@ function StartQueue({ q, close }: { q: string; close: () => void }) {
   );
 }
 
-function BulkLabel({ q, total, close }: { q: string; total: number; close: () => void }) {
+function BulkLabel({ q, total }: { q: string; total: number }) {
   const [sets, setSets] = useState<LabelSetView[]>([]);
   const [set, setSet] = useState('verdict');
   const [value, setValue] = useState<string>('');
@@ -142,6 +143,7 @@ function BulkLabel({ q, total, close }: { q: string; total: number; close: () =>
     try {
       const r = await call('label_bulk', { query: q, set, value: wire(), expect: total });
       setDone({ batch: r.batch, count: Number(r.count), undone: false });
+      void refreshProgress().catch(() => {});
     } catch (e) {
       setErr(errText(e));
     } finally {
@@ -153,6 +155,7 @@ function BulkLabel({ q, total, close }: { q: string; total: number; close: () =>
     try {
       await call('undo', { batch: done.batch });
       setDone({ ...done, undone: true });
+      void refreshProgress().catch(() => {});
     } catch (e) {
       setErr(errText(e));
     }
@@ -183,7 +186,7 @@ function BulkLabel({ q, total, close }: { q: string; total: number; close: () =>
       {err && <p className="error small">{err}</p>}
       {done && (
         <p className="small" data-testid="bulk-label-done" data-undone={String(done.undone)}>
-          {done.undone ? `undone: ${done.count.toLocaleString('en-US')} labels removed` : `labelled ${done.count.toLocaleString('en-US')} trajectories ${set} = ${chosen}`}{' '}
+          {done.undone ? `undone: the ${done.count.toLocaleString('en-US')} labels are taken back` : `labelled ${done.count.toLocaleString('en-US')} trajectories ${set} = ${chosen}`}{' '}
           {!done.undone && (
             <button type="button" data-testid="bulk-undo" onClick={() => void undo()}>
               Undo
@@ -191,8 +194,20 @@ function BulkLabel({ q, total, close }: { q: string; total: number; close: () =>
           )}
         </p>
       )}
-      {confirming && (
-        <div className="overlay" role="dialog" aria-modal="true" aria-label="confirm bulk label" data-testid="bulk-label-confirm">
+      {confirming &&
+        createPortal(
+        <div
+          className="overlay"
+          role="dialog"
+          aria-modal="true"
+          aria-label="confirm bulk label"
+          data-testid="bulk-label-confirm"
+          onKeyDown={(e) => {
+            // the dialog's keys are its own; Esc cancels it (not the whole popover)
+            e.stopPropagation();
+            if (e.key === 'Escape') setConfirming(false);
+          }}
+        >
           <div className="overlay-card confirm-card">
             <h2>Label {total.toLocaleString('en-US')} trajectories?</h2>
             <p>
@@ -211,13 +226,9 @@ function BulkLabel({ q, total, close }: { q: string; total: number; close: () =>
               </button>
             </div>
           </div>
-        </div>
-      )}
-      <div className="inline-form">
-        <button type="button" onClick={close}>
-          Close
-        </button>
-      </div>
+        </div>,
+          document.body,
+        )}
     </div>
   );
 }
@@ -253,7 +264,7 @@ export function QueueBar({ q, total }: { q: string; total: number | null }) {
         // keys typed here are the form's (Enter on a button presses it), not the explorer's; Esc still closes
         <div className="popover queue-popover" onKeyDown={(e) => e.key !== 'Escape' && e.stopPropagation()}>
           <StartQueue q={q} close={() => setOpen(false)} />
-          {total !== null && <BulkLabel q={q} total={total} close={() => setOpen(false)} />}
+          {total !== null && <BulkLabel q={q} total={total} />}
         </div>
       )}
     </span>

@@ -374,9 +374,7 @@ function CreateForm({ subsets, initial, onSaved }: { subsets: SubsetSummaryView[
                 {'\n'}
                 {caretLine(f.rule, ruleErr.column)}
               </pre>
-              <span className="query-error-message">
-                column {ruleErr.column}: {ruleErr.message}
-              </span>
+              <span className="query-error-message">{ruleErr.message}</span>
             </div>
           )}
           <p className="muted small">Each top-level AND clause becomes a funnel stage, with what it removed.</p>
