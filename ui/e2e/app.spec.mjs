@@ -587,6 +587,18 @@ export const tests = [
       assert((await myLabel(env, seen[0], 'verdict')) === 'keep', 'the earlier label is back');
       await shot(page, env, 'bulk-undone');
       await page.getByTestId('queue-stop').click();
+      await until(async () => (await page.getByTestId('queue-progress').count()) === 0, 'queue stopped');
+      // a seeded sample of N: the same ids as the API's for that seed
+      const sample = await api(env, 'queue', { query: q, kind: 'sample', set: 'verdict', n: 4, seed: 9, offset: 0, limit: null });
+      await page.getByTestId('queue-kind').selectOption('sample');
+      await page.getByTestId('queue-n').fill('4');
+      await page.getByTestId('queue-seed').fill('9');
+      await page.getByTestId('queue-start').click();
+      await until(async () => (await page.getByTestId('trajectory-view').count()) === 1 && (await trajId(page)) === sample.ids[0], 'the sample starts at its first id');
+      await panelReady(page);
+      await until(async () => (await queueCounts(page)).total === 4, 'a queue of 4');
+      await page.keyboard.press('Enter');
+      await until(async () => (await trajId(page)) === sample.ids[1], 'Enter without a label goes to the second of the sample');
     },
   },
   {
@@ -649,6 +661,20 @@ export const tests = [
       await shot(page, env, 'lineage');
       // the list has both subsets
       assert((await page.getByTestId('subset-version-link').count()) >= 2, 'both subsets listed');
+      // export it with splits: the files hold every member
+      const out = join(env.work, 'export-e2e');
+      await page.getByTestId('export-format').selectOption('jsonl-original');
+      await page.getByTestId('export-out').fill(out);
+      await page.getByTestId('export-splits').check();
+      await page.getByTestId('export-seed').fill('7');
+      await page.getByTestId('export-run').click();
+      const result = page.getByTestId('export-result');
+      await result.waitFor({ timeout: 30000 });
+      const rt = await result.textContent();
+      assert(rt.includes(`${show.total.toLocaleString('en-US')} records`) && rt.includes('manifest.json'), `export summary: ${rt}`);
+      assert(['train', 'validation', 'test'].every((s) => rt.includes(s)), `three splits: ${rt}`);
+      await result.scrollIntoViewIfNeeded();
+      await shot(page, env, 'export');
     },
   },
   {

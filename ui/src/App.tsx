@@ -131,6 +131,8 @@ export function App() {
       const action = dispatchKey(e, contextOf(r), typing);
       if (!action) return;
       if (action === 'submit') return; // inputs handle their own Enter
+      // Enter on a focused link or button outside the label panel presses it (a keyboard user's Tab + Enter)
+      if (action === 'labelNext' && e.target instanceof Element && e.target.closest('a, button') && !e.target.closest('.label-panel')) return;
       if (action === 'escape') {
         if (h) setHelp(false);
         else if (document.querySelector('.popover')) {

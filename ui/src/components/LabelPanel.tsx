@@ -28,6 +28,7 @@ import {
 } from '../lib/labels';
 import { toView, useViewKeys } from '../state/keyhub';
 import { advance, currentQueue, refreshProgress, useQueue } from '../state/queue';
+import { dropWrite, lastWrite, pushWrite } from '../state/undo';
 import { navigate } from '../state/router';
 import { resultList } from '../state/results';
 import { QueueProgress } from './QueueBar';
@@ -47,8 +48,6 @@ export function labelSets(): Promise<LabelSetView[]> {
 
 /** The active set's name, kept across trajectories (an annotator walks a queue in one set). */
 let activeSetName = 'verdict';
-/** This tab's label writes, newest last: `u` undoes the newest and goes back to its trajectory. */
-const writes: { batch: string; id: string; what: string }[] = [];
 
 function errText(e: unknown): string {
   return e instanceof ApiError ? e.message : String(e);
@@ -124,7 +123,7 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
       .catch(() => {})
       .then(run)
       .then(async (r) => {
-        writes.push({ batch: r.batch, id, what });
+        pushWrite({ batch: r.batch, id, what });
         await reload();
         setStatus({ text: `saved ${what}` });
         if (currentQueue()) await refreshProgress().catch(() => {});
@@ -204,21 +203,23 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
 
   const undo = async () => {
     await inflight.current.catch(() => {});
-    const last = writes[writes.length - 1];
+    const last = lastWrite();
     try {
+      // the newest write of this tab; without one, the annotator's latest batch (server side)
       const r = await call('undo', { batch: last?.batch ?? null });
-      if (last) writes.pop();
+      if (last) dropWrite(last.batch);
       const what = last ? `undone: ${last.what}` : `undone your last batch (${r.count} labels)`;
-      if (last && last.id !== id) {
+      if (last?.id && last.id !== id) {
         // back to the trajectory whose label was taken back, so the annotator sees it
-        navigate({ view: 'trajectory', id: last.id, q: currentQueue()?.spec.query ?? q, sort: currentQueue() ? 'relevance' : sort, step: null });
+        const s = currentQueue()?.spec;
+        navigate({ view: 'trajectory', id: last.id, q: s ? s.query : q, sort: s ? 'relevance' : sort, step: null });
         return;
       }
       await reload();
       setStatus({ text: what });
       if (currentQueue()) await refreshProgress().catch(() => {});
     } catch (e) {
-      if (last) writes.pop();
+      if (last) dropWrite(last.batch);
       setStatus({ text: errText(e), error: true });
     }
   };

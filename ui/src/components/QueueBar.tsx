@@ -16,6 +16,7 @@ import { QUEUE_KINDS, describe, nextId, progress, specError, type QueueKind, typ
 import { useEscapeClose } from '../state/keyhub';
 import { currentQueue, refreshProgress, startQueue, stopQueue, useQueue } from '../state/queue';
 import { navigate } from '../state/router';
+import { dropWrite, pushWrite } from '../state/undo';
 import { labelSets } from './LabelPanel';
 
 function errText(e: unknown): string {
@@ -143,6 +144,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
     try {
       const r = await call('label_bulk', { query: q, set, value: wire(), expect: total });
       setDone({ batch: r.batch, count: Number(r.count), undone: false });
+      pushWrite({ batch: r.batch, id: null, what: `${set} = ${chosen} on all ${Number(r.count).toLocaleString('en-US')} of ${q.trim() || 'everything'}` });
       void refreshProgress().catch(() => {});
     } catch (e) {
       setErr(errText(e));
@@ -154,6 +156,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
     if (!done) return;
     try {
       await call('undo', { batch: done.batch });
+      dropWrite(done.batch);
       setDone({ ...done, undone: true });
       void refreshProgress().catch(() => {});
     } catch (e) {
