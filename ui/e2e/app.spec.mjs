@@ -714,6 +714,20 @@ export const tests = [
       assert((await api(env, 'annotator')).name === 'e2e-carol', 'the server labels as e2e-carol');
       await shot(page, env, 'annotator');
       await api(env, 'set_annotator', { name: 'e2e-alice' });
+      // label text is untrusted too: a note and an annotator name carrying markup stay text
+      await api(env, 'label', { id: ids[1], step: null, set: 'note', value: IMG });
+      await api(env, 'set_annotator', { name: SCRIPT.slice(0, 100).replace(/\n/g, ' ') });
+      try {
+        await api(env, 'label', { id: ids[1], step: null, set: 'verdict', value: 'unsure' });
+      } finally {
+        await api(env, 'set_annotator', { name: 'e2e-alice' });
+      }
+      await open(page, env, `#/t/${ids[1]}`);
+      const panel = await panelReady(page);
+      await until(async () => (await panel.getByTestId('label-note').inputValue()) === IMG, 'the note shown as text');
+      assert((await panel.getByTestId('label-others').first().textContent()).includes('<'), 'the odd annotator name shown as text');
+      const st = await page.evaluate(() => ({ xss: window.__xss, imgs: document.querySelectorAll('img').length }));
+      assert(st.xss === undefined && st.imgs === 0, `no markup from labels: ${JSON.stringify(st)}`);
     },
   },
 ];

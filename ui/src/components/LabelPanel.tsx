@@ -72,6 +72,8 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
   const [status, setStatus] = useState<{ text: string; error?: boolean } | null>(null);
   const [pending, setPending] = useState(0);
   const inflight = useRef<Promise<unknown>>(Promise.resolve());
+  /** The last write failed (its message): Enter stays once, so the annotator sees it. */
+  const failed = useRef<string | null>(null);
   const noteRef = useRef<HTMLTextAreaElement>(null);
   const queue = useQueue();
 
@@ -95,6 +97,8 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
     setLabels(null);
     setStatus(null);
     setStepMode(false);
+    setActive(activeSetName);
+    failed.current = null;
     const ctl = new AbortController();
     void reload(ctl.signal);
     return () => ctl.abort();
@@ -123,12 +127,14 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
       .catch(() => {})
       .then(run)
       .then(async (r) => {
+        failed.current = null;
         pushWrite({ batch: r.batch, id, what });
         await reload();
         setStatus({ text: `saved ${what}` });
         if (currentQueue()) await refreshProgress().catch(() => {});
       })
       .catch((e) => {
+        failed.current = errText(e);
         setStatus({ text: errText(e), error: true });
         void reload();
       })
@@ -172,6 +178,11 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
 
   const next = async () => {
     await inflight.current.catch(() => {});
+    if (failed.current) {
+      setStatus({ text: `not saved: ${failed.current} (Enter again moves on)`, error: true });
+      failed.current = null;
+      return;
+    }
     const verdictSet = currentQueue()?.spec.set ?? 'verdict';
     if (currentQueue()) {
       const labelled = current.some((c) => c.annotator === annotator && c.set === verdictSet && c.step === null);
