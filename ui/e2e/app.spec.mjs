@@ -675,6 +675,23 @@ export const tests = [
       assert(['train', 'validation', 'test'].every((s) => rt.includes(s)), `three splits: ${rt}`);
       await result.scrollIntoViewIfNeeded();
       await shot(page, env, 'export');
+      // duplicates in the version, as the API counts them
+      const dd = await api(env, 'dedup_report', { query: null, subset: { subset: 'e2e-capped', version: null }, mode: 'exact_patch', threshold: null, limit: 20 });
+      await page.getByTestId('dedup-mode').selectOption('exact_patch');
+      await page.getByTestId('dedup-run').click();
+      const sum = page.getByTestId('dedup-summary');
+      await sum.waitFor();
+      assert((await sum.getAttribute('data-clusters')) === String(dd.clusters_total) && (await sum.getAttribute('data-removable')) === String(dd.removable), `dedup summary = API (${dd.clusters_total}, ${dd.removable})`);
+      // a contamination list of one's own, pasted in the form, is offered and ticked
+      await page.getByTestId('subset-new').click();
+      await page.getByTestId('contamination-add').locator('summary').click();
+      await page.getByTestId('contamination-name').fill('e2e-list.instances');
+      await page.getByTestId('contamination-text').fill('# test list\nnumpy__numpy-13841\n');
+      await page.getByTestId('contamination-save').click();
+      const box = page.locator('[data-testid="subset-contamination"][data-name="e2e-list.instances"]');
+      await box.waitFor();
+      assert(await box.isChecked(), 'the new list is ticked');
+      await shot(page, env, 'subset-form');
     },
   },
   {

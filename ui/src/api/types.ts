@@ -49,6 +49,7 @@ export type { AgreementResponse } from './gen/AgreementResponse';
 export type { AnnotatorView } from './gen/AnnotatorView';
 export type { ContaminationListView } from './gen/ContaminationListView';
 export type { CurrentLabelView } from './gen/CurrentLabelView';
+export type { DedupReportResponse } from './gen/DedupReportResponse';
 export type { DisagreementView } from './gen/DisagreementView';
 export type { ExportResponse } from './gen/ExportResponse';
 export type { FlagReviewView } from './gen/FlagReviewView';

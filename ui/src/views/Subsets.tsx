@@ -9,11 +9,13 @@
 // subset-cap-order, subset-contamination (data-name), subset-save, subset-form-error,
 // subset-version (data-name, data-version, data-count), lineage-view, lineage-node (data-count),
 // lineage-stage (data-label, data-removed, data-added, data-count), subset-members, subset-member,
-// export-form, export-format, export-out, export-splits, export-seed, export-run, export-result.
+// export-form, export-format, export-out, export-splits, export-seed, export-run, export-result,
+// dedup-report, dedup-mode, dedup-run, dedup-summary, dedup-cluster, contamination-add,
+// contamination-name, contamination-text, contamination-save.
 
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, call } from '../api/client';
-import type { ContaminationListView, ExportResponse, SubsetLineageResponse, SubsetShowResponse, SubsetSummaryView, SubsetVersionView } from '../api/types';
+import type { ContaminationListView, DedupReportResponse, ExportResponse, SubsetLineageResponse, SubsetShowResponse, SubsetSummaryView, SubsetVersionView } from '../api/types';
 import { fmtBytes, fmtInt } from '../lib/format';
 import { funnelRows, funnelTotals } from '../lib/funnel';
 import { CAP_ORDERS, DEDUP_MODES, EMPTY_FORM, buildRequest, caretLine, refText, type SubsetForm } from '../lib/subsets';
@@ -200,6 +202,7 @@ function VersionDetail({ name, version, onNewVersion }: { name: string; version:
           </button>
         </div>
       </section>
+      <DedupCard name={v.name} version={v.version} />
       <ExportForm name={v.name} version={v.version} />
     </div>
   );
@@ -302,6 +305,125 @@ function ExportForm({ name, version }: { name: string; version: number }) {
   );
 }
 
+function DedupCard({ name, version }: { name: string; version: number }) {
+  const [mode, setMode] = useState('near_patch');
+  const [threshold, setThreshold] = useState('0.8');
+  const [res, setRes] = useState<DedupReportResponse | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setErr(null);
+    const t = Number(threshold);
+    if (mode === 'near_patch' && (!Number.isFinite(t) || t <= 0 || t > 1)) return setErr('the threshold is a number in (0, 1]');
+    setBusy(true);
+    try {
+      setRes(await call('dedup_report', { query: null, subset: { subset: name, version }, mode, threshold: mode === 'near_patch' ? t : null, limit: 20 }));
+    } catch (e) {
+      setErr(errText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" data-testid="dedup-report">
+      <h2>Duplicates in {refText(name, version)}</h2>
+      <div className="inline-form">
+        <select data-testid="dedup-mode" value={mode} onChange={(e) => setMode(e.target.value)} aria-label="dedup mode">
+          <option value="near_patch">near-duplicate patches (MinHash)</option>
+          <option value="exact_patch">same normalized patch</option>
+          <option value="exact_text">same trajectory text</option>
+        </select>
+        {mode === 'near_patch' && (
+          <>
+            <span className="small">similarity ≥</span>
+            <input type="text" className="narrow" value={threshold} onChange={(e) => setThreshold(e.target.value)} aria-label="threshold" />
+          </>
+        )}
+        <button type="button" data-testid="dedup-run" disabled={busy} onClick={() => void run()}>
+          {busy ? 'looking…' : 'Find duplicates'}
+        </button>
+      </div>
+      {err && <p className="error small">{err}</p>}
+      {res && (
+        <>
+          <p className="small" data-testid="dedup-summary" data-clusters={res.clusters_total} data-removable={res.removable}>
+            {fmtInt(res.scanned)} scanned · {fmtInt(res.clusters_total)} clusters · keeping one per cluster removes {fmtInt(res.removable)} ·{' '}
+            {res.took_ms.toFixed(0)} ms
+          </p>
+          {res.clusters.length > 0 && (
+            <table className="grid-table">
+              <thead>
+                <tr>
+                  <th className="num">size</th>
+                  <th className="num">min. similarity</th>
+                  <th>members (the first is kept)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {res.clusters.map((c, i) => (
+                  <tr key={i} data-testid="dedup-cluster">
+                    <td className="num">{c.size}</td>
+                    <td className="num">{c.min_similarity.toFixed(2)}</td>
+                    <td className="small">
+                      {c.members.map((m, j) => (
+                        <span key={m}>
+                          {j > 0 && ' · '}
+                          <a className="mono" href={encodeRoute({ view: 'trajectory', id: m, q: '', sort: 'relevance', step: null })}>
+                            {m.slice(0, 12)}
+                          </a>
+                          {c.instances[j] && <span className="muted"> {c.instances[j]}</span>}
+                        </span>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function AddContamination({ onAdded }: { onAdded: (name: string) => void }) {
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState('');
+  const [text, setText] = useState('');
+  const [msg, setMsg] = useState<{ text: string; error: boolean } | null>(null);
+  const save = async () => {
+    setMsg(null);
+    if (!name.trim() || !text.trim()) return setMsg({ text: 'a list needs a name and entries', error: true });
+    try {
+      const l = await call('contamination_add', { name: name.trim(), kind: kind || null, text, source: 'pasted in the app' });
+      setMsg({ text: `added ${l.name}: ${fmtInt(l.entries)} ${l.kind}`, error: false });
+      setName('');
+      setText('');
+      onAdded(l.name);
+    } catch (e) {
+      setMsg({ text: errText(e), error: true });
+    }
+  };
+  return (
+    <details className="contamination-add" data-testid="contamination-add">
+      <summary className="small">add a list…</summary>
+      <div className="inline-form">
+        <input type="text" data-testid="contamination-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="name, e.g. my-benchmark.instances" />
+        <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="kind">
+          <option value="">kind: detect</option>
+          <option value="instances">instances</option>
+          <option value="repos">repos</option>
+        </select>
+        <button type="button" data-testid="contamination-save" onClick={() => void save()}>
+          Add list
+        </button>
+      </div>
+      <textarea rows={3} data-testid="contamination-text" value={text} onChange={(e) => setText(e.target.value)} placeholder="one instance id or owner/repo per line; # comments" />
+      {msg && <p className={`small${msg.error ? ' error' : ' muted'}`}>{msg.text}</p>}
+    </details>
+  );
+}
+
 function CreateForm({ subsets, initial, onSaved }: { subsets: SubsetSummaryView[]; initial: SubsetForm; onSaved: (v: SubsetVersionView) => void }) {
   const [f, setF] = useState<SubsetForm>(initial);
   const [lists, setLists] = useState<ContaminationListView[]>([]);
@@ -309,11 +431,12 @@ function CreateForm({ subsets, initial, onSaved }: { subsets: SubsetSummaryView[
   const [ruleErr, setRuleErr] = useState<{ message: string; column: number } | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => setF(initial), [initial]);
-  useEffect(() => {
+  const loadLists = useCallback(() => {
     call('contamination_lists', {})
       .then((r) => setLists(r.lists))
       .catch(() => setLists([]));
   }, []);
+  useEffect(loadLists, [loadLists]);
   const up = (p: Partial<SubsetForm>) => setF((x) => ({ ...x, ...p }));
   const save = async () => {
     setErr(null);
@@ -421,6 +544,12 @@ function CreateForm({ subsets, initial, onSaved }: { subsets: SubsetSummaryView[
               {l.name} <span className="muted">({fmtInt(l.entries)} {l.kind})</span>
             </label>
           ))}
+          <AddContamination
+            onAdded={(n) => {
+              loadLists();
+              setF((x) => ({ ...x, contamination: x.contamination.includes(n) ? x.contamination : [...x.contamination, n] }));
+            }}
+          />
         </span>
         <span />
         <span>
