@@ -722,6 +722,18 @@ export const tests = [
       await until(async () => (await target.getByTestId('adjudicated').textContent()) === 'reject', 'adjudicated value shown');
       const after = await api(env, 'agreement', { set: 'verdict', annotators: [] });
       assert(JSON.stringify(after.disagreements.find((d) => d.id === ids[0]).adjudicated) === '"reject"', 'adjudication stored');
+      // the labels file: export, then import the same file: every event is already there
+      const file = join(env.work, 'labels-e2e.jsonl');
+      await page.getByTestId('labels-path').fill(file);
+      await page.getByTestId('labels-export').click();
+      const res = page.getByTestId('labels-result');
+      await until(async () => /wrote (\d+) events/.test((await res.textContent()) ?? ''), 'export written');
+      const n = Number((await res.textContent()).match(/wrote (\d+) events/)[1]);
+      assert(n === (await api(env, 'labels_export', { path: null, annotator: null })).count, `exported every event: ${n}`);
+      await page.getByTestId('labels-import').click();
+      await until(async () => (await res.getAttribute('data-duplicates')) === String(n), 'import: all duplicates');
+      assert((await res.getAttribute('data-imported')) === '0', 'nothing new imported');
+      await shot(page, env, 'labels-file');
       // the annotator name: shown and set in the Library
       await open(page, env, '#/library');
       await until(async () => (await page.getByTestId('annotator-name').textContent()) === 'e2e-alice', 'annotator shown');

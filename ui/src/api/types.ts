@@ -55,6 +55,7 @@ export type { ExportResponse } from './gen/ExportResponse';
 export type { FlagReviewView } from './gen/FlagReviewView';
 export type { LabelSetView } from './gen/LabelSetView';
 export type { LabelWriteResult } from './gen/LabelWriteResult';
+export type { LabelsImportReport } from './gen/LabelsImportReport';
 export type { LineageNode } from './gen/LineageNode';
 export type { LineageStage } from './gen/LineageStage';
 export type { QueueResponse } from './gen/QueueResponse';

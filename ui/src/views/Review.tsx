@@ -4,11 +4,12 @@
 //
 // data-testids: review-view, agreement-table, agreement-row (data-set), agreement-value,
 // review-annotators, disagreement-list, disagreement-row (data-id, data-step), adjudicate
-// (data-value), adjudicate-other, adjudicated.
+// (data-value), adjudicate-other, adjudicated, labels-file, labels-path, labels-annotator,
+// labels-export, labels-import, labels-result, labels-import-error.
 
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, call } from '../api/client';
-import type { AgreementResponse, DisagreementView, LabelSetView } from '../api/types';
+import type { AgreementResponse, DisagreementView, LabelSetView, LabelsImportReport } from '../api/types';
 import { labelSets } from '../components/LabelPanel';
 import { agreementBand, choices, distinctValues, formatValue, FLAG_REVIEW_SET, sameValue, type LabelValue } from '../lib/labels';
 import { encodeRoute } from '../lib/url';
@@ -95,6 +96,71 @@ function Disagreement({ d, annotators, set, onAdjudicate }: { d: DisagreementVie
         )}
       </td>
     </tr>
+  );
+}
+
+/** Every label event as a JSON Lines file, and merging such a file (another annotator's labels). */
+function LabelsFile({ onImported }: { onImported: () => void }) {
+  const [path, setPath] = useState('');
+  const [who, setWho] = useState('');
+  const [msg, setMsg] = useState<{ text: string; error: boolean } | null>(null);
+  const [report, setReport] = useState<LabelsImportReport | null>(null);
+  const run = async (what: 'export' | 'import') => {
+    setMsg(null);
+    setReport(null);
+    if (!path.trim()) return setMsg({ text: 'give the path of the labels file', error: true });
+    try {
+      if (what === 'export') {
+        const r = await call('labels_export', { path: path.trim(), annotator: who.trim() || null });
+        setMsg({ text: `wrote ${r.count} events to ${r.path ?? path}`, error: false });
+      } else {
+        const r = await call('labels_import', { path: path.trim() });
+        setReport(r);
+        onImported();
+      }
+    } catch (e) {
+      setMsg({ text: errText(e), error: true });
+    }
+  };
+  return (
+    <section className="card" data-testid="labels-file">
+      <h2>Labels file</h2>
+      <p className="muted small">
+        Every label event as JSON Lines: export yours (or everyone's) for another annotator, import theirs. Import only adds events,
+        so importing twice changes nothing.
+      </p>
+      <div className="inline-form">
+        <input type="text" data-testid="labels-path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/labels.jsonl" />
+        <input type="text" className="narrow-name" data-testid="labels-annotator" value={who} onChange={(e) => setWho(e.target.value)} placeholder="only annotator… (export)" />
+        <button type="button" data-testid="labels-export" onClick={() => void run('export')}>
+          Export
+        </button>
+        <button type="button" data-testid="labels-import" onClick={() => void run('import')}>
+          Import
+        </button>
+      </div>
+      {msg && (
+        <p className={`small${msg.error ? ' error' : ''}`} data-testid="labels-result">
+          {msg.text}
+        </p>
+      )}
+      {report && (
+        <div className="small" data-testid="labels-result" data-imported={report.imported} data-duplicates={report.duplicates} data-errors={report.errors.length}>
+          <p>
+            {report.imported} events imported · {report.duplicates} already present · {report.errors.length} lines not imported
+          </p>
+          {report.errors.length > 0 && (
+            <ul className="diagnostics">
+              {report.errors.slice(0, 100).map((e) => (
+                <li key={e.line} className="error" data-testid="labels-import-error">
+                  line {e.line}: {e.reason}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </section>
   );
 }
 
@@ -261,6 +327,8 @@ export function ReviewView({ set }: { set: string }) {
           </table>
         )}
       </section>
+
+      <LabelsFile onImported={() => void load()} />
     </div>
   );
 }
