@@ -534,7 +534,8 @@ export const tests = [
       const before = await api(env, 'queue', { query: q, kind: 'all', set: 'verdict', n: null, seed: null, offset: 0, limit: 0 });
       await open(page, env, `#/search?q=${encodeURIComponent(q)}`);
       await until(async () => (await count(page)) === expected, 'the query results');
-      await page.getByTestId('queue-open').click();
+      // q opens the labelling popover from the list
+      await page.locator('body').press('q');
       await page.getByTestId('queue-form').waitFor();
       await page.getByTestId('queue-kind').selectOption('unlabelled');
       await page.getByTestId('queue-start').click();

@@ -34,6 +34,8 @@ describe('keyboard map', () => {
     // the list keeps Enter = open; digits mean nothing there
     expect(dispatchKey({ key: 'Enter' }, 'list', false)).toBe('open');
     expect(dispatchKey({ key: '1' }, 'list', false)).toBeNull();
+    expect(dispatchKey({ key: 'q' }, 'list', false)).toBe('labelQueue');
+    expect(dispatchKey({ key: 'q' }, 'trajectory', false)).toBeNull();
     // typing a digit in a field is typing
     expect(dispatchKey({ key: '1' }, 'trajectory', true)).toBeNull();
     // the existing trajectory keys are unchanged
@@ -46,7 +48,7 @@ describe('keyboard map', () => {
 
   it('lists every labelling binding for the help overlay', () => {
     const actions = new Set(BINDINGS.map((b) => b.action));
-    for (const a of ['labelPick', 'labelClear', 'labelNextSet', 'labelPrevSet', 'labelNext', 'labelUndo', 'labelStep', 'labelNote'] as const) expect(actions.has(a)).toBe(true);
+    for (const a of ['labelPick', 'labelClear', 'labelNextSet', 'labelPrevSet', 'labelNext', 'labelUndo', 'labelStep', 'labelNote', 'labelQueue'] as const) expect(actions.has(a)).toBe(true);
     for (const b of BINDINGS) expect(b.help.length).toBeGreaterThan(5);
   });
 

@@ -13,7 +13,7 @@ import { ApiError, call } from '../api/client';
 import type { LabelSetView } from '../api/types';
 import { choices, FLAG_REVIEW_SET, type LabelValue } from '../lib/labels';
 import { QUEUE_KINDS, describe, nextId, progress, specError, type QueueKind, type QueueSpec } from '../lib/queue';
-import { useEscapeClose } from '../state/keyhub';
+import { useEscapeClose, useViewKeys } from '../state/keyhub';
 import { currentQueue, refreshProgress, startQueue, stopQueue, useQueue } from '../state/queue';
 import { navigate } from '../state/router';
 import { dropWrite, pushWrite } from '../state/undo';
@@ -112,7 +112,7 @@ function StartQueue({ q, close }: { q: string; close: () => void }) {
       </div>
       {err && <p className="error small">{err}</p>}
       <div className="inline-form">
-        <button type="submit" data-testid="queue-start" disabled={busy}>
+        <button type="submit" data-testid="queue-start" disabled={busy} autoFocus>
           {busy ? 'starting…' : 'Start labelling'}
         </button>
         <button type="button" onClick={close}>
@@ -241,6 +241,11 @@ export function QueueBar({ q, total }: { q: string; total: number | null }) {
   const [open, setOpen] = useState(false);
   const queue = useQueue();
   useEscapeClose(open, () => setOpen(false));
+  useViewKeys((a) => {
+    if (a !== 'labelQueue') return false;
+    setOpen((o) => !o);
+    return true;
+  });
   const resume = () => {
     const s = currentQueue();
     if (!s) return;

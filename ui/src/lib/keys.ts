@@ -25,7 +25,8 @@ export type Action =
   | 'labelNext'
   | 'labelUndo'
   | 'labelStep'
-  | 'labelNote';
+  | 'labelNote'
+  | 'labelQueue';
 
 /** Where the key was pressed: the current view. */
 export type KeyContext = 'list' | 'trajectory' | 'compare' | 'stats' | 'library' | 'review' | 'subsets';
@@ -51,6 +52,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['J'], action: 'nextRow', contexts: ['list'], help: 'next result' },
   { keys: ['K'], action: 'prevRow', contexts: ['list'], help: 'previous result' },
   { keys: ['o', 'Enter'], action: 'open', contexts: ['list'], help: 'open the selected trajectory' },
+  { keys: ['q'], action: 'labelQueue', contexts: ['list'], help: 'label these results: start a queue, or label them all' },
   { keys: ['j'], action: 'nextStep', contexts: ['trajectory'], help: 'next step' },
   { keys: ['k'], action: 'prevStep', contexts: ['trajectory'], help: 'previous step' },
   { keys: ['J'], action: 'nextTraj', contexts: ['trajectory'], help: 'next trajectory of the result list' },
