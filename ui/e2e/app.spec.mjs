@@ -52,6 +52,50 @@ async function openXss(page, env) {
   await page.getByTestId('trajectory-view').waitFor();
 }
 
+/** Calls the API from the test (Bearer token), as the app does. */
+async function api(env, method, params = {}) {
+  const res = await fetch(`${env.url}/api`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${env.token}` },
+    body: JSON.stringify({ method, params }),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${method}: ${body.message}`);
+  return body;
+}
+
+/** This annotator's current trajectory-level value of a set, or undefined. */
+async function myLabel(env, id, set) {
+  const l = await api(env, 'labels_for', { id });
+  return l.current.find((c) => c.annotator === l.annotator && c.set === set && c.step === null)?.value;
+}
+
+async function trajId(page) {
+  return page.getByTestId('trajectory-view').getAttribute('data-id');
+}
+
+/** Waits for the label panel of the shown trajectory to have its sets and labels. */
+async function panelReady(page) {
+  const panel = page.getByTestId('label-panel');
+  await panel.waitFor();
+  await until(async () => !(await page.getByTestId('label-annotator').textContent()).includes('…'), 'labels loaded');
+  await panel.locator('[data-testid="label-set"][data-active="true"]').waitFor();
+  return panel;
+}
+
+async function settled(page) {
+  await until(async () => (await page.getByTestId('label-panel').getAttribute('data-pending')) === '0', 'label writes landed');
+}
+
+function chosen(panel, set, value) {
+  return panel.locator(`[data-testid="label-set"][data-set="${set}"] [data-testid="label-value"][data-value="${value}"]`);
+}
+
+async function queueCounts(page) {
+  const q = page.getByTestId('queue-progress').first();
+  return { done: Number(await q.getAttribute('data-done')), total: Number(await q.getAttribute('data-total')) };
+}
+
 export const tests = [
   {
     name: 'search',
@@ -412,6 +456,311 @@ export const tests = [
       );
       await page.keyboard.type('j?');
       assert((await page.getByTestId('help-overlay').count()) === 0, 'no help while typing');
+    },
+  },
+  {
+    name: 'label-keys',
+    async run(page, env) {
+      await open(page, env, '#/search');
+      await until(() => count(page), 'a result count');
+      await page.getByTestId('result-row').nth(3).click();
+      let panel = await panelReady(page);
+      const first = await trajId(page);
+      // the active set is verdict; its values carry their number keys
+      assert((await panel.locator('[data-testid="label-set"][data-active="true"]').getAttribute('data-set')) === 'verdict', 'verdict is active');
+      assert((await chosen(panel, 'verdict', 'reject').getAttribute('data-key')) === '2', 'reject is key 2');
+      await page.keyboard.press('2');
+      await until(async () => (await chosen(panel, 'verdict', 'reject').getAttribute('data-chosen')) === 'true', 'reject chosen');
+      await settled(page);
+      await shot(page, env, 'label-panel');
+      // Enter: saved, and the next trajectory is shown
+      await page.keyboard.press('Enter');
+      await until(async () => (await trajId(page)) !== first, 'the next trajectory after Enter');
+      assert((await myLabel(env, first, 'verdict')) === 'reject', 'the label is stored (API)');
+      panel = await panelReady(page);
+      assert((await panel.locator('[data-testid="label-value"][data-chosen="true"]').count()) === 0, 'the next trajectory starts unlabelled');
+      // u undoes the last write and goes back to its trajectory
+      await page.keyboard.press('u');
+      await until(async () => (await trajId(page)) === first, 'back on the first after u');
+      panel = await panelReady(page);
+      await until(async () => (await chosen(panel, 'verdict', 'reject').getAttribute('data-chosen')) === 'false', 'reject gone after undo');
+      assert((await myLabel(env, first, 'verdict')) === undefined, 'undo reached the store (API)');
+      // label again, then reload: the label persists
+      await page.keyboard.press('1');
+      await settled(page);
+      await page.reload();
+      panel = await panelReady(page);
+      await until(async () => (await chosen(panel, 'verdict', 'keep').getAttribute('data-chosen')) === 'true', 'keep shown after reload');
+      // l cycles the set: 3 in quality writes a rating
+      await page.keyboard.press('l');
+      await page.keyboard.press('l');
+      await until(async () => (await panel.locator('[data-testid="label-set"][data-active="true"]').getAttribute('data-set')) === 'quality', 'quality active after l l');
+      await page.keyboard.press('4');
+      await settled(page);
+      assert((await myLabel(env, first, 'quality')) === 4, 'quality 4 stored');
+      // step annotation: focus step 2, w, then 4 = loop in failure_mode on that step
+      await page.keyboard.press('j');
+      await page.keyboard.press('j');
+      await page.keyboard.press('w');
+      await until(async () => (await panel.getAttribute('data-target')) === 'step', 'step target after w');
+      assert((await panel.locator('[data-testid="label-set"][data-active="true"]').getAttribute('data-set')) === 'failure_mode', 'failure_mode active on a step');
+      await page.keyboard.press('4');
+      await settled(page);
+      const l = await api(env, 'labels_for', { id: first });
+      const stepLabel = l.current.find((c) => c.set === 'failure_mode' && c.step === 2);
+      assert(stepLabel && JSON.stringify(stepLabel.value) === '["loop"]', `step 2 marked loop: ${JSON.stringify(l.current)}`);
+      await page.getByTestId('marked-steps').waitFor();
+      assert((await page.getByTestId('marked-steps').textContent()).includes('#2'), 'marked step listed');
+      // flags in review: confirm one
+      const flag = panel.getByTestId('flag-review').first();
+      if ((await flag.count()) > 0) {
+        const name = await flag.getAttribute('data-flag');
+        await flag.getByTestId('flag-confirm').click();
+        await until(async () => (await panel.locator(`[data-testid="flag-review"][data-flag="${name}"]`).getAttribute('data-decision')) === 'confirm', 'flag confirmed');
+        const fl = (await api(env, 'labels_for', { id: first })).flags.find((f) => f.flag === name);
+        assert(fl.decisions['e2e-alice'] === 'confirm', `flag review stored: ${JSON.stringify(fl)}`);
+      }
+      await shot(page, env, 'label-step');
+      // the help lists the new keys
+      await page.keyboard.press('?');
+      const help = await page.getByTestId('help-overlay').textContent();
+      for (const k of ['label: pick value', 'label: undo', 'where it went wrong']) assert(help.includes(k), `help lists ${k}`);
+      await shot(page, env, 'help-labels');
+    },
+  },
+  {
+    name: 'label-queue',
+    async run(page, env) {
+      const q = 'flag:loop';
+      const expected = (await api(env, 'search', { query: q, limit: 1, offset: 0, sort: null, snippets: false })).total;
+      assert(expected > 3, `enough loops to queue: ${expected}`);
+      const before = await api(env, 'queue', { query: q, kind: 'all', set: 'verdict', n: null, seed: null, offset: 0, limit: 0 });
+      await open(page, env, `#/search?q=${encodeURIComponent(q)}`);
+      await until(async () => (await count(page)) === expected, 'the query results');
+      // q opens the labelling popover from the list
+      await page.locator('body').press('q');
+      await page.getByTestId('queue-form').waitFor();
+      await page.getByTestId('queue-kind').selectOption('unlabelled');
+      await page.getByTestId('queue-start').click();
+      await page.getByTestId('trajectory-view').waitFor();
+      await panelReady(page);
+      let c = await until(async () => {
+        const x = await queueCounts(page);
+        return x.total === expected ? x : null;
+      }, 'queue progress shown');
+      assert(c.done === before.done, `progress starts at the labelled count: ${c.done} vs ${before.done}`);
+      const seen = [];
+      for (const key of ['1', '2', '3']) {
+        const id = await trajId(page);
+        assert(!seen.includes(id), `a new trajectory each time (${id})`);
+        seen.push(id);
+        await page.keyboard.press(key);
+        await until(async () => (await queueCounts(page)).done === c.done + 1, `progress counts up to ${c.done + 1}`);
+        c = await queueCounts(page);
+        await page.keyboard.press('Enter');
+        await until(async () => (await trajId(page)) !== id, 'the next trajectory of the queue');
+        await panelReady(page);
+      }
+      assert(c.done === before.done + 3, `three labelled: ${c.done}`);
+      const unl = await api(env, 'queue', { query: q, kind: 'unlabelled', set: 'verdict', n: null, seed: null, offset: 0, limit: null });
+      for (const id of seen) assert(!unl.ids.includes(id), `${id} left the unlabelled queue`);
+      assert(unl.ids[0] === (await trajId(page)), 'the queue shows the first unlabelled one next');
+      await shot(page, env, 'queue-labelling');
+      // back to the explorer: bulk label all N behind a confirmation, then undo it as one step
+      await page.keyboard.press('Escape');
+      await until(async () => (await count(page)) === expected, 'the list again');
+      assert((await page.getByTestId('queue-progress').count()) === 1, 'the queue progress in the explorer');
+      await page.getByTestId('queue-open').click();
+      await page.getByTestId('bulk-label-set').selectOption('verdict');
+      await page.getByTestId('bulk-label-value').selectOption('unsure');
+      await page.getByTestId('bulk-label-open').click();
+      const dialog = page.getByTestId('bulk-label-confirm');
+      await dialog.waitFor();
+      const text = await dialog.textContent();
+      assert(text.includes(`Label ${expected} trajectories?`) && text.includes(q), `the dialog states N and the query: ${text}`);
+      await shot(page, env, 'bulk-confirm');
+      await page.getByTestId('bulk-label-ok').click();
+      await page.getByTestId('bulk-label-done').waitFor();
+      const all = await api(env, 'queue', { query: q, kind: 'all', set: 'verdict', n: null, seed: null, offset: 0, limit: 0 });
+      assert(all.done === expected, `every match labelled: ${all.done}/${expected}`);
+      assert((await myLabel(env, seen[0], 'verdict')) === 'unsure', 'the bulk value wins');
+      await page.getByTestId('bulk-undo').click();
+      await until(async () => (await page.getByTestId('bulk-label-done').getAttribute('data-undone')) === 'true', 'bulk undone');
+      const after = await api(env, 'queue', { query: q, kind: 'all', set: 'verdict', n: null, seed: null, offset: 0, limit: 0 });
+      assert(after.done === before.done + 3, `undo took back the whole bulk batch: ${after.done}`);
+      assert((await myLabel(env, seen[0], 'verdict')) === 'keep', 'the earlier label is back');
+      await shot(page, env, 'bulk-undone');
+      await page.getByTestId('queue-stop').click();
+      await until(async () => (await page.getByTestId('queue-progress').count()) === 0, 'queue stopped');
+      // a seeded sample of N: the same ids as the API's for that seed
+      const sample = await api(env, 'queue', { query: q, kind: 'sample', set: 'verdict', n: 4, seed: 9, offset: 0, limit: null });
+      await page.getByTestId('queue-kind').selectOption('sample');
+      await page.getByTestId('queue-n').fill('4');
+      await page.getByTestId('queue-seed').fill('9');
+      await page.getByTestId('queue-start').click();
+      await until(async () => (await page.getByTestId('trajectory-view').count()) === 1 && (await trajId(page)) === sample.ids[0], 'the sample starts at its first id');
+      await panelReady(page);
+      await until(async () => (await queueCounts(page)).total === 4, 'a queue of 4');
+      await page.keyboard.press('Enter');
+      await until(async () => (await trajId(page)) === sample.ids[1], 'Enter without a label goes to the second of the sample');
+    },
+  },
+  {
+    name: 'lineage',
+    allowConsole: [/status of 400/],
+    async run(page, env) {
+      await open(page, env, '#/subsets');
+      await page.getByTestId('subsets-view').waitFor();
+      await page.getByTestId('subset-form').waitFor();
+      await page.getByTestId('subset-name').fill('e2e-clean');
+      // a bad rule: the error is shown at its column
+      const bad = '-flag:empty_patch (';
+      await page.getByTestId('subset-rule').fill(bad);
+      await page.getByTestId('subset-save').click();
+      const err = page.getByTestId('subset-rule-error');
+      await err.waitFor();
+      let col = null;
+      try {
+        await api(env, 'subset_create', { name: 'e2e-x', parent: null, rule: bad, includes: [], excludes: [], shaping: { dedup: null, cap: null, contamination: [] } });
+      } catch (e) {
+        col = Number(String(e.message).match(/column (\d+)/)?.[1]);
+      }
+      assert(col && (await err.getAttribute('data-column')) === String(col), `error column ${await err.getAttribute('data-column')} = API ${col}`);
+      const caret = (await err.locator('pre').textContent()).split('\n')[1];
+      assert(caret.indexOf('^') === col - 1, `caret under column ${col}: ${JSON.stringify(caret)}`);
+      await shot(page, env, 'subset-rule-error');
+      // stage 1: whole db → -flag:empty_patch
+      await page.getByTestId('subset-rule').fill('-flag:empty_patch');
+      await page.getByTestId('subset-save').click();
+      await until(async () => (await page.locator('[data-testid="subset-version"][data-name="e2e-clean"]').count()) === 1, 'e2e-clean@1 shown');
+      // stage 2: a new subset from e2e-clean@1, capped at 1 per instance
+      await page.getByTestId('subset-new').click();
+      await page.getByTestId('subset-name').fill('e2e-capped');
+      await page.getByTestId('subset-parent').selectOption('e2e-clean@1');
+      await page.getByTestId('subset-cap').check();
+      await page.getByTestId('subset-cap-k').fill('1');
+      await page.getByTestId('subset-save').click();
+      await until(async () => (await page.locator('[data-testid="subset-version"][data-name="e2e-capped"]').count()) === 1, 'e2e-capped@1 shown');
+      const view = page.getByTestId('lineage-view');
+      await view.waitFor();
+      const l = await api(env, 'subset_lineage', { name: 'e2e-capped', version: null });
+      assert(l.nodes.length === 3, `three nodes: ${JSON.stringify(l.nodes)}`);
+      const nodes = await view.getByTestId('lineage-node').evaluateAll((els) => els.map((e) => Number(e.dataset.count)));
+      assert(JSON.stringify(nodes) === JSON.stringify(l.nodes.map((n) => n.count)), `node counts ${nodes} = API ${l.nodes.map((n) => n.count)}`);
+      const stages = await view.getByTestId('lineage-stage').evaluateAll((els) =>
+        els.map((e) => ({ label: e.dataset.label, removed: Number(e.dataset.removed), count: Number(e.dataset.count), text: e.textContent })),
+      );
+      assert(stages.length === l.stages.length && stages.length >= 2, `stages shown: ${stages.length} / ${l.stages.length}`);
+      stages.forEach((s, i) => {
+        const a = l.stages[i];
+        assert(s.label === a.label && s.removed === a.removed && s.count === a.count, `stage ${i}: ${JSON.stringify(s)} vs ${JSON.stringify(a)}`);
+        if (a.removed > 0) assert(s.text.includes(`−${a.removed.toLocaleString('en-US')} ${a.label}`), `stage ${i} says what it removed: ${s.text}`);
+      });
+      assert(l.stages[0].label === '-flag:empty_patch' && l.stages[0].removed > 0, `the rule removed empty patches: ${JSON.stringify(l.stages[0])}`);
+      assert(/capped at 1 per instance/.test(l.stages[l.stages.length - 1].label), 'the cap is the last stage');
+      // the members page matches the count
+      const show = await api(env, 'subset_show', { name: 'e2e-capped', version: null, offset: 0, limit: 50 });
+      assert((await page.getByTestId('subset-member').count()) === Math.min(50, show.total), 'a page of members');
+      await view.scrollIntoViewIfNeeded();
+      await shot(page, env, 'lineage');
+      // the list has both subsets
+      assert((await page.getByTestId('subset-version-link').count()) >= 2, 'both subsets listed');
+      // export it with splits: the files hold every member
+      const out = join(env.work, 'export-e2e');
+      await page.getByTestId('export-format').selectOption('jsonl-original');
+      await page.getByTestId('export-out').fill(out);
+      await page.getByTestId('export-splits').check();
+      await page.getByTestId('export-seed').fill('7');
+      await page.getByTestId('export-run').click();
+      const result = page.getByTestId('export-result');
+      await result.waitFor({ timeout: 30000 });
+      const rt = await result.textContent();
+      assert(rt.includes(`${show.total.toLocaleString('en-US')} records`) && rt.includes('manifest.json'), `export summary: ${rt}`);
+      assert(['train', 'validation', 'test'].every((s) => rt.includes(s)), `three splits: ${rt}`);
+      await result.scrollIntoViewIfNeeded();
+      await shot(page, env, 'export');
+      // duplicates in the version, as the API counts them
+      const dd = await api(env, 'dedup_report', { query: null, subset: { subset: 'e2e-capped', version: null }, mode: 'exact_patch', threshold: null, limit: 20 });
+      await page.getByTestId('dedup-mode').selectOption('exact_patch');
+      await page.getByTestId('dedup-run').click();
+      const sum = page.getByTestId('dedup-summary');
+      await sum.waitFor();
+      assert((await sum.getAttribute('data-clusters')) === String(dd.clusters_total) && (await sum.getAttribute('data-removable')) === String(dd.removable), `dedup summary = API (${dd.clusters_total}, ${dd.removable})`);
+      // a contamination list of one's own, pasted in the form, is offered and ticked
+      await page.getByTestId('subset-new').click();
+      await page.getByTestId('contamination-add').locator('summary').click();
+      await page.getByTestId('contamination-name').fill('e2e-list.instances');
+      await page.getByTestId('contamination-text').fill('# test list\nnumpy__numpy-13841\n');
+      await page.getByTestId('contamination-save').click();
+      const box = page.locator('[data-testid="subset-contamination"][data-name="e2e-list.instances"]');
+      await box.waitFor();
+      assert(await box.isChecked(), 'the new list is ticked');
+      await shot(page, env, 'subset-form');
+    },
+  },
+  {
+    name: 'review',
+    async run(page, env) {
+      // a second annotator disagrees with e2e-alice on two trajectories
+      const ids = (await api(env, 'search', { query: '', limit: 2, offset: 40, sort: null, snippets: false })).hits.map((h) => h.id);
+      for (const id of ids) await api(env, 'label', { id, step: null, set: 'verdict', value: 'keep' });
+      await api(env, 'set_annotator', { name: 'e2e-bob' });
+      try {
+        for (const id of ids) await api(env, 'label', { id, step: null, set: 'verdict', value: 'reject' });
+      } finally {
+        await api(env, 'set_annotator', { name: 'e2e-alice' });
+      }
+      const a = await api(env, 'agreement', { set: 'verdict', annotators: [] });
+      await open(page, env, '#/review');
+      await page.getByTestId('review-view').waitFor();
+      const row = page.locator('[data-testid="agreement-row"][data-set="verdict"]');
+      await until(async () => (await row.getByTestId('agreement-value').count()) === 1, 'verdict agreement shown');
+      const shown = (await row.getByTestId('agreement-value').textContent()).trim();
+      assert(shown.startsWith(a.value === null ? '–' : a.value.toFixed(3)), `coefficient ${shown} = API ${a.value}`);
+      const rows = page.getByTestId('disagreement-row');
+      await until(async () => (await rows.count()) === a.disagreements.length, `${a.disagreements.length} disagreements listed`);
+      const target = page.locator(`[data-testid="disagreement-row"][data-id="${ids[0]}"]`);
+      assert((await target.textContent()).includes('keep') && (await target.textContent()).includes('reject'), 'both values side by side');
+      await shot(page, env, 'review');
+      await target.locator('[data-testid="adjudicate"][data-value="reject"]').click();
+      await until(async () => (await target.getByTestId('adjudicated').textContent()) === 'reject', 'adjudicated value shown');
+      const after = await api(env, 'agreement', { set: 'verdict', annotators: [] });
+      assert(JSON.stringify(after.disagreements.find((d) => d.id === ids[0]).adjudicated) === '"reject"', 'adjudication stored');
+      // the labels file: export, then import the same file: every event is already there
+      const file = join(env.work, 'labels-e2e.jsonl');
+      await page.getByTestId('labels-path').fill(file);
+      await page.getByTestId('labels-export').click();
+      const res = page.getByTestId('labels-result');
+      await until(async () => /wrote (\d+) events/.test((await res.textContent()) ?? ''), 'export written');
+      const n = Number((await res.textContent()).match(/wrote (\d+) events/)[1]);
+      assert(n === (await api(env, 'labels_export', { path: null, annotator: null })).count, `exported every event: ${n}`);
+      await page.getByTestId('labels-import').click();
+      await until(async () => (await res.getAttribute('data-duplicates')) === String(n), 'import: all duplicates');
+      assert((await res.getAttribute('data-imported')) === '0', 'nothing new imported');
+      await shot(page, env, 'labels-file');
+      // the annotator name: shown and set in the Library
+      await open(page, env, '#/library');
+      await until(async () => (await page.getByTestId('annotator-name').textContent()) === 'e2e-alice', 'annotator shown');
+      await page.getByTestId('annotator-input').fill('e2e-carol');
+      await page.getByTestId('annotator-save').click();
+      await until(async () => (await page.getByTestId('annotator-name').textContent()) === 'e2e-carol', 'annotator set');
+      assert((await api(env, 'annotator')).name === 'e2e-carol', 'the server labels as e2e-carol');
+      await shot(page, env, 'annotator');
+      await api(env, 'set_annotator', { name: 'e2e-alice' });
+      // label text is untrusted too: a note and an annotator name carrying markup stay text
+      await api(env, 'label', { id: ids[1], step: null, set: 'note', value: IMG });
+      await api(env, 'set_annotator', { name: SCRIPT.slice(0, 100).replace(/\n/g, ' ') });
+      try {
+        await api(env, 'label', { id: ids[1], step: null, set: 'verdict', value: 'unsure' });
+      } finally {
+        await api(env, 'set_annotator', { name: 'e2e-alice' });
+      }
+      await open(page, env, `#/t/${ids[1]}`);
+      const panel = await panelReady(page);
+      await until(async () => (await panel.getByTestId('label-note').inputValue()) === IMG, 'the note shown as text');
+      assert((await panel.getByTestId('label-others').first().textContent()).includes('<'), 'the odd annotator name shown as text');
+      const st = await page.evaluate(() => ({ xss: window.__xss, imgs: document.querySelectorAll('img').length }));
+      assert(st.xss === undefined && st.imgs === 0, `no markup from labels: ${JSON.stringify(st)}`);
     },
   },
 ];

@@ -48,7 +48,8 @@ function run(bin, args, opts = {}) {
 async function startServer(bin, db, token) {
   const args = ['serve', '--db', db, '--port', '0', '--ui', join(uiDir, 'dist')];
   const proc = spawn(bin, args, {
-    env: { ...process.env, TRAWL_TOKEN: token },
+    // labels are written as e2e-alice; set_annotator writes its config file into the work dir, not ~/.config
+    env: { ...process.env, TRAWL_TOKEN: token, TRAWL_ANNOTATOR: 'e2e-alice', TRAWL_CONFIG_DIR: dirname(db) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
 import type { DiffMode } from './components/Diff';
 import { call, onDesktopMenu, pickPaths } from './api/client';
-import { BINDINGS, dispatchKey, isTypingTarget, type KeyContext } from './lib/keys';
+import { ALL, BINDINGS, dispatchKey, isTypingTarget, type KeyContext } from './lib/keys';
 import { encodeRoute, routeQuery, type Route } from './lib/url';
 import { navigate, useRoute } from './state/router';
 import { currentList, resultList } from './state/results';
@@ -15,6 +15,8 @@ import { TrajectoryView } from './views/Trajectory';
 import { CompareView } from './views/Compare';
 import { StatsView } from './views/Stats';
 import { LibraryView } from './views/Library';
+import { ReviewView } from './views/Review';
+import { SubsetsView } from './views/Subsets';
 
 function contextOf(r: Route): KeyContext {
   switch (r.view) {
@@ -28,6 +30,10 @@ function contextOf(r: Route): KeyContext {
       return 'stats';
     case 'library':
       return 'library';
+    case 'review':
+      return 'review';
+    case 'subsets':
+      return 'subsets';
   }
 }
 
@@ -37,7 +43,7 @@ function HelpOverlay({ onClose }: { onClose: () => void }) {
   // One row per action and context: `j / n / J  next result`.
   const byKeys = new Map<string, { keys: string; help: string; where: string }>();
   for (const b of BINDINGS) {
-    const where = b.contexts.length === 5 ? 'everywhere' : b.contexts.join(', ');
+    const where = b.contexts.length === ALL.length ? 'everywhere' : b.contexts.join(', ');
     const k = `${b.action}|${where}`;
     const prev = byKeys.get(k);
     if (prev) prev.keys = [...prev.keys.split(' / '), ...b.keys].join(' / ');
@@ -125,6 +131,8 @@ export function App() {
       const action = dispatchKey(e, contextOf(r), typing);
       if (!action) return;
       if (action === 'submit') return; // inputs handle their own Enter
+      // Enter on a focused link or button outside the label panel presses it (a keyboard user's Tab + Enter)
+      if (action === 'labelNext' && e.target instanceof Element && e.target.closest('a, button') && !e.target.closest('.label-panel')) return;
       if (action === 'escape') {
         if (h) setHelp(false);
         else if (document.querySelector('.popover')) {
@@ -147,11 +155,11 @@ export function App() {
           toggleThemeRef.current();
           return;
         case 'focusSearch':
-          if (r.view === 'library') navigate({ view: 'search', q: '', sort: 'relevance' });
+          if (r.view === 'library' || r.view === 'review' || r.view === 'subsets') navigate({ view: 'search', q: '', sort: 'relevance' });
           window.setTimeout(() => search.current?.focus(), 0);
           return;
         default:
-          toView(action);
+          toView(action, e.key);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -214,9 +222,11 @@ export function App() {
         <nav className="tabs">
           {tab({ view: 'search', q, sort }, 'Explorer', route.view === 'search' || route.view === 'trajectory' || route.view === 'compare')}
           {tab({ view: 'stats', q }, 'Stats', route.view === 'stats')}
+          {tab({ view: 'review', set: 'verdict' }, 'Review', route.view === 'review')}
+          {tab({ view: 'subsets', name: null, version: null }, 'Subsets', route.view === 'subsets')}
           {tab({ view: 'library' }, 'Library', route.view === 'library')}
         </nav>
-        {route.view !== 'library' ? (
+        {route.view !== 'library' && route.view !== 'review' && route.view !== 'subsets' ? (
           <SearchBox
             ref={search}
             value={q}
@@ -247,6 +257,8 @@ export function App() {
         {route.view === 'compare' && <CompareView a={route.a} b={route.b} q={route.q} mode={mode} toggleMode={toggleMode} />}
         {route.view === 'stats' && <StatsView q={route.q} theme={theme} />}
         {route.view === 'library' && <LibraryView />}
+        {route.view === 'review' && <ReviewView set={route.set} />}
+        {route.view === 'subsets' && <SubsetsView name={route.name} version={route.version} />}
       </div>
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </div>

@@ -11,6 +11,11 @@ describe('url state', () => {
       { view: 'compare', a: 't1', b: 't2', q: 'x y' },
       { view: 'stats', q: 'dataset:"SWE-Gym/SWE-Gym"' },
       { view: 'library' },
+      { view: 'review', set: 'verdict' },
+      { view: 'review', set: 'quality' },
+      { view: 'subsets', name: null, version: null },
+      { view: 'subsets', name: 'clean', version: null },
+      { view: 'subsets', name: 'clean-v', version: 3 },
     ];
     for (const r of routes) expect(decodeRoute(encodeRoute(r))).toEqual(r);
   });
@@ -22,6 +27,11 @@ describe('url state', () => {
     expect(encodeRoute({ view: 'compare', a: 'a', b: 'b', q: '' })).toBe('#/compare/a/b');
     expect(encodeRoute({ view: 'stats', q: 'repo:"x"' })).toBe('#/stats?q=repo%3A%22x%22');
     expect(encodeRoute({ view: 'library' })).toBe('#/library');
+    expect(encodeRoute({ view: 'review', set: 'verdict' })).toBe('#/review');
+    expect(encodeRoute({ view: 'review', set: 'quality' })).toBe('#/review?set=quality');
+    expect(encodeRoute({ view: 'subsets', name: 'a', version: 2 })).toBe('#/subsets?name=a&v=2');
+    expect(decodeRoute('#/subsets?v=2')).toEqual({ view: 'subsets', name: null, version: null });
+    expect(decodeRoute('#/subsets?name=a&v=x')).toEqual({ view: 'subsets', name: 'a', version: null });
   });
 
   it('decodes unknown, empty and hand-written hashes to a sane view', () => {

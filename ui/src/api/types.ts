@@ -44,6 +44,29 @@ export type { StepRole as Role } from './gen/StepRole';
 export type { StepSummary } from './gen/StepSummary';
 export type { TrajectoryMeta } from './gen/TrajectoryMeta';
 export type { UsageView } from './gen/UsageView';
+// curation (labels, queues, agreement, subsets, exports)
+export type { AgreementResponse } from './gen/AgreementResponse';
+export type { AnnotatorView } from './gen/AnnotatorView';
+export type { ContaminationListView } from './gen/ContaminationListView';
+export type { CurrentLabelView } from './gen/CurrentLabelView';
+export type { DedupReportResponse } from './gen/DedupReportResponse';
+export type { DisagreementView } from './gen/DisagreementView';
+export type { ExportResponse } from './gen/ExportResponse';
+export type { FlagReviewView } from './gen/FlagReviewView';
+export type { LabelSetView } from './gen/LabelSetView';
+export type { LabelWriteResult } from './gen/LabelWriteResult';
+export type { LabelsImportReport } from './gen/LabelsImportReport';
+export type { LineageNode } from './gen/LineageNode';
+export type { LineageStage } from './gen/LineageStage';
+export type { QueueResponse } from './gen/QueueResponse';
+export type { ShapingSpec } from './gen/ShapingSpec';
+export type { StageView } from './gen/StageView';
+export type { SubsetCreateRequest } from './gen/SubsetCreateRequest';
+export type { SubsetLineageResponse } from './gen/SubsetLineageResponse';
+export type { SubsetShowResponse } from './gen/SubsetShowResponse';
+export type { SubsetSummaryView } from './gen/SubsetSummaryView';
+export type { SubsetVersionView } from './gen/SubsetVersionView';
+export type { TrajectoryLabels } from './gen/TrajectoryLabels';
 
 export type Method = Request['method'];
 

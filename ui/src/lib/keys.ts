@@ -16,10 +16,20 @@ export type Action =
   | 'help'
   | 'toggleTheme'
   | 'escape'
-  | 'submit';
+  | 'submit'
+  // labelling (components/LabelPanel.tsx)
+  | 'labelPick'
+  | 'labelClear'
+  | 'labelNextSet'
+  | 'labelPrevSet'
+  | 'labelNext'
+  | 'labelUndo'
+  | 'labelStep'
+  | 'labelNote'
+  | 'labelQueue';
 
 /** Where the key was pressed: the current view. */
-export type KeyContext = 'list' | 'trajectory' | 'compare' | 'stats' | 'library';
+export type KeyContext = 'list' | 'trajectory' | 'compare' | 'stats' | 'library' | 'review' | 'subsets';
 
 export interface Binding {
   keys: string[];
@@ -28,7 +38,11 @@ export interface Binding {
   help: string;
 }
 
-const ALL: KeyContext[] = ['list', 'trajectory', 'compare', 'stats', 'library'];
+/** Every context (a binding in all of them is listed as `everywhere`). */
+export const ALL: KeyContext[] = ['list', 'trajectory', 'compare', 'stats', 'library', 'review', 'subsets'];
+
+/** The number keys that pick a value of the active label set. */
+export const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** Every binding, in the order the help overlay lists them. Earlier entries win. */
 export const BINDINGS: Binding[] = [
@@ -38,6 +52,7 @@ export const BINDINGS: Binding[] = [
   { keys: ['J'], action: 'nextRow', contexts: ['list'], help: 'next result' },
   { keys: ['K'], action: 'prevRow', contexts: ['list'], help: 'previous result' },
   { keys: ['o', 'Enter'], action: 'open', contexts: ['list'], help: 'open the selected trajectory' },
+  { keys: ['q'], action: 'labelQueue', contexts: ['list'], help: 'label these results: start a queue, or label them all' },
   { keys: ['j'], action: 'nextStep', contexts: ['trajectory'], help: 'next step' },
   { keys: ['k'], action: 'prevStep', contexts: ['trajectory'], help: 'previous step' },
   { keys: ['J'], action: 'nextTraj', contexts: ['trajectory'], help: 'next trajectory of the result list' },
@@ -45,6 +60,14 @@ export const BINDINGS: Binding[] = [
   { keys: ['e'], action: 'expand', contexts: ['trajectory'], help: "expand / collapse the focused step's observations" },
   { keys: ['n'], action: 'nextHit', contexts: ['trajectory'], help: 'next search hit' },
   { keys: ['N'], action: 'prevHit', contexts: ['trajectory'], help: 'previous search hit' },
+  { keys: DIGITS, action: 'labelPick', contexts: ['trajectory'], help: 'label: pick value N of the active label set (again: unpick)' },
+  { keys: ['0'], action: 'labelClear', contexts: ['trajectory'], help: "label: clear the active set's value" },
+  { keys: ['l'], action: 'labelNextSet', contexts: ['trajectory'], help: 'label: next label set' },
+  { keys: ['L'], action: 'labelPrevSet', contexts: ['trajectory'], help: 'label: previous label set' },
+  { keys: ['Enter'], action: 'labelNext', contexts: ['trajectory'], help: 'label: save and go to the next trajectory of the queue' },
+  { keys: ['u'], action: 'labelUndo', contexts: ['trajectory'], help: 'label: undo the last label write' },
+  { keys: ['w'], action: 'labelStep', contexts: ['trajectory'], help: 'label: the focused step is where it went wrong (label it / back)' },
+  { keys: ['i'], action: 'labelNote', contexts: ['trajectory'], help: 'label: write a note (Esc saves)' },
   { keys: ['d'], action: 'toggleDiff', contexts: ['trajectory', 'compare'], help: 'unified / side-by-side diffs' },
   { keys: ['t'], action: 'toggleTheme', contexts: ALL, help: 'light / dark theme' },
   { keys: ['?'], action: 'help', contexts: ALL, help: 'show every key binding' },

@@ -1,13 +1,16 @@
 // The view state that lives in the URL (hash routing), so any view can be bookmarked and shared:
 //   #/search?q=…&sort=…     #/t/<id>?q=…&sort=…&step=N     #/compare/<a>/<b>?q=…
 //   #/stats?q=…             #/library
+//   #/review?set=verdict    #/subsets?name=…&v=N   (curation: agreement, subsets and lineage)
 
 export type Route =
   | { view: 'search'; q: string; sort: string }
   | { view: 'trajectory'; id: string; q: string; sort: string; step: number | null }
   | { view: 'compare'; a: string; b: string; q: string }
   | { view: 'stats'; q: string }
-  | { view: 'library' };
+  | { view: 'library' }
+  | { view: 'review'; set: string }
+  | { view: 'subsets'; name: string | null; version: number | null };
 
 export const DEFAULT_SORT = 'relevance';
 
@@ -60,8 +63,15 @@ export function encodeRoute(r: Route): string {
       return `#/stats${query({ q: r.q })}`;
     case 'library':
       return '#/library';
+    case 'review':
+      return `#/review${query({ set: r.set === DEFAULT_REVIEW_SET ? null : r.set })}`;
+    case 'subsets':
+      return `#/subsets${query({ name: r.name, v: r.name === null ? null : r.version })}`;
   }
 }
+
+/** The label set the review view opens on. */
+export const DEFAULT_REVIEW_SET = 'verdict';
 
 function safeDecode(s: string): string {
   try {
@@ -95,15 +105,22 @@ export function decodeRoute(hash: string): Route {
       return { view: 'stats', q };
     case 'library':
       return { view: 'library' };
+    case 'review':
+      return { view: 'review', set: sp.get('set') || DEFAULT_REVIEW_SET };
+    case 'subsets': {
+      const name = sp.get('name') || null;
+      const v = sp.get('v');
+      return { view: 'subsets', name, version: name !== null && v !== null && /^\d+$/.test(v) ? Number(v) : null };
+    }
     case 'search':
       return { view: 'search', q, sort: validSort(sp.get('sort')) };
   }
   return { view: 'search', q: '', sort: DEFAULT_SORT };
 }
 
-/** The query a route carries ('' for the library). */
+/** The query a route carries ('' for the library and the curation views). */
 export function routeQuery(r: Route): string {
-  return r.view === 'library' ? '' : r.q;
+  return r.view === 'library' || r.view === 'review' || r.view === 'subsets' ? '' : r.q;
 }
 
 /** The sort for a column header click: first click descending for numbers, ascending for text. */

@@ -3,26 +3,30 @@
 import { useEffect, useRef } from 'react';
 import type { Action } from '../lib/keys';
 
-type Handler = (a: Action) => boolean;
+/** Handles an action (`key` is the key pressed, e.g. the digit of `labelPick`); true when handled. */
+type Handler = (a: Action, key: string) => boolean;
 
-let viewHandler: Handler | null = null;
+/** The mounted handlers: the view's, and those of panels inside it (the label panel). */
+const handlers: Handler[] = [];
 
-/** Registers the current view's action handler (returns true when it handled the action). */
+/** Registers an action handler of the current view or of a panel in it (returns true when it handled the action). */
 export function useViewKeys(handler: Handler): void {
   const ref = useRef(handler);
   ref.current = handler;
   useEffect(() => {
-    const h: Handler = (a) => ref.current(a);
-    viewHandler = h;
+    const h: Handler = (a, k) => ref.current(a, k);
+    handlers.push(h);
     return () => {
-      if (viewHandler === h) viewHandler = null;
+      const i = handlers.indexOf(h);
+      if (i >= 0) handlers.splice(i, 1);
     };
   }, []);
 }
 
-/** Offers an action to the current view. */
-export function toView(a: Action): boolean {
-  return viewHandler ? viewHandler(a) : false;
+/** Offers an action to the mounted handlers, the latest registered first, until one takes it. */
+export function toView(a: Action, key = ''): boolean {
+  for (let i = handlers.length - 1; i >= 0; i--) if (handlers[i](a, key)) return true;
+  return false;
 }
 
 /** Closes a popover when Esc is pressed anywhere (App sends `trawl:close-popovers`). */

@@ -5,6 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FacetValue, SearchHit } from '../api/types';
 import { fmtInt } from '../lib/format';
 import { hasFilter, toggleFilter } from '../lib/query';
+import { QueueBar } from '../components/QueueBar';
 import { encodeRoute, nextSort } from '../lib/url';
 import { navigate } from '../state/router';
 import { resultList, type ResultList } from '../state/results';
@@ -220,6 +221,7 @@ export function Explorer({ q, sort }: { q: string; sort: string }) {
           {shown.total !== null && !error && <span className="muted small"> in {shown.tookMs.toFixed(1)} ms</span>}
           {!list.settled && shown !== list && <span className="muted small"> · updating…</span>}
           <span className="spacer" />
+          <QueueBar q={q} total={error ? null : shown === list ? shown.total : null} />
           <a className="small" href={encodeRoute({ view: 'stats', q })}>
             charts for this query →
           </a>

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, call, inTauri, pickPaths } from '../api/client';
 import type { DbInfo, DiagnosticView, DiagnosticsResponse, JobView, SourceExcerpt } from '../api/types';
 import { fmtBytes, fmtDuration, fmtInt } from '../lib/format';
+import { AnnotatorCard } from '../components/Annotator';
 
 export const POLL_MS = 500;
 
@@ -208,6 +209,8 @@ export function LibraryView() {
           <button type="submit">Open / create</button>
         </form>
       </section>
+
+      <AnnotatorCard />
 
       <section className="card">
         <h2>Add files</h2>

@@ -7,6 +7,7 @@ import { ApiError, call, isAbort } from '../api/client';
 import type { Code, RenderedCall, RenderedStep, RenderedTrajectory, SearchHit, TrajectoryMeta } from '../api/types';
 import { CodeBlock, Marked, Prose } from '../components/Code';
 import { DiffList, FileDiffView, type DiffMode } from '../components/Diff';
+import { LabelPanel } from '../components/LabelPanel';
 import { fmtInt } from '../lib/format';
 import { codeHasHit, stepHit, termRegex } from '../lib/hits';
 import { formatFilter } from '../lib/query';
@@ -575,6 +576,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
         </span>
       </div>
       <MetaHeader meta={meta} />
+      <LabelPanel id={meta.id} step={focus} steps={data.steps.length} q={q} sort={sort} />
       {data.problem_statement && (
         <section className="problem">
           <h2>Problem statement</h2>
