@@ -5,6 +5,8 @@
 //     changes and the next frame is painted;
 //   - open a 100-step trajectory: from navigation to its hash until its first screen is painted
 //     (and, second number, until all of its steps are in the page);
+//   - labelling: `1` then Enter on a trajectory of the result list, from the Enter keydown until
+//     the next trajectory is shown (painted);
 //   - scrolling: jump the result table to positions across the list and count blank rows after
 //     the scroll stops.
 // Usage: node benches/app_browser.mjs DB [TRAWL_BIN]   (run from the repository root; needs ui/dist)
@@ -24,7 +26,8 @@ if (!db) {
 }
 const token = `bench-${Math.random().toString(36).slice(2)}`;
 const proc = spawn(bin, ['--db', db, 'serve', '--port', '0', '--ui', 'ui/dist'], {
-  env: { ...process.env, TRAWL_TOKEN: token },
+  // Labels written by the labelling measurement go under their own annotator and are undone.
+  env: { ...process.env, TRAWL_TOKEN: token, TRAWL_ANNOTATOR: 'trawl-bench', TRAWL_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'trawl-bench-cfg-')) },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const url = await new Promise((res, rej) => {
@@ -129,6 +132,46 @@ for (const h of pick.hits) {
   await page.waitForTimeout(300);
 }
 
+// Labelling: on a trajectory of the result list, `1` labels it (verdict keep) and Enter shows the
+// next one. Measured from the Enter keydown to the frame that shows the next trajectory's first
+// screen. The reader spends a moment on each trajectory (the app prefetches the next meanwhile).
+await page.goto(`${url}/#/search?q=steps:10..60`);
+await page.getByTestId('result-row').first().waitFor();
+await page.getByTestId('result-row').first().click();
+const keystrokes = [];
+let written = 0;
+for (let i = 0; i < 12; i++) {
+  const view = page.getByTestId('trajectory-view');
+  await view.waitFor();
+  await page.getByTestId('label-panel').waitFor();
+  await page.waitForTimeout(600);
+  await page.keyboard.press('1');
+  written++;
+  await page.waitForTimeout(100);
+  const done = page.evaluate(async () => {
+    const cur = document.querySelector('[data-testid="trajectory-view"]').getAttribute('data-id');
+    const t0 = await new Promise((res) =>
+      window.addEventListener('keydown', (e) => e.key === 'Enter' && res(performance.now()), { capture: true, once: true }),
+    );
+    await new Promise((res) => {
+      const f = () => {
+        const v = document.querySelector('[data-testid="trajectory-view"]');
+        const id = v?.getAttribute('data-id');
+        const steps = document.querySelectorAll('[data-testid="step"]').length;
+        if (id && id !== cur && steps >= 1) res();
+        else requestAnimationFrame(f);
+      };
+      f();
+    });
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    return performance.now() - t0;
+  });
+  await page.waitForTimeout(30);
+  await page.keyboard.press('Enter');
+  keystrokes.push(Math.round(await done));
+}
+for (let i = 0; i < written; i++) await api('undo', { batch: null });
+
 // Scrolling: jump through the list and count rows without an id after the table settles.
 await page.goto(`${url}/#/search?q=`);
 await page.getByTestId('result-row').first().waitFor();
@@ -150,6 +193,7 @@ console.log(`  start to first screen       median ${median(starts)} ms  (${start
 console.log(`  facet click to results      median ${median(clicks)} ms  (${clicks.join(', ')}); painted ${median(clicksPaint)} ms`);
 console.log(`  open ~100-step trajectory   median ${median(opens)} ms to its first screen painted  (${opens.join(', ')})`);
 console.log(`                              median ${median(opensAll)} ms until all its steps are in the page  (${opensAll.join(', ')})`);
+console.log(`  label keystroke (Enter) to next trajectory shown  median ${median(keystrokes)} ms  (${keystrokes.join(', ')})`);
 console.log(`  blank rows after ${jumps} scroll jumps: ${blank}`);
 await ctx.close();
 proc.kill();

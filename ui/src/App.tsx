@@ -252,7 +252,8 @@ export function App() {
       <div className="view">
         {route.view === 'search' && <Explorer q={route.q} sort={route.sort} />}
         {route.view === 'trajectory' && (
-          <TrajectoryView id={route.id} q={route.q} sort={route.sort} step={route.step} mode={mode} toggleMode={toggleMode} />
+          // Keyed: a new trajectory mounts afresh, with its data from the cache in the first render.
+          <TrajectoryView key={`${route.id}\u0000${route.q}`} id={route.id} q={route.q} sort={route.sort} step={route.step} mode={mode} toggleMode={toggleMode} />
         )}
         {route.view === 'compare' && <CompareView a={route.a} b={route.b} q={route.q} mode={mode} toggleMode={toggleMode} />}
         {route.view === 'stats' && <StatsView q={route.q} theme={theme} />}

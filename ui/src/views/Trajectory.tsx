@@ -15,6 +15,8 @@ import { encodeRoute } from '../lib/url';
 import { useEscapeClose, useViewKeys } from '../state/keyhub';
 import { navigate, onRouteStart, replaceSilently } from '../state/router';
 import { resultList } from '../state/results';
+import { currentQueue } from '../state/queue';
+import { nextId } from '../lib/queue';
 
 /** Observations longer than this start collapsed (unless they hold a search hit). */
 const COLLAPSE_AT = 12;
@@ -59,6 +61,22 @@ function loadTrajectory(id: string, q: string): Promise<RenderedTrajectory> {
     });
   pending = { key, ctl, promise };
   return promise;
+}
+
+/**
+ * The trajectory a reader most likely opens next: the next one of the labelling queue, or of the
+ * result list (when its row is already fetched). Null when unknown.
+ */
+function likelyNext(id: string, q: string, sort: string): { id: string; q: string } | null {
+  const queue = currentQueue();
+  if (queue) {
+    const n = nextId(queue.ids, id);
+    return n ? { id: n, q: queue.spec.query } : null;
+  }
+  const list = resultList(q, sort);
+  const i = list.indexOf(id);
+  const row = i >= 0 ? list.cache.row(i + 1) : undefined;
+  return row ? { id: row.id, q } : null;
 }
 
 function abortLoad(id: string, q: string) {
@@ -416,6 +434,17 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
     const t = window.setTimeout(() => setShown((n) => Math.min(total, n + STEP_CHUNK)), 0);
     return () => window.clearTimeout(t);
   }, [shown, total]);
+  // Once this one is fully shown, fetch the next one in the background, so that Enter (labelling)
+  // or J shows it from the cache.
+  const complete = data !== null && shown >= total;
+  useEffect(() => {
+    if (!complete) return;
+    const t = window.setTimeout(() => {
+      const n = likelyNext(id, q, sort);
+      if (n && n.id !== id && !pending) loadTrajectory(n.id, n.q).catch(() => {});
+    }, 200);
+    return () => window.clearTimeout(t);
+  }, [complete, id, q, sort]);
   /** Makes sure steps up to `i` (or all) are in the DOM before looking for them. */
   const renderThrough = (i: number = total) => {
     if (shown <= i && shown < total) flushSync(() => setShown(Math.min(total, Math.max(i + FIRST_STEPS, shown))));
