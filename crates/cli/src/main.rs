@@ -49,7 +49,8 @@ enum Command {
     },
     /// Search with the query language (see the README).
     Search {
-        /// The query.
+        /// The query (may start with `-`: `trawl search -flag:loop`).
+        #[arg(allow_hyphen_values = true)]
         query: String,
         /// Hits per page.
         #[arg(long, default_value_t = 20)]

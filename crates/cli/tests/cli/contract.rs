@@ -73,6 +73,11 @@ fn json_output_carries_the_documented_fields() {
 
     let r = run_json(&db, &["search", "separability", "--json"]);
     assert!(u(&r, "total") >= 1);
+    // A query may start with `-` (a negation), without `--` before it.
+    let all = u(&run_json(&db, &["search", "", "--count", "--json"]), "total");
+    let smith = u(&run_json(&db, &["search", "format:swe-smith", "--count", "--json"]), "total");
+    let not_smith = u(&run_json(&db, &["search", "-format:swe-smith", "--count", "--json"]), "total");
+    assert_eq!((smith, not_smith), (5, all - 5));
     for facet in ["repo", "dataset", "format", "resolved", "flag"] {
         assert!(r["facets"][facet].is_array(), "facet {facet} missing: {}", r["facets"]);
     }
