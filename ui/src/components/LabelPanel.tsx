@@ -320,7 +320,9 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
             onClick={() => chooseSet(s.name)}
           >
             <h3>
-              <span className="lp-set-name">{s.name}</span>
+              <span className="lp-set-name" title={s.description ?? undefined}>
+                {s.name}
+              </span>
               <span className="muted small">{s.kind === 'multi' ? 'any of' : s.kind === 'rating' ? `${s.min}–${s.max}` : s.kind === 'text' ? 'text' : 'one of'}</span>
               {isActive && <span className="lp-active small">active · l / L</span>}
             </h3>

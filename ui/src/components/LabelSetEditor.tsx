@@ -94,7 +94,7 @@ export function LabelSetEditor() {
           {sets.map((s) => (
             <tr key={s.name} data-testid="labelset-row" data-set={s.name} data-kind={s.kind} data-level={s.level}>
               <td className="mono">{s.name}</td>
-              <td>{describeKind(s)}</td>
+              <td className="labelset-kind">{describeKind(s)}</td>
               <td>{s.level}</td>
               <td className="labelset-values">{s.kind === 'rating' ? `${s.min}–${s.max}` : s.values.join(', ') || '–'}</td>
               <td className="small muted">{s.description ?? ''}</td>
@@ -139,7 +139,7 @@ export function LabelSetEditor() {
           autoComplete="off"
         />
         <label htmlFor="ls-kind">kind</label>
-        <div className="row">
+        <div className="ls-row">
           <select id="ls-kind" data-testid="labelset-kind" value={draft.kind} onChange={(e) => edit({ kind: e.target.value })}>
             {KINDS.map((k) => (
               <option key={k} value={k}>
@@ -150,7 +150,7 @@ export function LabelSetEditor() {
           <span className="muted small">{KIND_HELP[draft.kind]}</span>
         </div>
         <label htmlFor="ls-level">level</label>
-        <div className="row">
+        <div className="ls-row">
           <select id="ls-level" data-testid="labelset-level" value={draft.level} onChange={(e) => edit({ level: e.target.value })}>
             {LEVELS.map((l) => (
               <option key={l} value={l}>
@@ -178,7 +178,7 @@ export function LabelSetEditor() {
         {draft.kind === 'rating' && (
           <>
             <label htmlFor="ls-min">range</label>
-            <div className="row">
+            <div className="ls-row">
               <input id="ls-min" type="number" data-testid="labelset-min" value={draft.min} onChange={(e) => edit({ min: e.target.value })} />
               <span>to</span>
               <input type="number" data-testid="labelset-max" aria-label="max" value={draft.max} onChange={(e) => edit({ max: e.target.value })} />
@@ -197,7 +197,7 @@ export function LabelSetEditor() {
           autoComplete="off"
         />
         <span />
-        <div className="row">
+        <div className="ls-row">
           <button type="submit" data-testid="labelset-define" disabled={busy}>
             {existing ? `Update ${existing.name}` : 'Define'}
           </button>
