@@ -1,5 +1,6 @@
 // The end-to-end tests, run in order by run.mjs. Each gets a fresh page and the server's env.
 
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BAD_LINES, IMG, SCRIPT, WORD } from './xss-fixture.mjs';
 
@@ -511,6 +512,12 @@ export const tests = [
       assert(stepLabel && JSON.stringify(stepLabel.value) === '["loop"]', `step 2 marked loop: ${JSON.stringify(l.current)}`);
       await page.getByTestId('marked-steps').waitFor();
       assert((await page.getByTestId('marked-steps').textContent()).includes('#2'), 'marked step listed');
+      // the timeline marks step 2 with its failure mode, and only step 2
+      const mark = page.locator('[data-testid="step"][data-index="2"] [data-testid="step-mark"]');
+      await until(async () => ((await mark.count()) === 1 ? (await mark.textContent()).includes('loop') : false), 'step 2 marked loop in the timeline');
+      assert((await page.getByTestId('step-mark').count()) === 1, 'one step mark');
+      await page.locator('[data-testid="step"][data-index="2"]').scrollIntoViewIfNeeded();
+      await shot(page, env, 'step-mark');
       // flags in review: confirm one
       const flag = panel.getByTestId('flag-review').first();
       if ((await flag.count()) > 0) {
@@ -761,6 +768,137 @@ export const tests = [
       assert((await panel.getByTestId('label-others').first().textContent()).includes('<'), 'the odd annotator name shown as text');
       const st = await page.evaluate(() => ({ xss: window.__xss, imgs: document.querySelectorAll('img').length }));
       assert(st.xss === undefined && st.imgs === 0, `no markup from labels: ${JSON.stringify(st)}`);
+    },
+  },
+  {
+    name: 'label-sets',
+    // the bad definitions are answered with 400 (the message is the point of the test)
+    allowConsole: [/status of 400/],
+    async run(page, env) {
+      await open(page, env, '#/review');
+      const card = page.getByTestId('labelsets');
+      await card.locator('[data-testid="labelset-row"][data-set="verdict"]').waitFor();
+      const result = card.getByTestId('labelset-result');
+      // a select set without values: the server's message, nothing defined
+      await card.getByTestId('labelset-name').fill('tags');
+      await card.getByTestId('labelset-kind').selectOption('multi');
+      await card.getByTestId('labelset-define').click();
+      await until(async () => (await result.getAttribute('data-error')) === 'true', 'an error for a multi-select without values');
+      const msg = await result.textContent();
+      assert(msg.includes("label set 'tags' (multi) needs at least one value"), `the server's message: ${msg}`);
+      assert(!(await api(env, 'label_sets')).some((s) => s.name === 'tags'), 'nothing defined');
+      await shot(page, env, 'labelset-error');
+      // a multi-select for trajectories and steps
+      await card.getByTestId('labelset-values').fill('needs_context, good_example, flaky');
+      await card.getByTestId('labelset-level').selectOption('both');
+      await card.getByTestId('labelset-define').click();
+      await until(async () => (await result.getAttribute('data-error')) === 'false', 'tags defined');
+      await card.locator('[data-testid="labelset-row"][data-set="tags"]').waitFor();
+      // a 1–5 rating
+      await card.getByTestId('labelset-name').fill('difficulty');
+      await card.getByTestId('labelset-kind').selectOption('rating');
+      await card.getByTestId('labelset-description').fill('how hard was the issue?');
+      await card.getByTestId('labelset-define').click();
+      await until(async () => (await result.textContent()).includes('defined difficulty: rating 1–5'), `difficulty defined: ${await result.textContent()}`);
+      const sets = await api(env, 'label_sets');
+      const diff = sets.find((s) => s.name === 'difficulty');
+      const tags = sets.find((s) => s.name === 'tags');
+      assert(diff && diff.kind === 'rating' && diff.min === 1 && diff.max === 5 && diff.level === 'trajectory', `difficulty stored: ${JSON.stringify(diff)}`);
+      assert(tags && tags.kind === 'multi' && tags.level === 'both' && tags.values.join() === 'needs_context,good_example,flaky', `tags stored: ${JSON.stringify(tags)}`);
+      // the agreement table knows the new sets too
+      await page.locator('[data-testid="agreement-row"][data-set="difficulty"]').waitFor();
+      await card.scrollIntoViewIfNeeded();
+      await shot(page, env, 'labelsets');
+
+      // a trajectory, without reloading the page: the panel has both sets; label by keyboard
+      const id = (await api(env, 'search', { query: '', limit: 1, offset: 60, sort: null, snippets: false })).hits[0].id;
+      await page.evaluate((h) => {
+        location.hash = h;
+      }, `#/t/${id}`);
+      let panel = await panelReady(page);
+      await panel.locator('[data-testid="label-set"][data-set="difficulty"]').waitFor();
+      const activeSet = async () => panel.locator('[data-testid="label-set"][data-active="true"]').getAttribute('data-set');
+      /** l, then waits for the active set to change; returns the new one. */
+      const nextSet = async () => {
+        const before = await activeSet();
+        await page.keyboard.press('l');
+        return until(async () => {
+          const a = await activeSet();
+          return a !== before && a;
+        }, 'the next set after l');
+      };
+      const gotoSet = async (name) => {
+        for (let i = 0; i < 12 && (await activeSet()) !== name; i++) await nextSet();
+        assert((await activeSet()) === name, `l reaches ${name}`);
+      };
+      await gotoSet('difficulty');
+      await page.keyboard.press('4');
+      await settled(page);
+      assert((await myLabel(env, id, 'difficulty')) === 4, 'difficulty 4 stored (API)');
+      await gotoSet('tags');
+      await page.keyboard.press('1');
+      await page.keyboard.press('3');
+      await settled(page);
+      assert(JSON.stringify(await myLabel(env, id, 'tags')) === '["needs_context","flaky"]', `tags stored: ${JSON.stringify(await myLabel(env, id, 'tags'))}`);
+      assert((await chosen(panel, 'tags', 'flaky').getAttribute('data-chosen')) === 'true', 'flaky shown chosen');
+      // the query language sees the new set at once
+      const n = (await api(env, 'search', { query: 'label:difficulty=4', limit: 10, offset: 0, sort: null, snippets: false })).total;
+      assert(Number(n) >= 1, `label:difficulty=4 matches: ${n}`);
+      await shot(page, env, 'labelset-panel');
+
+      // a set with labels cannot change its kind: the server says so
+      await page.evaluate(() => {
+        location.hash = '#/review';
+      });
+      await card.locator('[data-testid="labelset-row"][data-set="difficulty"]').getByTestId('labelset-edit').click();
+      assert((await card.getByTestId('labelset-name').inputValue()) === 'difficulty', 'edit fills the form');
+      assert((await card.getByTestId('labelset-define').textContent()).includes('Update difficulty'), 'the button says update');
+      await card.getByTestId('labelset-kind').selectOption('single');
+      await card.getByTestId('labelset-values').fill('easy hard');
+      await card.getByTestId('labelset-define').click();
+      await until(async () => (await result.getAttribute('data-error')) === 'true', 'kind change refused');
+      assert((await result.textContent()).includes('its kind cannot change from rating to single'), `kind change message: ${await result.textContent()}`);
+
+      // from a file (the CLI's format): a file with one bad set defines none
+      const bad = join(env.work, 'sets-bad.json');
+      writeFileSync(bad, JSON.stringify({ sets: [{ name: 'clarity', kind: 'rating', min: 1, max: 3 }, { name: 'Bad Name', kind: 'text' }] }));
+      await card.getByTestId('labelset-file').setInputFiles(bad);
+      await until(async () => (await result.getAttribute('data-error')) === 'true' && (await result.textContent()).includes('sets-bad.json'), 'bad file refused');
+      assert((await result.textContent()).includes("bad label set name 'Bad Name'"), `bad file message: ${await result.textContent()}`);
+      assert(!(await api(env, 'label_sets')).some((s) => s.name === 'clarity'), 'nothing defined from the bad file');
+      const good = join(env.work, 'sets.json');
+      writeFileSync(
+        good,
+        JSON.stringify({
+          sets: [
+            { name: 'clarity', kind: 'rating', min: 1, max: 3, description: 'is the fix readable?' },
+            { name: 'root_cause', kind: 'single', level: 'step', values: ['misread_issue', 'wrong_file'] },
+          ],
+        }),
+      );
+      await card.getByTestId('labelset-file').setInputFiles(good);
+      await until(async () => (await result.textContent()).includes('defined 2 label sets: clarity, root_cause'), `file defined: ${await result.textContent()}`);
+      const after = await api(env, 'label_sets');
+      assert(after.find((s) => s.name === 'root_cause')?.level === 'step', 'root_cause is a step set');
+      await card.locator('[data-testid="labelset-row"][data-set="root_cause"]').waitFor();
+      // a step-level set from the file is offered on a step (w) in the panel
+      await page.evaluate((h) => {
+        location.hash = h;
+      }, `#/t/${id}`);
+      panel = await panelReady(page);
+      assert((await panel.locator('[data-testid="label-set"][data-set="root_cause"]').count()) === 0, 'a step set is not offered for the trajectory');
+      await page.keyboard.press('j');
+      await page.keyboard.press('w');
+      await panel.locator('[data-testid="label-set"][data-set="root_cause"]').waitFor();
+      await panel.locator('[data-testid="label-set"][data-set="root_cause"] .lp-set-name').click();
+      await until(async () => (await activeSet()) === 'root_cause', 'root_cause active');
+      await page.keyboard.press('2');
+      await settled(page);
+      const l = await api(env, 'labels_for', { id });
+      assert(l.current.some((c) => c.set === 'root_cause' && c.step === 1 && c.value === 'wrong_file'), `root_cause on step 1: ${JSON.stringify(l.current)}`);
+      const mark = page.locator('[data-testid="step"][data-index="1"] [data-testid="step-mark"]');
+      await until(async () => ((await mark.count()) === 1 ? (await mark.textContent()).includes('root_cause: wrong_file') : false), 'step 1 marked');
+      await shot(page, env, 'labelset-step');
     },
   },
 ];

@@ -13,6 +13,7 @@ import {
   pickValue,
   reviewableFlags,
   setsFor,
+  stepMarks,
 } from '../src/lib/labels';
 
 const set = (name: string, kind: string, level: string, values: string[] = [], min: number | null = null, max: number | null = null): LabelSetView => ({
@@ -109,6 +110,23 @@ describe('whose value', () => {
     expect(mine(current, 'alice', 'failure_mode', { kind: 'step', step: 4 })).toEqual(['loop']);
     expect(others(current, 'alice', 'verdict', { kind: 'trajectory' }).map((c) => c.annotator)).toEqual(['bob', 'adjudicator:carol']);
     expect(labelledSteps(current)).toEqual([4, 7]);
+  });
+
+  it('marks each labelled step with its failure modes first, then its other labels', () => {
+    const current = [
+      cur('alice', 'verdict', 'keep'),
+      cur('alice', 'note', 'ran the wrong test', 7),
+      cur('alice', 'failure_mode', ['loop', 'wrong_fix'], 7),
+      cur('bob', 'failure_mode', ['loop', 'wrong_fix'], 7),
+      cur('bob', 'failure_mode', ['tool_misuse'], 2),
+      cur('carol', 'failure_mode', [], 3),
+    ];
+    const m = stepMarks(current);
+    expect([...m.keys()]).toEqual([2, 7]);
+    expect(m.get(2)).toBe('tool_misuse');
+    // the same value from two annotators reads once; notes follow the failure modes
+    expect(m.get(7)).toBe('loop, wrong_fix · note: ran the wrong test');
+    expect(stepMarks([cur('alice', 'verdict', 'keep')]).size).toBe(0);
   });
 
   it('formats values as text', () => {

@@ -7,11 +7,13 @@
 // data-testids: label-panel (data-target = trajectory | step), label-annotator, label-status,
 // label-set (data-set, data-active), label-value (data-value, data-chosen, data-key), label-mine,
 // label-others, label-note, label-target, flag-review (data-flag, data-decision), flag-confirm,
-// flag-dismiss, marked-steps; queue-progress comes from QueueBar.
+// flag-dismiss, marked-steps; queue-progress comes from QueueBar. The step marks of the timeline
+// (Trajectory.tsx, data-testid step-mark) are computed here and handed up through `onMarks`.
 
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import { ApiError, call, isAbort } from '../api/client';
 import type { LabelSetView, TrajectoryLabels } from '../api/types';
+import { labelSets, onLabelSets } from '../state/labelsets';
 import {
   choices,
   cycle,
@@ -23,6 +25,7 @@ import {
   pickValue,
   reviewableFlags,
   setsFor,
+  stepMarks,
   type LabelValue,
   type Target,
 } from '../lib/labels';
@@ -32,19 +35,6 @@ import { dropWrite, lastWrite, pushWrite } from '../state/undo';
 import { navigate } from '../state/router';
 import { resultList } from '../state/results';
 import { QueueProgress } from './QueueBar';
-
-let setsPromise: Promise<LabelSetView[]> | null = null;
-
-/** The label sets (fetched once per page; `define_label_set` is not offered in the app). */
-export function labelSets(): Promise<LabelSetView[]> {
-  if (!setsPromise) {
-    setsPromise = call('label_sets', {});
-    setsPromise.catch(() => {
-      setsPromise = null;
-    });
-  }
-  return setsPromise;
-}
 
 /** The active set's name, kept across trajectories (an annotator walks a queue in one set). */
 let activeSetName = 'verdict';
@@ -62,9 +52,11 @@ interface Props {
   steps: number;
   q: string;
   sort: string;
+  /** Told the step marks ("where it went wrong", step → text) whenever the labels change. */
+  onMarks?: (marks: Map<number, string>) => void;
 }
 
-export function LabelPanel({ id, step, steps, q, sort }: Props) {
+export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
   const [sets, setSets] = useState<LabelSetView[]>([]);
   const [labels, setLabels] = useState<TrajectoryLabels | null>(null);
   const [stepMode, setStepMode] = useState(false);
@@ -79,6 +71,8 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
 
   useEffect(() => {
     labelSets().then(setSets).catch((e) => setStatus({ text: errText(e), error: true }));
+    // a set defined in Review (or another view) shows at once
+    return onLabelSets(setSets);
   }, []);
 
   const reload = useCallback(
@@ -103,6 +97,12 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
     void reload(ctl.signal);
     return () => ctl.abort();
   }, [reload]);
+
+  // the timeline marks the labelled steps; the optimistic update above reaches it at once
+  const current0 = labels?.current;
+  useEffect(() => {
+    onMarks?.(stepMarks(current0 ?? []));
+  }, [current0, onMarks]);
 
   const target: Target = stepMode ? { kind: 'step', step } : { kind: 'trajectory' };
   const shown = setsFor(sets, target);
@@ -320,7 +320,9 @@ export function LabelPanel({ id, step, steps, q, sort }: Props) {
             onClick={() => chooseSet(s.name)}
           >
             <h3>
-              <span className="lp-set-name">{s.name}</span>
+              <span className="lp-set-name" title={s.description ?? undefined}>
+                {s.name}
+              </span>
               <span className="muted small">{s.kind === 'multi' ? 'any of' : s.kind === 'rating' ? `${s.min}–${s.max}` : s.kind === 'text' ? 'text' : 'one of'}</span>
               {isActive && <span className="lp-active small">active · l / L</span>}
             </h3>

@@ -17,7 +17,7 @@ import { useEscapeClose, useViewKeys } from '../state/keyhub';
 import { currentQueue, refreshProgress, startQueue, stopQueue, useQueue } from '../state/queue';
 import { navigate } from '../state/router';
 import { dropWrite, pushWrite } from '../state/undo';
-import { labelSets } from './LabelPanel';
+import { labelSets } from '../state/labelsets';
 
 function errText(e: unknown): string {
   return e instanceof ApiError ? e.message : String(e);

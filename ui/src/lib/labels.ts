@@ -85,6 +85,32 @@ export function labelledSteps(current: CurrentLabelView[]): number[] {
   return [...s].sort((a, b) => a - b);
 }
 
+/** The set whose step labels say how a step went wrong (shown first in a step's mark). */
+export const FAILURE_SET = 'failure_mode';
+
+/**
+ * The mark of each labelled step ("where it went wrong"), as text: the failure modes first, then
+ * every other step label as `set: value`; distinct pieces, anyone's labels, joined with " · ".
+ */
+export function stepMarks(current: CurrentLabelView[]): Map<number, string> {
+  const pieces = new Map<number, { first: string[]; rest: string[] }>();
+  for (const c of current) {
+    if (c.step === null) continue;
+    const v = formatValue(c.value);
+    if (v === '–') continue;
+    let p = pieces.get(c.step);
+    if (!p) pieces.set(c.step, (p = { first: [], rest: [] }));
+    const [list, text] = c.set === FAILURE_SET ? [p.first, v] : [p.rest, `${c.set}: ${v}`];
+    if (!list.includes(text)) list.push(text);
+  }
+  const out = new Map<number, string>();
+  for (const step of [...pieces.keys()].sort((a, b) => a - b)) {
+    const p = pieces.get(step)!;
+    out.set(step, [...p.first, ...p.rest].join(' · '));
+  }
+  return out;
+}
+
 /** The index `dir` away from `i` among `n`, wrapping around (0 when there is nothing). */
 export function cycle(n: number, i: number, dir: 1 | -1): number {
   if (n <= 0) return 0;

@@ -1,6 +1,7 @@
 // Review: agreement between annotators per label set (Cohen's κ for two, Krippendorff's α
 // otherwise), and the items they disagree on side by side, each with a way to record the
-// adjudicated value (`adjudicate`, written as `adjudicator:<you>`; queries then see it).
+// adjudicated value (`adjudicate`, written as `adjudicator:<you>`; queries then see it); the label
+// sets and their editor (components/LabelSetEditor.tsx); the labels file.
 //
 // data-testids: review-view, agreement-table, agreement-row (data-set), agreement-value,
 // review-annotators, disagreement-list, disagreement-row (data-id, data-step), adjudicate
@@ -10,7 +11,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, call } from '../api/client';
 import type { AgreementResponse, DisagreementView, LabelSetView, LabelsImportReport } from '../api/types';
-import { labelSets } from '../components/LabelPanel';
+import { LabelSetEditor } from '../components/LabelSetEditor';
+import { labelSets, onLabelSets } from '../state/labelsets';
 import { agreementBand, choices, distinctValues, formatValue, FLAG_REVIEW_SET, sameValue, type LabelValue } from '../lib/labels';
 import { encodeRoute } from '../lib/url';
 import { navigate } from '../state/router';
@@ -173,9 +175,11 @@ export function ReviewView({ set }: { set: string }) {
   const [err, setErr] = useState<string | null>(null);
 
   useEffect(() => {
+    const keep = (s: LabelSetView[]) => setSets(s.filter((x) => x.kind !== 'text' && x.name !== FLAG_REVIEW_SET));
     labelSets()
-      .then((s) => setSets(s.filter((x) => x.kind !== 'text' && x.name !== FLAG_REVIEW_SET)))
+      .then(keep)
       .catch((e) => setErr(errText(e)));
+    return onLabelSets(keep);
   }, []);
 
   const load = useCallback(async () => {
@@ -327,6 +331,8 @@ export function ReviewView({ set }: { set: string }) {
           </table>
         )}
       </section>
+
+      <LabelSetEditor />
 
       <LabelsFile onImported={() => void load()} />
     </div>

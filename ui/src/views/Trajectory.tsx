@@ -260,13 +260,15 @@ interface StepProps {
   setObsOpen: (key: string, open: boolean) => void;
   full: Map<string, Code>;
   loadFull: (step: number, call: number | null, max: number | null) => Promise<void>;
+  /** The step's "where it went wrong" mark (its step labels as text), when it has one. */
+  mark?: string;
 }
 
-function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full, loadFull }: StepProps) {
+function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full, loadFull, mark }: StepProps) {
   const tools = step.calls.map((c) => c.name);
   return (
     <section
-      className={`step role-${step.role}${focused ? ' focused' : ''}`}
+      className={`step role-${step.role}${focused ? ' focused' : ''}${mark ? ' marked' : ''}`}
       data-testid="step"
       data-index={step.index}
       onClick={onFocus}
@@ -278,6 +280,11 @@ function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full,
         </span>
         {tools.length > 0 && <span className="step-tools">{tools.join(', ')}</span>}
         <ExitBadge code={step.exit_code} />
+        {mark && (
+          <span className="step-mark" data-testid="step-mark" title={`marked: ${mark}`}>
+            <span aria-hidden="true">⚑</span> {mark}
+          </span>
+        )}
       </header>
       {step.thought && !step.calls.some((c) => c.render.kind === 'think' && c.render.text.trim() === step.thought?.trim()) && (
         <Prose text={step.thought} re={re} className="thought" />
@@ -398,6 +405,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
   const [hitTotal, setHitTotal] = useState(0);
   const [navMsg, setNavMsg] = useState<string | null>(null);
   const [shown, setShown] = useState(() => firstShown(step));
+  const [marks, setMarks] = useState<Map<number, string>>(() => new Map());
   const root = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -605,7 +613,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
         </span>
       </div>
       <MetaHeader meta={meta} />
-      <LabelPanel id={meta.id} step={focus} steps={data.steps.length} q={q} sort={sort} />
+      <LabelPanel id={meta.id} step={focus} steps={data.steps.length} q={q} sort={sort} onMarks={setMarks} />
       {data.problem_statement && (
         <section className="problem">
           <h2>Problem statement</h2>
@@ -626,6 +634,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
             setObsOpen={setObsOpen}
             full={full}
             loadFull={loadFull}
+            mark={marks.get(s.index)}
           />
         ))}
       </section>
