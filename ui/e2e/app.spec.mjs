@@ -235,6 +235,11 @@ export const tests = [
       const first = await view.getAttribute('data-id');
       const steps = await page.getByTestId('step').count();
       assert(steps > 3, `steps rendered: ${steps}`);
+      // The first screen comes first; the rest of the steps (a second request) and the patch follow.
+      const declared = Number((await view.locator('.timeline h2').textContent()).match(/\((\d+)\)/)[1]);
+      assert(declared > 10, `a trajectory of more than one screen: ${declared} steps`);
+      await until(async () => (await page.getByTestId('step').count()) === declared, `all ${declared} steps rendered`);
+      await view.locator('.patch [data-testid="diff-view"]').first().waitFor();
       assert((await page.getByTestId('tool-call').count()) > 0, 'tool calls rendered');
       assert((await page.getByTestId('observation').count()) > 0, 'observations rendered');
       await page.keyboard.press('j');

@@ -231,6 +231,18 @@ impl Library {
     /// One trajectory rendered for reading: tool calls typed and highlighted, the patch as diffs,
     /// and the full-text terms of `query` to highlight.
     pub fn trajectory(&self, id: &str, query: Option<&str>) -> Result<RenderedTrajectory, ApiError> {
+        self.trajectory_part(id, query, 0, None)
+    }
+
+    /// Part of a rendered trajectory: at most `max_steps` steps from `from_step` on, and the
+    /// patch when the part reaches the last step.
+    pub fn trajectory_part(
+        &self,
+        id: &str,
+        query: Option<&str>,
+        from_step: usize,
+        max_steps: Option<usize>,
+    ) -> Result<RenderedTrajectory, ApiError> {
         let started = std::time::Instant::now();
         let terms = match query.filter(|q| !q.trim().is_empty()) {
             Some(q) => search::query_terms(&self.store, q)?,
@@ -243,12 +255,16 @@ impl Library {
             max_hit_observation_lines: OBSERVATION_HIT_LINES,
             ..Default::default()
         };
-        let (steps, patch) = trawl_render::render_trajectory(&row.traj, &opts);
+        let n = row.traj.steps.len();
+        let end = max_steps.map_or(n, |m| from_step.saturating_add(m).min(n));
+        let complete = end >= n;
+        let (steps, patch) = trawl_render::render_trajectory_part(&row.traj, from_step..end, complete, &opts);
         let problem_statement = row.traj.problem_statement.take();
         Ok(RenderedTrajectory {
             meta: meta_of(&mut row),
             problem_statement,
             steps,
+            complete,
             patch,
             terms,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,

@@ -120,7 +120,7 @@ impl Methods for Service {
     }
 
     fn trajectory(&self, p: TrajectoryRequest) -> Result<RenderedTrajectory, ApiError> {
-        self.lib()?.trajectory(&p.id, p.query.as_deref())
+        self.lib()?.trajectory_part(&p.id, p.query.as_deref(), p.from_step.unwrap_or(0), p.max_steps)
     }
 
     fn observation(&self, p: ObservationRequest) -> Result<Code, ApiError> {

@@ -124,17 +124,27 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
     if ids.is_empty() {
         bail!("no trajectory with 90..110 steps in {}", db.display());
     }
-    // Opened from the list (no query), and from a search whose term is in many observations
-    // (those come with longer previews so that their hits can be jumped between).
+    // As the UI opens one: its first screen (the first 10 steps, highlighted), then the rest
+    // (the other steps and the patch). Also whole in one call, from the list (no query) and from a
+    // search (observations with a hit come with longer previews).
     let mut opens = Vec::new();
-    for query in [None, Some("error")] {
+    let parts: [(&str, Option<&str>, Value); 4] = [
+        ("first screen (10 steps)", None, json!({"max_steps": 10})),
+        ("the rest (steps 10.., patch)", None, json!({"from_step": 10})),
+        ("whole", None, json!({})),
+        ("whole, from a search \"error\"", Some("error"), json!({})),
+    ];
+    for (name, query, extra) in &parts {
         let mut ms_all = Vec::new();
         let (mut lines, mut bytes) = (0u64, 0usize);
         for id in &ids {
-            let params = match query {
-                Some(q) => json!({"id": id, "query": q}),
-                None => json!({"id": id}),
-            };
+            let mut params = json!({"id": id});
+            if let Some(q) = query {
+                params["query"] = json!(q);
+            }
+            for (k, v) in extra.as_object().into_iter().flatten() {
+                params[k] = v.clone();
+            }
             let (ms, v) = timed(&mut c, json!({"method": "trajectory", "params": params}))?;
             ms_all.push(ms);
             bytes += v.to_string().len();
@@ -144,7 +154,7 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
                 }
             }
         }
-        opens.push(json!({"n": ms_all.len(), "median_ms": median(&mut ms_all), "p95_ms": p95(&mut ms_all),
+        opens.push(json!({"part": name, "n": ms_all.len(), "median_ms": median(&mut ms_all), "p95_ms": p95(&mut ms_all),
             "query": query, "observation_lines_rendered": lines / ids.len() as u64, "json_kb": bytes / ids.len() / 1024}));
     }
 
@@ -189,8 +199,7 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
         "db": db.display().to_string(),
         "trajectories": info["stats"]["trajectories"],
         "start_to_first_screen_ms": start_ms,
-        "open_trajectory": opens[0],
-        "open_trajectory_from_search": opens[1],
+        "open_trajectory": opens,
         "facet_click": {"n": clicks.len(), "median_ms": median(&mut clicks), "p95_ms": p95(&mut clicks)},
         "scroll_page": {"n": pages.len(), "median_ms": median(&mut pages), "p95_ms": p95(&mut pages)},
     });
@@ -207,14 +216,12 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
                 v["n"]
             )
         };
-        for (name, key) in [
-            ("open 100-step trajectory", "open_trajectory"),
-            ("  … from a search \"error\"", "open_trajectory_from_search"),
-        ] {
-            row(name, &out[key]);
+        println!("  open a 100-step trajectory:");
+        for o in out["open_trajectory"].as_array().into_iter().flatten() {
+            row(&format!("  {}", o["part"].as_str().unwrap_or("")), o);
             println!(
                 "      (payload {} KB, {} highlighted observation lines)",
-                out[key]["json_kb"], out[key]["observation_lines_rendered"]
+                o["json_kb"], o["observation_lines_rendered"]
             );
         }
         row("facet click", &out["facet_click"]);

@@ -21,7 +21,7 @@ mod types;
 
 pub use diff::{diff_patch, diff_patches, diff_texts};
 pub use highlight::{highlight, is_known_language, language_for_path, warm_up, HIGHLIGHT_BUDGET, MAX_HIGHLIGHT_LINE};
-pub use step::{render_observation, render_observation_full, render_step, render_trajectory};
+pub use step::{render_observation, render_observation_full, render_step, render_trajectory, render_trajectory_part};
 pub use summary::{align_steps, step_summary, MAX_SUMMARY_CHARS};
 pub use types::*;
 

@@ -528,24 +528,36 @@ pub fn render_step(step: &Step, index: usize, opts: &RenderOptions) -> RenderedS
 /// go to the same thread.
 /// The result does not depend on the number of threads or on the memo.
 pub fn render_trajectory(t: &Trajectory, opts: &RenderOptions) -> (Vec<RenderedStep>, Vec<FileDiff>) {
+    render_trajectory_part(t, 0..t.steps.len(), true, opts)
+}
+
+/// Renders the steps of `range` (clamped to the trajectory) and, when `with_patch`, the final
+/// patch: a reader's first screen needs the first steps only, and the rest can follow.
+pub fn render_trajectory_part(
+    t: &Trajectory,
+    range: std::ops::Range<usize>,
+    with_patch: bool,
+    opts: &RenderOptions,
+) -> (Vec<RenderedStep>, Vec<FileDiff>) {
+    let end = range.end.min(t.steps.len());
+    let range = range.start.min(end)..end;
+    let patch_of =
+        |t: &Trajectory| if with_patch { t.patch.as_deref().map(diff_patch).unwrap_or_default() } else { Vec::new() };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || t.steps.len() < 8 {
+    if threads < 2 || range.len() < 8 {
         return with_memo(|| {
-            let steps = t.steps.iter().enumerate().map(|(i, s)| render_step(s, i, opts)).collect();
-            let patch = t.patch.as_deref().map(diff_patch).unwrap_or_default();
-            (steps, patch)
+            let steps = range.clone().map(|i| render_step(&t.steps[i], i, opts)).collect();
+            (steps, patch_of(t))
         });
     }
-    let units = work_units(&t.steps, opts);
+    let units = work_units(&t.steps, range.clone(), opts);
     let next = AtomicUsize::new(0);
     let (parts, patch) = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads - 1)
             .map(|_| scope.spawn(|| with_memo(|| render_units(&t.steps, &units, &next, opts))))
             .collect();
         // This thread renders the patch first, then helps with the steps.
-        let (patch, mut parts) = with_memo(|| {
-            (t.patch.as_deref().map(diff_patch).unwrap_or_default(), render_units(&t.steps, &units, &next, opts))
-        });
+        let (patch, mut parts) = with_memo(|| (patch_of(t), render_units(&t.steps, &units, &next, opts)));
         for w in workers {
             match w.join() {
                 Ok(p) => parts.extend(p),
@@ -554,9 +566,9 @@ pub fn render_trajectory(t: &Trajectory, opts: &RenderOptions) -> (Vec<RenderedS
         }
         (parts, patch)
     });
-    let mut steps: Vec<Option<RenderedStep>> = (0..t.steps.len()).map(|_| None).collect();
+    let mut steps: Vec<Option<RenderedStep>> = range.clone().map(|_| None).collect();
     for s in parts {
-        let i = s.index;
+        let i = s.index - range.start;
         steps[i] = Some(s);
     }
     (steps.into_iter().flatten().collect(), patch)
@@ -577,10 +589,10 @@ fn step_file(step: &Step) -> Option<String> {
 
 /// Work units for the render threads: the steps that work on the same file go together (so one
 /// thread's memo sees every view of that file), every other step alone; costliest unit first.
-fn work_units(steps: &[Step], opts: &RenderOptions) -> Vec<Vec<usize>> {
+fn work_units(steps: &[Step], range: std::ops::Range<usize>, opts: &RenderOptions) -> Vec<Vec<usize>> {
     let mut by_file: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
     let mut units: Vec<Vec<usize>> = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
+    for (i, step) in steps.iter().enumerate().take(range.end).skip(range.start) {
         match step_file(step) {
             Some(path) => {
                 let u = *by_file.entry(path).or_insert_with(|| {

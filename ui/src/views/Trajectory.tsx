@@ -43,15 +43,19 @@ function cacheKey(id: string, q: string): string {
 /** The one trajectory request in flight; a newer one aborts it (J held down). */
 let pending: { key: string; ctl: AbortController; promise: Promise<RenderedTrajectory> } | null = null;
 
-/** A trajectory from the cache, the request in flight, or a new request. */
-function loadTrajectory(id: string, q: string): Promise<RenderedTrajectory> {
+/**
+ * A trajectory from the cache, the request in flight, or a new request for its first `first`
+ * steps (what the first screen shows; the server highlights only those). The result may be
+ * partial (`complete` false): `completeTrajectory` fetches the rest.
+ */
+function loadTrajectory(id: string, q: string, first: number = FIRST_STEPS): Promise<RenderedTrajectory> {
   const key = cacheKey(id, q);
   const hit = cache.get(key);
   if (hit) return Promise.resolve(hit);
   if (pending?.key === key) return pending.promise;
   pending?.ctl.abort();
   const ctl = new AbortController();
-  const promise = call('trajectory', q ? { id, query: q } : { id }, ctl.signal)
+  const promise = call('trajectory', { id, query: q || undefined, max_steps: first }, ctl.signal)
     .then((t) => {
       remember(key, t);
       return t;
@@ -61,6 +65,26 @@ function loadTrajectory(id: string, q: string): Promise<RenderedTrajectory> {
     });
   pending = { key, ctl, promise };
   return promise;
+}
+
+const rests = new Map<string, Promise<RenderedTrajectory>>();
+
+/** The whole trajectory: `t` when complete, else `t` with the rest of its steps and its patch. */
+function completeTrajectory(id: string, q: string, t: RenderedTrajectory, signal?: AbortSignal): Promise<RenderedTrajectory> {
+  if (t.complete) return Promise.resolve(t);
+  const key = cacheKey(id, q);
+  const inFlight = rests.get(key);
+  if (inFlight) return inFlight;
+  const from = t.steps.length;
+  const p = call('trajectory', { id, query: q || undefined, from_step: from }, signal)
+    .then((rest) => {
+      const whole: RenderedTrajectory = { ...t, steps: [...t.steps, ...rest.steps], patch: rest.patch, complete: rest.complete };
+      remember(key, whole);
+      return whole;
+    })
+    .finally(() => rests.delete(key));
+  rests.set(key, p);
+  return p;
 }
 
 /**
@@ -85,7 +109,7 @@ function abortLoad(id: string, q: string) {
 
 // Start the request when the URL changes, before React tears down the previous view.
 onRouteStart((r) => {
-  if (r.view === 'trajectory') loadTrajectory(r.id, r.q).catch(() => {});
+  if (r.view === 'trajectory') loadTrajectory(r.id, r.q, firstShown(r.step)).catch(() => {});
 });
 
 export function ExitBadge({ code }: { code: number | null }) {
@@ -417,17 +441,32 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
     setHitIdx(-1);
     setFocus(step ?? 0);
     setShown(firstShown(step));
-    if (cached) return;
     let live = true;
-    loadTrajectory(id, q)
-      .then((t) => {
-        if (live) setData(t);
-      })
-      .catch((e) => {
-        if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
-      });
+    const ctl = new AbortController();
+    const rest = (t: RenderedTrajectory) => {
+      if (t.complete) return;
+      completeTrajectory(id, q, t, ctl.signal)
+        .then((whole) => {
+          if (live) setData(whole);
+        })
+        .catch((e) => {
+          if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
+        });
+    };
+    if (cached) rest(cached);
+    else
+      loadTrajectory(id, q, firstShown(step))
+        .then((t) => {
+          if (!live) return;
+          setData(t);
+          rest(t);
+        })
+        .catch((e) => {
+          if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
+        });
     return () => {
       live = false;
+      ctl.abort();
       abortLoad(id, q);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -444,12 +483,15 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
   }, [shown, total]);
   // Once this one is fully shown, fetch the next one in the background, so that Enter (labelling)
   // or J shows it from the cache.
-  const complete = data !== null && shown >= total;
+  const complete = data !== null && data.complete && shown >= total;
   useEffect(() => {
     if (!complete) return;
     const t = window.setTimeout(() => {
       const n = likelyNext(id, q, sort);
-      if (n && n.id !== id && !pending) loadTrajectory(n.id, n.q).catch(() => {});
+      if (n && n.id !== id && !pending)
+        loadTrajectory(n.id, n.q)
+          .then((t) => completeTrajectory(n.id, n.q, t))
+          .catch(() => {});
     }, 200);
     return () => window.clearTimeout(t);
   }, [complete, id, q, sort]);
@@ -609,11 +651,11 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
           </span>
         )}
         <span className="muted small" data-testid="step-counter">
-          step {Math.min(focus, Math.max(0, data.steps.length - 1))}/{Math.max(0, data.steps.length - 1)}
+          step {Math.min(focus, Math.max(0, data.steps.length - 1))}/{Math.max(0, meta.step_count - 1)}
         </span>
       </div>
       <MetaHeader meta={meta} />
-      <LabelPanel id={meta.id} step={focus} steps={data.steps.length} q={q} sort={sort} onMarks={setMarks} />
+      <LabelPanel id={meta.id} step={focus} steps={meta.step_count} q={q} sort={sort} onMarks={setMarks} />
       {data.problem_statement && (
         <section className="problem">
           <h2>Problem statement</h2>
@@ -621,7 +663,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
         </section>
       )}
       <section className="timeline">
-        <h2>Steps ({data.steps.length})</h2>
+        <h2>Steps ({meta.step_count})</h2>
         {data.steps.slice(0, shown).map((s) => (
           <StepView
             key={s.index}
@@ -638,13 +680,17 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
           />
         ))}
       </section>
-      {shown < data.steps.length && <p className="muted small">rendering steps {shown}–{data.steps.length - 1}…</p>}
+      {(shown < data.steps.length || !data.complete) && (
+        <p className="muted small">
+          rendering steps {Math.min(shown, data.steps.length)}–{meta.step_count - 1}…
+        </p>
+      )}
       <section className="patch">
         <h2>Final patch</h2>
-        {shown >= data.steps.length ? (
+        {shown >= data.steps.length && data.complete ? (
           <DiffList diffs={data.patch} mode={mode} re={re} empty="No patch." />
         ) : (
-          <p className="muted small">{data.patch.length} files, shown once the steps are</p>
+          <p className="muted small">{meta.facts.patch_files.length} files, shown after the steps</p>
         )}
       </section>
     </div>

@@ -49,6 +49,15 @@ pub struct TrajectoryRequest {
     #[serde(default)]
     #[ts(optional)]
     pub query: Option<String>,
+    /// Render the steps from this index on (default 0).
+    #[serde(default)]
+    #[ts(optional)]
+    pub from_step: Option<usize>,
+    /// Render at most this many steps (default: all). A reader's first screen needs a few; the
+    /// rest follow with `from_step`. The final patch comes with the part that reaches the end.
+    #[serde(default)]
+    #[ts(optional)]
+    pub max_steps: Option<usize>,
 }
 
 /// `observation`: one observation, whole or up to `max_lines`.
@@ -246,8 +255,12 @@ pub struct RenderedTrajectory {
     /// Task text.
     pub problem_statement: Option<String>,
     /// Steps, each tool call rendered by kind; long observations truncated (see `observation`).
+    /// All of them, or the part the request asked for (each carries its `index`).
     pub steps: Vec<RenderedStep>,
-    /// The final patch, per file.
+    /// Whether `steps` reach the last step. When false, `patch` is empty and the rest comes with
+    /// `from_step`.
+    pub complete: bool,
+    /// The final patch, per file (with the part that reaches the last step).
     pub patch: Vec<FileDiff>,
     /// Lowercase full-text terms of the request's query, to highlight.
     pub terms: Vec<String>,

@@ -7,5 +7,8 @@ mod support;
 // import/export across databases, bad input, agreement and adjudication, safety across re-ingest.
 mod labels;
 
+// Rendering a trajectory in parts.
+mod trajectory;
+
 // The generated TypeScript types are fresh.
 mod ts_types;

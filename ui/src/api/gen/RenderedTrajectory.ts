@@ -17,10 +17,16 @@ meta: TrajectoryMeta,
 problem_statement: string | null, 
 /**
  * Steps, each tool call rendered by kind; long observations truncated (see `observation`).
+ * All of them, or the part the request asked for (each carries its `index`).
  */
 steps: Array<RenderedStep>, 
 /**
- * The final patch, per file.
+ * Whether `steps` reach the last step. When false, `patch` is empty and the rest comes with
+ * `from_step`.
+ */
+complete: boolean, 
+/**
+ * The final patch, per file (with the part that reaches the last step).
  */
 patch: Array<FileDiff>, 
 /**

@@ -11,4 +11,13 @@ id: string,
 /**
  * The query the user came from: its full-text terms are returned for highlighting.
  */
-query?: string, };
+query?: string, 
+/**
+ * Render the steps from this index on (default 0).
+ */
+from_step?: number, 
+/**
+ * Render at most this many steps (default: all). A reader's first screen needs a few; the
+ * rest follow with `from_step`. The final patch comes with the part that reaches the end.
+ */
+max_steps?: number, };
