@@ -124,13 +124,13 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
     if ids.is_empty() {
         bail!("no trajectory with 90..110 steps in {}", db.display());
     }
-    // As the UI opens one: its first screen (the first 10 steps, highlighted), then the rest
+    // As the UI opens one: its first screen (the first 6 steps, highlighted), then the rest
     // (the other steps and the patch). Also whole in one call, from the list (no query) and from a
     // search (observations with a hit come with longer previews).
     let mut opens = Vec::new();
     let parts: [(&str, Option<&str>, Value); 4] = [
-        ("first screen (10 steps)", None, json!({"max_steps": 10})),
-        ("the rest (steps 10.., patch)", None, json!({"from_step": 10})),
+        ("first screen (6 steps)", None, json!({"max_steps": 6})),
+        ("the rest (steps 6.., patch)", None, json!({"from_step": 6})),
         ("whole", None, json!({})),
         ("whole, from a search \"error\"", Some("error"), json!({})),
     ];

@@ -21,9 +21,9 @@ import { nextId } from '../lib/queue';
 /** Observations longer than this start collapsed (unless they hold a search hit). */
 const COLLAPSE_AT = 12;
 const PREVIEW_LINES = 6;
-/** Steps rendered at once when a trajectory opens (more than a screen); the rest follow in
+/** Steps rendered at once when a trajectory opens (a screen and more); the rest follow in
  * chunks between frames, so a 100-step trajectory shows as fast as a 10-step one. */
-const FIRST_STEPS = 10;
+const FIRST_STEPS = 6;
 const STEP_CHUNK = 16;
 /** Expanding a long observation loads this many of its lines; "show all" loads the rest. */
 const EXPAND_LINES = 400;
