@@ -12,7 +12,10 @@
 //! are removed, and temporary files of dead processes are removed by the next export.
 //!
 //! Records are read and converted on worker threads (one read-only SQLite connection each) and
-//! written in order by the calling thread.
+//! written in order by the calling thread. A Parquet worker builds the Arrow columns of a chunk
+//! of records directly from the chat messages and encodes and compresses them into a whole row
+//! group (`ROW_GROUP` rows); the writer thread only appends the encoded row groups in order, so
+//! the bytes do not depend on the number of threads.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -22,8 +25,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-use arrow_array::{ArrayRef, BooleanArray, ListArray, RecordBatch, StringArray, StructArray};
-use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_array::builder::{ArrayBuilder, StringBuilder};
+use arrow_array::{ArrayRef, BooleanArray, ListArray, RecordBatch, StructArray};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -588,47 +592,42 @@ pub fn parquet_schema() -> SchemaRef {
 // Parquet: Arrow columns built directly from the chat messages (no JSON round trip), encoded
 // into a whole row group on the worker; the writer thread only appends the encoded chunks.
 
-/// A nullable UTF-8 column under construction.
+/// A nullable UTF-8 column under construction. The sizes of the last batch size the next one's,
+/// so that big text columns are not grown by copying.
 #[derive(Default)]
 struct StrCol {
-    offsets: Vec<i32>,
-    values: Vec<u8>,
-    valid: Vec<bool>,
-    nulls: usize,
+    b: StringBuilder,
 }
 
 impl StrCol {
     fn push(&mut self, s: Option<&str>) -> Result<(), StoreError> {
-        if self.offsets.is_empty() {
-            self.offsets.push(0);
-        }
         match s {
             Some(s) => {
-                self.values.extend_from_slice(s.as_bytes());
-                self.valid.push(true);
+                if self.b.values_slice().len() + s.len() > i32::MAX as usize {
+                    return Err(StoreError::Damaged {
+                        id: "parquet export".into(),
+                        reason: "more than 2 GiB of text in one column batch".into(),
+                    });
+                }
+                self.b.append_value(s);
             }
-            None => {
-                self.valid.push(false);
-                self.nulls += 1;
-            }
+            None => self.b.append_null(),
         }
-        let end = i32::try_from(self.values.len()).map_err(|_| StoreError::Damaged {
-            id: "parquet export".into(),
-            reason: "more than 2 GiB of text in one column batch".into(),
-        })?;
-        self.offsets.push(end);
         Ok(())
     }
 
+    fn len(&self) -> usize {
+        self.b.len()
+    }
+
+    fn bytes(&self) -> usize {
+        self.b.values_slice().len()
+    }
+
     fn finish(&mut self) -> Result<ArrayRef, StoreError> {
-        let mut offsets = std::mem::take(&mut self.offsets);
-        if offsets.is_empty() {
-            offsets.push(0);
-        }
-        let valid = std::mem::take(&mut self.valid);
-        let nulls = (std::mem::take(&mut self.nulls) > 0).then(|| NullBuffer::from(valid));
-        let values = Buffer::from_vec(std::mem::take(&mut self.values));
-        let a = StringArray::try_new(OffsetBuffer::new(ScalarBuffer::from(offsets)), values, nulls).map_err(arrow_err)?;
+        let (items, bytes) = (self.len(), self.bytes());
+        let a = self.b.finish();
+        self.b = StringBuilder::with_capacity(items + items / 4, bytes + bytes / 4);
         Ok(Arc::new(a))
     }
 }
@@ -724,14 +723,14 @@ impl NvCols {
                         self.c_name.push(Some(c.function.name))?;
                         self.c_arguments.push(Some(&c.function.arguments))?;
                     }
-                    self.m_tool_calls.push(self.c_id.valid.len(), true);
+                    self.m_tool_calls.push(self.c_id.len(), true);
                 }
-                None => self.m_tool_calls.push(self.c_id.valid.len(), false),
+                None => self.m_tool_calls.push(self.c_id.len(), false),
             }
             self.m_name.push(m.name)?;
             self.m_tool_call_id.push(m.tool_call_id.as_deref())?;
         }
-        self.trajectory.push(self.m_role.valid.len(), true);
+        self.trajectory.push(self.m_role.len(), true);
         self.model_patch.push(nv.model_patch.as_deref())?;
         self.dataset.push(nv.dataset)?;
         self.uid.push(Some(nv.uid))?;
@@ -740,13 +739,13 @@ impl NvCols {
         for f in &nv.flags {
             self.flag_names.push(Some(f))?;
         }
-        self.flags.push(self.flag_names.valid.len(), true);
+        self.flags.push(self.flag_names.len(), true);
         self.labels.push(nv.labels.as_deref())?;
         Ok(())
     }
 
     fn text_bytes(&self) -> usize {
-        self.m_content.values.len() + self.c_arguments.values.len() + self.model_patch.values.len()
+        self.m_content.bytes() + self.c_arguments.bytes() + self.model_patch.bytes()
     }
 
     /// The batch built so far (and an empty builder for the next).
@@ -834,13 +833,13 @@ fn convert_chunk(
     schema: &SchemaRef,
     factory: Option<&ArrowRowGroupWriterFactory>,
     cache: &mut crate::dedup::BlobCache,
+    cols: &mut NvCols,
 ) -> Result<ChunkOut, StoreError> {
     let ids = job.ids;
     let mut counts: Counts = [0; SECRET_KINDS.len()];
-    let mut buf: Vec<u8> =
-        Vec::with_capacity(if opts.format == Format::Parquet { 0 } else { ids.len() * 64 * 1024 });
+    let mut buf: Vec<u8> = Vec::with_capacity(if opts.format == Format::Parquet { 0 } else { ids.len() * 64 * 1024 });
     let mut parquet = match factory {
-        Some(f) => Some((f.create_column_writers(job.index).map_err(parquet_err)?, NvCols::default())),
+        Some(f) => Some((f.create_column_writers(job.index).map_err(parquet_err)?, cols)),
         None => None,
     };
     let mut records = 0;
@@ -910,7 +909,7 @@ fn convert_chunk(
         }
     }
     let payload = match parquet {
-        Some((mut writers, mut cols)) => {
+        Some((mut writers, cols)) => {
             if cols.rows > 0 {
                 encode_batch(&mut writers, schema, &cols.finish(schema)?)?;
             }
@@ -1448,6 +1447,7 @@ fn pipeline(
                     }
                 };
                 let mut cache = crate::dedup::BlobCache::default();
+                let mut cols = NvCols::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     if i >= jobs.len() {
@@ -1463,7 +1463,7 @@ fn pipeline(
                         return;
                     }
                     let job = &jobs[i];
-                    let out = convert_chunk(&conn, job, opts, schema, factories.get(job.split), &mut cache);
+                    let out = convert_chunk(&conn, job, opts, schema, factories.get(job.split), &mut cache, &mut cols);
                     if tx.send((i, out)).is_err() {
                         return;
                     }

@@ -152,14 +152,20 @@ pub fn decompress_blob(data: &[u8]) -> std::io::Result<Vec<u8>> {
     decompress(data)
 }
 
-/// Rebuilds the original bytes from an encoding, fetching blobs through `blob`.
+/// Rebuilds the original bytes from an encoding, fetching blobs through `blob`. The segments are
+/// gathered first, so the output is allocated once at its exact size.
 pub fn decode<B: AsRef<[u8]>>(
     encoded: &[u8],
     mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<B>,
 ) -> std::io::Result<Vec<u8>> {
+    enum Part<B> {
+        Literal(std::ops::Range<usize>),
+        Blob(B),
+    }
     let plain = decompress(encoded)?;
     let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
-    let mut out = Vec::with_capacity(plain.len() * 4);
+    let mut parts = Vec::new();
+    let mut size = 0;
     let mut pos = 0;
     while pos < plain.len() {
         let tag = plain[pos];
@@ -167,16 +173,26 @@ pub fn decode<B: AsRef<[u8]>>(
         match tag {
             TAG_LITERAL => {
                 let len = read_varint(&plain, &mut pos).ok_or_else(corrupt)? as usize;
-                let bytes = plain.get(pos..pos + len).ok_or_else(corrupt)?;
-                out.extend_from_slice(bytes);
+                plain.get(pos..pos + len).ok_or_else(corrupt)?;
+                parts.push(Part::Literal(pos..pos + len));
+                size += len;
                 pos += len;
             }
             TAG_BLOB => {
                 let hash: [u8; 32] = plain.get(pos..pos + 32).ok_or_else(corrupt)?.try_into().map_err(|_| corrupt())?;
                 pos += 32;
-                out.extend_from_slice(blob(&hash)?.as_ref());
+                let b = blob(&hash)?;
+                size += b.as_ref().len();
+                parts.push(Part::Blob(b));
             }
             _ => return Err(corrupt()),
+        }
+    }
+    let mut out = Vec::with_capacity(size);
+    for p in &parts {
+        match p {
+            Part::Literal(r) => out.extend_from_slice(&plain[r.clone()]),
+            Part::Blob(b) => out.extend_from_slice(b.as_ref()),
         }
     }
     Ok(out)
