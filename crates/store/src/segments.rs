@@ -201,6 +201,9 @@ pub fn decode<B: AsRef<[u8]>>(
 /// The escaped start of a skeleton placeholder (see [`decode_skeleton`]).
 const SKELETON_MARK: &[u8] = b"\\u0001\\u0002";
 
+/// A record's bytes with placeholders for its blobs, and the blob hashes in order.
+pub type Skeleton = (Vec<u8>, Vec<[u8; 32]>);
+
 /// The string a placeholder of [`decode_skeleton`] decodes to, for blob `i`.
 pub fn skeleton_placeholder(i: usize) -> String {
     format!("\u{1}\u{2}{i}")
@@ -211,7 +214,7 @@ pub fn skeleton_placeholder(i: usize) -> String {
 /// hashes in order: the record's structure without decompressing its long texts. `None` when the
 /// record's own bytes contain the placeholder's escaped start, so that a string equal to a
 /// placeholder is always one (a JSON string spells U+0001 U+0002 only as that escape).
-pub fn decode_skeleton(encoded: &[u8]) -> std::io::Result<Option<(Vec<u8>, Vec<[u8; 32]>)>> {
+pub fn decode_skeleton(encoded: &[u8]) -> std::io::Result<Option<Skeleton>> {
     let plain = decompress(encoded)?;
     let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
     let mut out = Vec::with_capacity(plain.len());
