@@ -194,6 +194,12 @@ impl Library {
         Ok(SubsetLineageResponse { nodes, stages })
     }
 
+    /// Drops the cached dedup keys (derived; recomputed by the next dedup), returning how many
+    /// trajectories had them. Used by the benchmark to time a cold run.
+    pub fn dedup_clear_cache(&self) -> Result<u64, ApiError> {
+        Ok(dedup::clear_cache(&self.store)?)
+    }
+
     /// Duplicate clusters among the matches of a query or the members of a subset version.
     pub fn dedup_report(&self, req: &DedupReportRequest) -> Result<DedupReportResponse, ApiError> {
         let started = Instant::now();

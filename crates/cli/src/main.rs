@@ -20,6 +20,11 @@ use clap::{Parser, Subcommand};
 use trawl_api::protocol::{DiagnosticsRequest, IngestRequest, SearchRequest};
 use trawl_api::Library;
 
+/// mimalloc: the record pipelines (ingest, exports, dedup) allocate many short-lived strings on
+/// several threads at once, where glibc's allocator spends a large share of the time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "trawl", version, about = "Curate datasets of software-engineering agent trajectories")]
 struct Cli {

@@ -5,6 +5,12 @@
 //!
 //! The algorithms are in `trawl_core::dedup`; this module reads records (in parallel, one SQLite
 //! connection per worker) and keeps the cache.
+//!
+//! Patch keys (the patch hash and the signature) need only the patch: for the chat-family formats
+//! it is read from the record's skeleton (its bytes with the long texts left compressed, see
+//! `segments::decode_skeleton`) plus the blob of the patch itself, without normalizing the
+//! record. The text hash needs the whole normalized trajectory and is computed only when
+//! exact-text dedup asks for it; until then its cached value is an empty blob.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -43,8 +49,8 @@ impl Mode {
 pub struct Keys {
     /// blake3 of the normalized patch; `None` when the patch is missing or changes nothing.
     pub patch_hash: Option<[u8; 32]>,
-    /// blake3 of the normalized text.
-    pub text_hash: [u8; 32],
+    /// blake3 of the normalized text; `None` unless the mode asked for it ([`Mode::ExactText`]).
+    pub text_hash: Option<[u8; 32]>,
     /// MinHash signature of the normalized patch; `None` when it has no words.
     pub signature: Option<Vec<u32>>,
 }
@@ -127,7 +133,7 @@ pub(crate) fn par_map<T: Send>(
 /// row, files viewed in many rows). Cleared when it holds more than `BLOB_CACHE_BYTES`.
 #[derive(Default)]
 pub(crate) struct BlobCache {
-    map: HashMap<[u8; 32], std::sync::Arc<Vec<u8>>>,
+    map: HashMap<[u8; 32], std::sync::Arc<[u8]>>,
     bytes: usize,
 }
 
@@ -153,23 +159,8 @@ pub(crate) fn load_raw_cached(conn: &Connection, id: i64, cache: &mut BlobCache)
         .optional()?
         .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
     let mut blob_stmt = conn.prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
-    let raw = crate::segments::decode(&encoded, |hash| {
-        if let Some(b) = cache.map.get(hash) {
-            return Ok(b.as_ref().clone());
-        }
-        let data: Vec<u8> = blob_stmt
-            .query_row([&hash[..]], |r| r.get(0))
-            .map_err(|e| std::io::Error::other(format!("missing blob: {e}")))?;
-        let plain = crate::segments::decompress_blob(&data)?;
-        if cache.bytes + plain.len() > BLOB_CACHE_BYTES {
-            cache.map.clear();
-            cache.bytes = 0;
-        }
-        cache.bytes += plain.len();
-        cache.map.insert(*hash, std::sync::Arc::new(plain.clone()));
-        Ok(plain)
-    })
-    .map_err(|e| StoreError::Damaged { id: uid.clone(), reason: e.to_string() })?;
+    let raw = crate::segments::decode(&encoded, |hash| blob_cached(&mut blob_stmt, hash, cache))
+        .map_err(|e| StoreError::Damaged { id: uid.clone(), reason: e.to_string() })?;
     Ok(CachedRow { uid, path, raw, resolved, flags: flags as u32 })
 }
 
@@ -186,25 +177,141 @@ pub(crate) fn load_traj_cached(
     Ok((row, t))
 }
 
-struct Loaded {
-    traj: trawl_core::Trajectory,
-}
-
-/// Computes the keys of one stored trajectory from its record.
-fn compute(conn: &Connection, id: i64, hasher: &MinHasher, cache: &mut BlobCache) -> Result<Keys, StoreError> {
-    let (_, traj) = load_traj_cached(conn, id, cache)?;
-    let row = Loaded { traj };
-    let t = &row.traj;
-    let norm_patch = t.patch.as_deref().map(algo::normalize_patch).unwrap_or_default();
-    let patch_hash = (!norm_patch.is_empty()).then(|| *blake3::hash(norm_patch.as_bytes()).as_bytes());
-    let text_hash = *blake3::hash(algo::normalize_text(t).as_bytes()).as_bytes();
-    let signature = hasher.signature(&norm_patch);
+/// The patch and text keys of one stored trajectory, from its whole normalized record.
+fn compute_full(conn: &Connection, id: i64, hasher: &MinHasher, cache: &mut BlobCache) -> Result<Keys, StoreError> {
+    let (_, t) = load_traj_cached(conn, id, cache)?;
+    let (patch_hash, signature) = patch_keys(t.patch.as_deref(), hasher);
+    let text_hash = Some(*blake3::hash(algo::normalize_text(&t).as_bytes()).as_bytes());
     Ok(Keys { patch_hash, text_hash, signature })
 }
 
+fn patch_keys(patch: Option<&str>, hasher: &MinHasher) -> (Option<[u8; 32]>, Option<Vec<u32>>) {
+    let norm_patch = patch.map(algo::normalize_patch).unwrap_or_default();
+    let patch_hash = (!norm_patch.is_empty()).then(|| *blake3::hash(norm_patch.as_bytes()).as_bytes());
+    (patch_hash, hasher.signature(&norm_patch))
+}
+
+/// The patch keys of one stored trajectory (no text hash): from its envelope when the format
+/// allows, else from the whole normalized record.
+fn compute_patch(conn: &Connection, id: i64, hasher: &MinHasher, cache: &mut BlobCache) -> Result<Keys, StoreError> {
+    let patch = match envelope_patch(conn, id, cache)? {
+        Some(p) => p,
+        None => load_traj_cached(conn, id, cache)?.1.patch,
+    };
+    let (patch_hash, signature) = patch_keys(patch.as_deref(), hasher);
+    Ok(Keys { patch_hash, text_hash: None, signature })
+}
+
+/// A record's patch read from its skeleton (`Some(None)`: it has none), or `None` when that
+/// cannot be done exactly (a format that keeps its patch elsewhere, an ambiguous skeleton).
+fn envelope_patch(conn: &Connection, id: i64, cache: &mut BlobCache) -> Result<Option<Option<String>>, StoreError> {
+    let (uid, format, encoded): (String, String, Vec<u8>) = conn
+        .prepare_cached("SELECT uid, format, raw FROM trajectories WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+    let Some(format) = trawl_core::Format::from_name(&format) else { return Ok(None) };
+    // Only the chat family reads its patch from the envelope.
+    if trawl_core::formats::envelope_patch(&serde_json::Value::Object(Default::default()), format).is_none() {
+        return Ok(None);
+    }
+    let damaged = |e: std::io::Error| StoreError::Damaged { id: uid.clone(), reason: e.to_string() };
+    let Some((skeleton, blobs)) = crate::segments::decode_skeleton(&encoded).map_err(damaged)? else {
+        return Ok(None);
+    };
+    let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_slice::<serde_json::Value>(&skeleton) else {
+        return Ok(None);
+    };
+    // Put the real texts back into the fields the patch is read from.
+    let mut blob_stmt = conn.prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
+    for key in trawl_core::formats::envelope_patch_keys() {
+        if let Some(v) = obj.get_mut(key) {
+            let mut fetch = |i: usize| -> Result<Option<String>, StoreError> {
+                let Some(hash) = blobs.get(i) else { return Ok(None) };
+                let raw = blob_cached(&mut blob_stmt, hash, cache).map_err(damaged)?;
+                let mut quoted = Vec::with_capacity(raw.len() + 2);
+                quoted.push(b'"');
+                quoted.extend_from_slice(&raw);
+                quoted.push(b'"');
+                Ok(serde_json::from_slice::<String>(&quoted).ok())
+            };
+            if !fill_placeholders(v, &mut fetch)? {
+                return Ok(None);
+            }
+        }
+    }
+    Ok(trawl_core::formats::envelope_patch(&serde_json::Value::Object(obj), format))
+}
+
+/// Replaces every placeholder string in `v` by its text; false when that cannot be done (a key
+/// that is a placeholder, a blob that is missing or not a JSON string).
+fn fill_placeholders(
+    v: &mut serde_json::Value,
+    fetch: &mut impl FnMut(usize) -> Result<Option<String>, StoreError>,
+) -> Result<bool, StoreError> {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(i) = placeholder_index(s) {
+                match fetch(i)? {
+                    Some(text) => *s = text,
+                    None => return Ok(false),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                if !fill_placeholders(item, fetch)? {
+                    return Ok(false);
+                }
+            }
+        }
+        serde_json::Value::Object(m) => {
+            if m.keys().any(|k| placeholder_index(k).is_some()) {
+                return Ok(false);
+            }
+            for item in m.values_mut() {
+                if !fill_placeholders(item, fetch)? {
+                    return Ok(false);
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(true)
+}
+
+fn placeholder_index(s: &str) -> Option<usize> {
+    let rest = s.strip_prefix("\u{1}\u{2}")?;
+    let i: usize = rest.parse().ok()?;
+    (crate::segments::skeleton_placeholder(i) == s).then_some(i)
+}
+
+/// A blob's decompressed bytes through the cache.
+fn blob_cached(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    hash: &[u8; 32],
+    cache: &mut BlobCache,
+) -> std::io::Result<std::sync::Arc<[u8]>> {
+    if let Some(b) = cache.map.get(hash) {
+        return Ok(b.clone());
+    }
+    let data: Vec<u8> =
+        stmt.query_row([&hash[..]], |r| r.get(0)).map_err(|e| std::io::Error::other(format!("missing blob: {e}")))?;
+    let plain: std::sync::Arc<[u8]> = crate::segments::decompress_blob(&data)?.into();
+    if cache.bytes + plain.len() > BLOB_CACHE_BYTES {
+        cache.map.clear();
+        cache.bytes = 0;
+    }
+    cache.bytes += plain.len();
+    cache.map.insert(*hash, plain.clone());
+    Ok(plain)
+}
+
 /// The keys of each id, in order: read from the cache, computed (in parallel) and cached when
-/// missing or made by another version of the rules.
-pub fn keys_for(store: &Store, ids: &[i64]) -> Result<Vec<Keys>, StoreError> {
+/// missing or made by another version of the rules. The text hash is computed (and returned)
+/// only for [`Mode::ExactText`].
+pub fn keys_for(store: &Store, ids: &[i64], mode: Mode) -> Result<Vec<Keys>, StoreError> {
+    let need_text = mode == Mode::ExactText;
     let mut out: Vec<Option<Keys>> = Vec::with_capacity(ids.len());
     {
         let mut st = store
@@ -217,18 +324,25 @@ pub fn keys_for(store: &Store, ids: &[i64]) -> Result<Vec<Keys>, StoreError> {
                 })
                 .optional()?;
             out.push(k.and_then(|(p, t, s)| {
-                Some(Keys {
-                    patch_hash: hash32(p),
-                    text_hash: hash32(Some(t))?,
-                    signature: s.map(|b| sig_from_bytes(&b)),
-                })
+                // An empty text hash: not computed yet.
+                let text_hash = hash32(Some(t));
+                if need_text && text_hash.is_none() {
+                    return None;
+                }
+                Some(Keys { patch_hash: hash32(p), text_hash, signature: s.map(|b| sig_from_bytes(&b)) })
             }));
         }
     }
     let missing: Vec<i64> = ids.iter().zip(&out).filter(|(_, k)| k.is_none()).map(|(id, _)| *id).collect();
     if !missing.is_empty() {
         let hasher = MinHasher::new();
-        let computed = par_map(&store.db_path, &missing, |conn, id, cache| compute(conn, id, &hasher, cache))?;
+        let computed = par_map(&store.db_path, &missing, |conn, id, cache| {
+            if need_text {
+                compute_full(conn, id, &hasher, cache)
+            } else {
+                compute_patch(conn, id, &hasher, cache)
+            }
+        })?;
         let tx = store.conn.unchecked_transaction()?;
         {
             let mut ins = tx.prepare_cached(
@@ -239,7 +353,7 @@ pub fn keys_for(store: &Store, ids: &[i64]) -> Result<Vec<Keys>, StoreError> {
                     id,
                     ALGO_VERSION,
                     k.patch_hash.map(|h| h.to_vec()),
-                    k.text_hash.to_vec(),
+                    k.text_hash.map(|h| h.to_vec()).unwrap_or_default(),
                     k.signature.as_deref().map(sig_to_bytes)
                 ])?;
             }
@@ -253,6 +367,12 @@ pub fn keys_for(store: &Store, ids: &[i64]) -> Result<Vec<Keys>, StoreError> {
     Ok(out.into_iter().map(|k| k.expect("every key filled")).collect())
 }
 
+/// Drops every cached dedup key (derived data: the next dedup computes them again). Returns how
+/// many trajectories had keys.
+pub fn clear_cache(store: &Store) -> Result<u64, StoreError> {
+    Ok(store.conn.execute("DELETE FROM dedup_keys", [])? as u64)
+}
+
 /// Duplicate groups among `ids` (each group sorted as in `ids`, at least two members, groups
 /// ordered by their first member's position). Positions index into `ids`.
 pub fn groups(keys: &[Keys], mode: Mode) -> Vec<Vec<usize>> {
@@ -260,7 +380,7 @@ pub fn groups(keys: &[Keys], mode: Mode) -> Vec<Vec<usize>> {
         Mode::ExactPatch | Mode::ExactText => {
             let mut by: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
             for (i, k) in keys.iter().enumerate() {
-                let h = if mode == Mode::ExactPatch { k.patch_hash } else { Some(k.text_hash) };
+                let h = if mode == Mode::ExactPatch { k.patch_hash } else { k.text_hash };
                 if let Some(h) = h {
                     by.entry(h).or_default().push(i);
                 }
@@ -287,7 +407,7 @@ pub struct Cluster {
 
 /// The duplicate clusters among `ids` (row ids, in the order given).
 pub fn report(store: &Store, ids: &[i64], mode: Mode) -> Result<Vec<Cluster>, StoreError> {
-    let keys = keys_for(store, ids)?;
+    let keys = keys_for(store, ids, mode)?;
     Ok(groups(&keys, mode)
         .into_iter()
         .map(|g| {

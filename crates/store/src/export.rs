@@ -12,7 +12,10 @@
 //! are removed, and temporary files of dead processes are removed by the next export.
 //!
 //! Records are read and converted on worker threads (one read-only SQLite connection each) and
-//! written in order by the calling thread.
+//! written in order by the calling thread. A Parquet worker builds the Arrow columns of a chunk
+//! of records directly from the chat messages and encodes and compresses them into a whole row
+//! group (`ROW_GROUP` rows); the writer thread only appends the encoded row groups in order, so
+//! the bytes do not depend on the number of threads.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -22,8 +25,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-use arrow_array::RecordBatch;
-use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
+use arrow_array::builder::{ArrayBuilder, StringBuilder};
+use arrow_array::{ArrayRef, BooleanArray, ListArray, RecordBatch, StructArray};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -231,8 +237,18 @@ pub struct Summary {
 const SPLITS: [&str; 3] = ["train", "validation", "test"];
 /// Records per work chunk.
 const CHUNK: usize = 64;
-/// Parquet rows per row group.
-const ROW_GROUP: usize = 512;
+/// Parquet rows per row group (each row group is one work chunk, encoded on a worker).
+const ROW_GROUP: usize = 128;
+
+/// A chunk of records of one output file, in output order.
+struct Job<'a> {
+    /// Index of the output file.
+    split: usize,
+    /// Index of the chunk within its file (the Parquet row group index).
+    index: usize,
+    /// Row ids.
+    ids: &'a [i64],
+}
 
 /// Secret kinds and their patterns, most specific first.
 const SECRET_KINDS: [(&str, &str); 8] = [
@@ -573,11 +589,234 @@ pub fn parquet_schema() -> SchemaRef {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Parquet: Arrow columns built directly from the chat messages (no JSON round trip), encoded
+// into a whole row group on the worker; the writer thread only appends the encoded chunks.
+
+/// A nullable UTF-8 column under construction. The sizes of the last batch size the next one's,
+/// so that big text columns are not grown by copying.
+#[derive(Default)]
+struct StrCol {
+    b: StringBuilder,
+}
+
+impl StrCol {
+    fn push(&mut self, s: Option<&str>) -> Result<(), StoreError> {
+        match s {
+            Some(s) => {
+                if self.b.values_slice().len() + s.len() > i32::MAX as usize {
+                    return Err(StoreError::Damaged {
+                        id: "parquet export".into(),
+                        reason: "more than 2 GiB of text in one column batch".into(),
+                    });
+                }
+                self.b.append_value(s);
+            }
+            None => self.b.append_null(),
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.b.len()
+    }
+
+    fn bytes(&self) -> usize {
+        self.b.values_slice().len()
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, StoreError> {
+        let (items, bytes) = (self.len(), self.bytes());
+        let a = self.b.finish();
+        self.b = StringBuilder::with_capacity(items + items / 4, bytes + bytes / 4);
+        Ok(Arc::new(a))
+    }
+}
+
+/// List offsets with validity.
+#[derive(Default)]
+struct ListCol {
+    offsets: Vec<i32>,
+    valid: Vec<bool>,
+    nulls: usize,
+}
+
+impl ListCol {
+    /// Closes a list whose items end at `end` (`None`: a null list).
+    fn push(&mut self, end: usize, valid: bool) {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        self.offsets.push(end as i32);
+        self.valid.push(valid);
+        if !valid {
+            self.nulls += 1;
+        }
+    }
+
+    fn finish(&mut self, item: FieldRef, values: ArrayRef) -> Result<ArrayRef, StoreError> {
+        let mut offsets = std::mem::take(&mut self.offsets);
+        if offsets.is_empty() {
+            offsets.push(0);
+        }
+        let valid = std::mem::take(&mut self.valid);
+        let nulls = (std::mem::take(&mut self.nulls) > 0).then(|| NullBuffer::from(valid));
+        let a = ListArray::try_new(item, OffsetBuffer::new(ScalarBuffer::from(offsets)), values, nulls)
+            .map_err(arrow_err)?;
+        Ok(Arc::new(a))
+    }
+}
+
+fn arrow_err(e: arrow_schema::ArrowError) -> StoreError {
+    StoreError::Damaged { id: "parquet export".into(), reason: e.to_string() }
+}
+
+fn parquet_err(e: parquet::errors::ParquetError) -> StoreError {
+    StoreError::Damaged { id: "parquet export".into(), reason: e.to_string() }
+}
+
+/// The columns of a batch of NV rows (see [`parquet_schema`]).
+#[derive(Default)]
+struct NvCols {
+    rows: usize,
+    instance_id: StrCol,
+    repo: StrCol,
+    license: StrCol,
+    trajectory_id: StrCol,
+    trajectory: ListCol,
+    m_role: StrCol,
+    m_content: StrCol,
+    m_tool_calls: ListCol,
+    m_name: StrCol,
+    m_tool_call_id: StrCol,
+    c_id: StrCol,
+    c_type: StrCol,
+    c_name: StrCol,
+    c_arguments: StrCol,
+    model_patch: StrCol,
+    dataset: StrCol,
+    uid: StrCol,
+    format: StrCol,
+    resolved: Vec<Option<bool>>,
+    flags: ListCol,
+    flag_names: StrCol,
+    labels: StrCol,
+}
+
+/// Text bytes after which a worker hands the columns built so far to the encoders.
+const BATCH_TEXT_BYTES: usize = 256 << 20;
+
+impl NvCols {
+    fn push(&mut self, nv: &NvRow<'_>) -> Result<(), StoreError> {
+        self.rows += 1;
+        self.instance_id.push(nv.instance_id)?;
+        self.repo.push(nv.repo)?;
+        self.license.push(nv.license)?;
+        self.trajectory_id.push(nv.trajectory_id)?;
+        for m in &nv.trajectory {
+            self.m_role.push(Some(m.role))?;
+            self.m_content.push(Some(&m.content))?;
+            match &m.tool_calls {
+                Some(calls) => {
+                    for c in calls {
+                        self.c_id.push(Some(&c.id))?;
+                        self.c_type.push(Some(c.kind))?;
+                        self.c_name.push(Some(c.function.name))?;
+                        self.c_arguments.push(Some(&c.function.arguments))?;
+                    }
+                    self.m_tool_calls.push(self.c_id.len(), true);
+                }
+                None => self.m_tool_calls.push(self.c_id.len(), false),
+            }
+            self.m_name.push(m.name)?;
+            self.m_tool_call_id.push(m.tool_call_id.as_deref())?;
+        }
+        self.trajectory.push(self.m_role.len(), true);
+        self.model_patch.push(nv.model_patch.as_deref())?;
+        self.dataset.push(nv.dataset)?;
+        self.uid.push(Some(nv.uid))?;
+        self.format.push(Some(nv.format))?;
+        self.resolved.push(nv.resolved);
+        for f in &nv.flags {
+            self.flag_names.push(Some(f))?;
+        }
+        self.flags.push(self.flag_names.len(), true);
+        self.labels.push(nv.labels.as_deref())?;
+        Ok(())
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.m_content.bytes() + self.c_arguments.bytes() + self.model_patch.bytes()
+    }
+
+    /// The batch built so far (and an empty builder for the next).
+    fn finish(&mut self, schema: &SchemaRef) -> Result<RecordBatch, StoreError> {
+        let f = schema.fields();
+        let list_item = |i: usize| match f[i].data_type() {
+            DataType::List(item) => item.clone(),
+            other => unreachable!("list column, not {other}"),
+        };
+        let traj_item = list_item(4);
+        let DataType::Struct(msg_fields) = traj_item.data_type().clone() else { unreachable!("message struct") };
+        let DataType::List(call_item) = msg_fields[2].data_type().clone() else { unreachable!("tool_calls list") };
+        let DataType::Struct(call_fields) = call_item.data_type().clone() else { unreachable!("call struct") };
+        let DataType::Struct(func_fields) = call_fields[2].data_type().clone() else { unreachable!("function") };
+        let func = StructArray::try_new(func_fields, vec![self.c_name.finish()?, self.c_arguments.finish()?], None)
+            .map_err(arrow_err)?;
+        let calls =
+            StructArray::try_new(call_fields, vec![self.c_id.finish()?, self.c_type.finish()?, Arc::new(func)], None)
+                .map_err(arrow_err)?;
+        let tool_calls = self.m_tool_calls.finish(call_item, Arc::new(calls))?;
+        let messages = StructArray::try_new(
+            msg_fields,
+            vec![
+                self.m_role.finish()?,
+                self.m_content.finish()?,
+                tool_calls,
+                self.m_name.finish()?,
+                self.m_tool_call_id.finish()?,
+            ],
+            None,
+        )
+        .map_err(arrow_err)?;
+        let trajectory = self.trajectory.finish(traj_item, Arc::new(messages))?;
+        let flag_names = self.flag_names.finish()?;
+        let columns: Vec<ArrayRef> = vec![
+            self.instance_id.finish()?,
+            self.repo.finish()?,
+            self.license.finish()?,
+            self.trajectory_id.finish()?,
+            trajectory,
+            self.model_patch.finish()?,
+            self.dataset.finish()?,
+            self.uid.finish()?,
+            self.format.finish()?,
+            Arc::new(BooleanArray::from(std::mem::take(&mut self.resolved))),
+            self.flags.finish(list_item(10), flag_names)?,
+            self.labels.finish()?,
+        ];
+        self.rows = 0;
+        RecordBatch::try_new(schema.clone(), columns).map_err(arrow_err)
+    }
+}
+
+/// Encodes a batch into a row group's column writers.
+fn encode_batch(writers: &mut [ArrowColumnWriter], schema: &SchemaRef, batch: &RecordBatch) -> Result<(), StoreError> {
+    let mut w = writers.iter_mut();
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        for leaf in compute_leaves(field, column).map_err(parquet_err)? {
+            w.next().expect("a writer per leaf").write(&leaf).map_err(parquet_err)?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Work: one chunk of records converted on a worker.
 
 enum Payload {
     Bytes(Vec<u8>),
-    Batch(Option<RecordBatch>),
+    /// The encoded column chunks of one whole row group.
+    RowGroup(Vec<ArrowColumnChunk>),
 }
 
 struct ChunkOut {
@@ -589,13 +828,20 @@ struct ChunkOut {
 
 fn convert_chunk(
     conn: &Connection,
-    ids: &[i64],
+    job: &Job<'_>,
     opts: &Options,
     schema: &SchemaRef,
+    factory: Option<&ArrowRowGroupWriterFactory>,
     cache: &mut crate::dedup::BlobCache,
+    cols: &mut NvCols,
 ) -> Result<ChunkOut, StoreError> {
+    let ids = job.ids;
     let mut counts: Counts = [0; SECRET_KINDS.len()];
-    let mut buf: Vec<u8> = Vec::with_capacity(ids.len() * 64 * 1024);
+    let mut buf: Vec<u8> = Vec::with_capacity(if opts.format == Format::Parquet { 0 } else { ids.len() * 64 * 1024 });
+    let mut parquet = match factory {
+        Some(f) => Some((f.create_column_writers(job.index).map_err(parquet_err)?, cols)),
+        None => None,
+    };
     let mut records = 0;
     let mut skipped = 0;
     for &id in ids {
@@ -653,33 +899,24 @@ fn convert_chunk(
                     flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
                     labels: labels_json_for(conn, &row.uid)?,
                 };
-                serde_json::to_writer(&mut buf, &nv).expect("serializing to memory");
-                buf.push(b'\n');
+                let (writers, cols) = parquet.as_mut().expect("parquet writers");
+                cols.push(&nv)?;
+                if cols.text_bytes() >= BATCH_TEXT_BYTES {
+                    encode_batch(writers, schema, &cols.finish(schema)?)?;
+                }
                 records += 1;
             }
         }
     }
-    let payload = match opts.format {
-        Format::Parquet => {
-            let arrow = |e: arrow_schema::ArrowError| StoreError::Damaged {
-                id: "parquet export".into(),
-                reason: e.to_string(),
-            };
-            let mut dec = arrow_json::ReaderBuilder::new(schema.clone())
-                .with_batch_size(ids.len().max(1))
-                .build_decoder()
-                .map_err(arrow)?;
-            let mut off = 0;
-            while off < buf.len() {
-                let n = dec.decode(&buf[off..]).map_err(arrow)?;
-                if n == 0 {
-                    break;
-                }
-                off += n;
+    let payload = match parquet {
+        Some((mut writers, cols)) => {
+            if cols.rows > 0 {
+                encode_batch(&mut writers, schema, &cols.finish(schema)?)?;
             }
-            Payload::Batch(dec.flush().map_err(arrow)?)
+            let chunks = writers.into_iter().map(|w| w.close()).collect::<Result<Vec<_>, _>>().map_err(parquet_err)?;
+            Payload::RowGroup(chunks)
         }
-        _ => Payload::Bytes(buf),
+        None => Payload::Bytes(buf),
     };
     Ok(ChunkOut { payload, records, skipped, redactions: counts })
 }
@@ -709,7 +946,7 @@ impl<W: Write> Write for Hashing<W> {
 
 enum Sink {
     Lines(Hashing<BufWriter<File>>),
-    Parquet(Box<parquet::arrow::ArrowWriter<Hashing<BufWriter<File>>>>),
+    Parquet(Box<parquet::file::writer::SerializedFileWriter<Hashing<BufWriter<File>>>>),
 }
 
 struct OutFile {
@@ -1010,6 +1247,7 @@ fn run(
     let mut guard = TempGuard(Vec::new());
     let schema = parquet_schema();
     let mut files: Vec<OutFile> = Vec::new();
+    let mut factories: Vec<ArrowRowGroupWriterFactory> = Vec::new();
     for (i, split) in split_names.iter().enumerate() {
         let name = if opts.splits.is_some() {
             format!("{split}.{}", opts.format.extension())
@@ -1037,12 +1275,14 @@ fn run(
                 }
                 let props = props
                     .set_compression(parquet::basic::Compression::SNAPPY)
-                    .set_max_row_group_row_count(Some(ROW_GROUP))
                     .set_created_by(format!("trawl {}", env!("CARGO_PKG_VERSION")))
                     .build();
                 let aw = parquet::arrow::ArrowWriter::try_new(w, schema.clone(), Some(props))
                     .map_err(|e| write_err(&tmp, e))?;
-                Sink::Parquet(Box::new(aw))
+                // Row groups are encoded on the workers (one per job) and appended in order.
+                let (fw, factory) = aw.into_serialized_writer().map_err(|e| write_err(&tmp, e))?;
+                factories.push(factory);
+                Sink::Parquet(Box::new(fw))
             }
             _ => Sink::Lines(w),
         };
@@ -1064,11 +1304,15 @@ fn run(
     for (r, s) in recs.iter().zip(&assign) {
         per_split[*s].push(r.id);
     }
-    let jobs: Vec<(usize, &[i64])> =
-        per_split.iter().enumerate().flat_map(|(s, ids)| ids.chunks(CHUNK).map(move |c| (s, c))).collect();
+    let chunk = if opts.format == Format::Parquet { ROW_GROUP } else { CHUNK };
+    let jobs: Vec<Job<'_>> = per_split
+        .iter()
+        .enumerate()
+        .flat_map(|(split, ids)| ids.chunks(chunk).enumerate().map(move |(index, ids)| Job { split, index, ids }))
+        .collect();
     let mut redactions: Counts = [0; SECRET_KINDS.len()];
     let write_started = Instant::now();
-    pipeline(&store.db_path, &jobs, opts, &schema, |split, out| {
+    pipeline(&store.db_path, &jobs, opts, &schema, &factories, |split, out| {
         let f = &mut files[split];
         f.records += out.records;
         f.skipped += out.skipped;
@@ -1077,8 +1321,13 @@ fn run(
         }
         match (f.sink.as_mut().expect("open sink"), out.payload) {
             (Sink::Lines(w), Payload::Bytes(b)) => w.write_all(&b).map_err(|e| io_err(&f.tmp, e)),
-            (Sink::Parquet(w), Payload::Batch(Some(b))) => w.write(&b).map_err(|e| write_err(&f.tmp, e)),
-            (_, Payload::Batch(None)) => Ok(()),
+            (Sink::Parquet(w), Payload::RowGroup(chunks)) => {
+                let mut rg = w.next_row_group().map_err(|e| write_err(&f.tmp, e))?;
+                for c in chunks {
+                    c.append_to_row_group(&mut rg).map_err(|e| write_err(&f.tmp, e))?;
+                }
+                rg.close().map(|_| ()).map_err(|e| write_err(&f.tmp, e))
+            }
             _ => unreachable!("payload matches the format"),
         }
     })?;
@@ -1169,9 +1418,10 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 /// Runs the conversion on worker threads and hands each chunk's output, in job order, to `sink`.
 fn pipeline(
     db_path: &Path,
-    jobs: &[(usize, &[i64])],
+    jobs: &[Job<'_>],
     opts: &Options,
     schema: &SchemaRef,
+    factories: &[ArrowRowGroupWriterFactory],
     mut sink: impl FnMut(usize, ChunkOut) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     if jobs.is_empty() {
@@ -1197,6 +1447,7 @@ fn pipeline(
                     }
                 };
                 let mut cache = crate::dedup::BlobCache::default();
+                let mut cols = NvCols::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     if i >= jobs.len() {
@@ -1211,7 +1462,8 @@ fn pipeline(
                     if abort.load(Ordering::SeqCst) {
                         return;
                     }
-                    let out = convert_chunk(&conn, jobs[i].1, opts, schema, &mut cache);
+                    let job = &jobs[i];
+                    let out = convert_chunk(&conn, job, opts, schema, factories.get(job.split), &mut cache, &mut cols);
                     if tx.send((i, out)).is_err() {
                         return;
                     }
@@ -1225,7 +1477,7 @@ fn pipeline(
             for (i, out) in rx.iter() {
                 pending.insert(i, out?);
                 while let Some(o) = pending.remove(&expected) {
-                    sink(jobs[expected].0, o)?;
+                    sink(jobs[expected].split, o)?;
                     expected += 1;
                     written.store(expected, Ordering::SeqCst);
                 }

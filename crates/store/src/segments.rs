@@ -152,11 +152,73 @@ pub fn decompress_blob(data: &[u8]) -> std::io::Result<Vec<u8>> {
     decompress(data)
 }
 
-/// Rebuilds the original bytes from an encoding, fetching blobs through `blob`.
-pub fn decode(encoded: &[u8], mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<Vec<u8>>) -> std::io::Result<Vec<u8>> {
+/// Rebuilds the original bytes from an encoding, fetching blobs through `blob`. The segments are
+/// gathered first, so the output is allocated once at its exact size.
+pub fn decode<B: AsRef<[u8]>>(
+    encoded: &[u8],
+    mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<B>,
+) -> std::io::Result<Vec<u8>> {
+    enum Part<B> {
+        Literal(std::ops::Range<usize>),
+        Blob(B),
+    }
     let plain = decompress(encoded)?;
     let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
-    let mut out = Vec::with_capacity(plain.len() * 4);
+    let mut parts = Vec::new();
+    let mut size = 0;
+    let mut pos = 0;
+    while pos < plain.len() {
+        let tag = plain[pos];
+        pos += 1;
+        match tag {
+            TAG_LITERAL => {
+                let len = read_varint(&plain, &mut pos).ok_or_else(corrupt)? as usize;
+                plain.get(pos..pos + len).ok_or_else(corrupt)?;
+                parts.push(Part::Literal(pos..pos + len));
+                size += len;
+                pos += len;
+            }
+            TAG_BLOB => {
+                let hash: [u8; 32] = plain.get(pos..pos + 32).ok_or_else(corrupt)?.try_into().map_err(|_| corrupt())?;
+                pos += 32;
+                let b = blob(&hash)?;
+                size += b.as_ref().len();
+                parts.push(Part::Blob(b));
+            }
+            _ => return Err(corrupt()),
+        }
+    }
+    let mut out = Vec::with_capacity(size);
+    for p in &parts {
+        match p {
+            Part::Literal(r) => out.extend_from_slice(&plain[r.clone()]),
+            Part::Blob(b) => out.extend_from_slice(b.as_ref()),
+        }
+    }
+    Ok(out)
+}
+
+/// The escaped start of a skeleton placeholder (see [`decode_skeleton`]).
+const SKELETON_MARK: &[u8] = b"\\u0001\\u0002";
+
+/// A record's bytes with placeholders for its blobs, and the blob hashes in order.
+pub type Skeleton = (Vec<u8>, Vec<[u8; 32]>);
+
+/// The string a placeholder of [`decode_skeleton`] decodes to, for blob `i`.
+pub fn skeleton_placeholder(i: usize) -> String {
+    format!("\u{1}\u{2}{i}")
+}
+
+/// Rebuilds a record's bytes with each blob (a long string token's contents) replaced by a short
+/// placeholder (the JSON escape of [`skeleton_placeholder`]`(i)`), and returns them with the blob
+/// hashes in order: the record's structure without decompressing its long texts. `None` when the
+/// record's own bytes contain the placeholder's escaped start, so that a string equal to a
+/// placeholder is always one (a JSON string spells U+0001 U+0002 only as that escape).
+pub fn decode_skeleton(encoded: &[u8]) -> std::io::Result<Option<Skeleton>> {
+    let plain = decompress(encoded)?;
+    let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
+    let mut out = Vec::with_capacity(plain.len());
+    let mut blobs = Vec::new();
     let mut pos = 0;
     while pos < plain.len() {
         let tag = plain[pos];
@@ -165,18 +227,23 @@ pub fn decode(encoded: &[u8], mut blob: impl FnMut(&[u8; 32]) -> std::io::Result
             TAG_LITERAL => {
                 let len = read_varint(&plain, &mut pos).ok_or_else(corrupt)? as usize;
                 let bytes = plain.get(pos..pos + len).ok_or_else(corrupt)?;
+                if memchr::memmem::find(bytes, SKELETON_MARK).is_some() {
+                    return Ok(None);
+                }
                 out.extend_from_slice(bytes);
                 pos += len;
             }
             TAG_BLOB => {
                 let hash: [u8; 32] = plain.get(pos..pos + 32).ok_or_else(corrupt)?.try_into().map_err(|_| corrupt())?;
                 pos += 32;
-                out.extend_from_slice(&blob(&hash)?);
+                out.extend_from_slice(SKELETON_MARK);
+                out.extend_from_slice(blobs.len().to_string().as_bytes());
+                blobs.push(hash);
             }
             _ => return Err(corrupt()),
         }
     }
-    Ok(out)
+    Ok(Some((out, blobs)))
 }
 
 #[cfg(test)]

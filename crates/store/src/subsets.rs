@@ -435,7 +435,7 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
     };
     if let Some(rule) = &def.shaping.dedup {
         let mode = rule.mode();
-        let keys = crate::dedup::keys_for(store, &cur)?;
+        let keys = crate::dedup::keys_for(store, &cur, mode)?;
         let mut drop: HashSet<i64> = HashSet::new();
         for g in crate::dedup::groups(&keys, mode) {
             let mut ids: Vec<i64> = g.iter().map(|&i| cur[i]).collect();

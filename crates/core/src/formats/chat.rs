@@ -463,19 +463,21 @@ fn read_envelope(obj: &Map<String, Value>, format: Format, t: &mut Trajectory, w
     read_usage(obj, t);
 }
 
+/// Where the agent's patch is looked for, in order.
+pub(crate) const PATCH_PATHS: [&[&str]; 8] = [
+    &["model_patch"],
+    &["patch"],
+    &["git_patch"],
+    &["test_result", "git_patch"],
+    &["metadata", "model_patch"],
+    &["generated_patch"],
+    &["info", "submission"],
+    &["submission"],
+];
+
 /// The agent's patch: the first of the known fields that is present and not null.
-fn read_patch(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Option<String> {
-    const PATHS: [&[&str]; 8] = [
-        &["model_patch"],
-        &["patch"],
-        &["git_patch"],
-        &["test_result", "git_patch"],
-        &["metadata", "model_patch"],
-        &["generated_patch"],
-        &["info", "submission"],
-        &["submission"],
-    ];
-    for path in PATHS {
+pub(crate) fn read_patch(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Option<String> {
+    for path in PATCH_PATHS {
         let name = path.join(".");
         match at(obj, path) {
             None | Some(Value::Null) => continue,

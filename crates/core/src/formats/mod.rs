@@ -72,6 +72,27 @@ fn fill_ids_from_file_name(traj: &mut crate::model::Trajectory, file_name: &str)
     }
 }
 
+/// The patch the adapter gives a record of a chat-family format (NV SWE-Zero, nebius-openhands,
+/// OpenAI chat, SWE-Gym, Open-SWE-Traces, SWE-smith), read from the record's envelope alone,
+/// without walking its messages: the same value as the parsed trajectory's `patch`. `None` when
+/// `format` keeps its patch elsewhere (use [`recognize`]) or the value is not an object.
+pub fn envelope_patch(value: &Value, format: Format) -> Option<Option<String>> {
+    match format {
+        Format::NvSweZero
+        | Format::NebiusOpenhands
+        | Format::OpenaiChat
+        | Format::SweGym
+        | Format::OpenSweTraces
+        | Format::SweSmith => Some(chat::read_patch(value.as_object()?, &mut Vec::new())),
+        _ => None,
+    }
+}
+
+/// The top-level keys [`envelope_patch`] reads (the patch is inside one of them).
+pub fn envelope_patch_keys() -> impl Iterator<Item = &'static str> {
+    chat::PATCH_PATHS.iter().map(|p| p[0])
+}
+
 /// Every format: a record that names its instance (`owner__name-123`) but not its repository
 /// gets the repository the instance id spells.
 fn fill_repo_from_instance(traj: &mut crate::model::Trajectory) {

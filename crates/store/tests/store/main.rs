@@ -6,5 +6,8 @@ mod malformed;
 // Every real fixture in ../shared/fixtures/real: formats, outcome joins, byte-exact records, queries, reindex.
 mod real_fixtures;
 
+// Dedup keys: the quick patch keys equal those of the normalized record.
+mod dedup;
+
 // Label tables: the default sets match core's, time stamps.
 mod labels;
