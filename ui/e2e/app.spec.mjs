@@ -51,6 +51,16 @@ async function openXss(page, env) {
   await until(async () => (await count(page)) === 2, 'two xss rows');
   await page.getByTestId('result-row').first().click();
   await page.getByTestId('trajectory-view').waitFor();
+  await allStepsShown(page);
+}
+
+/** Waits until every step of the open trajectory is rendered (it arrives in two parts). */
+async function allStepsShown(page) {
+  const view = page.getByTestId('trajectory-view');
+  await until(async () => {
+    const declared = Number(((await view.locator('.timeline h2').textContent()) ?? '').match(/\((\d+)\)/)?.[1] ?? -1);
+    return declared >= 0 && (await page.getByTestId('step').count()) === declared;
+  }, 'all steps rendered');
 }
 
 /** Calls the API from the test (Bearer token), as the app does. */
