@@ -152,46 +152,77 @@ pub fn decompress_blob(data: &[u8]) -> std::io::Result<Vec<u8>> {
     decompress(data)
 }
 
+/// One segment of a decoded encoding: literal bytes, or the hash of a blob.
+enum Segment<'a> {
+    Literal(&'a [u8]),
+    Blob([u8; 32]),
+}
+
+/// The segments of a decompressed encoding, in order (an error for corrupt bytes).
+fn segments(plain: &[u8]) -> impl Iterator<Item = std::io::Result<Segment<'_>>> {
+    let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= plain.len() {
+            return None;
+        }
+        let tag = plain[pos];
+        pos += 1;
+        Some(match tag {
+            TAG_LITERAL => read_varint(plain, &mut pos)
+                .and_then(|len| {
+                    let end = pos.checked_add(usize::try_from(len).ok()?)?;
+                    let bytes = plain.get(pos..end)?;
+                    pos = end;
+                    Some(Segment::Literal(bytes))
+                })
+                .ok_or_else(corrupt),
+            TAG_BLOB => plain
+                .get(pos..pos + 32)
+                .and_then(|h| <[u8; 32]>::try_from(h).ok())
+                .map(|hash| {
+                    pos += 32;
+                    Segment::Blob(hash)
+                })
+                .ok_or_else(corrupt),
+            _ => {
+                pos = plain.len();
+                Err(corrupt())
+            }
+        })
+    })
+}
+
 /// Rebuilds the original bytes from an encoding, fetching blobs through `blob`. The segments are
 /// gathered first, so the output is allocated once at its exact size.
 pub fn decode<B: AsRef<[u8]>>(
     encoded: &[u8],
     mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<B>,
 ) -> std::io::Result<Vec<u8>> {
-    enum Part<B> {
-        Literal(std::ops::Range<usize>),
+    enum Part<'a, B> {
+        Literal(&'a [u8]),
         Blob(B),
     }
     let plain = decompress(encoded)?;
-    let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
     let mut parts = Vec::new();
     let mut size = 0;
-    let mut pos = 0;
-    while pos < plain.len() {
-        let tag = plain[pos];
-        pos += 1;
-        match tag {
-            TAG_LITERAL => {
-                let len = read_varint(&plain, &mut pos).ok_or_else(corrupt)? as usize;
-                plain.get(pos..pos + len).ok_or_else(corrupt)?;
-                parts.push(Part::Literal(pos..pos + len));
-                size += len;
-                pos += len;
+    for seg in segments(&plain) {
+        match seg? {
+            Segment::Literal(bytes) => {
+                size += bytes.len();
+                parts.push(Part::Literal(bytes));
             }
-            TAG_BLOB => {
-                let hash: [u8; 32] = plain.get(pos..pos + 32).ok_or_else(corrupt)?.try_into().map_err(|_| corrupt())?;
-                pos += 32;
+            Segment::Blob(hash) => {
                 let b = blob(&hash)?;
                 size += b.as_ref().len();
                 parts.push(Part::Blob(b));
             }
-            _ => return Err(corrupt()),
         }
     }
     let mut out = Vec::with_capacity(size);
     for p in &parts {
         match p {
-            Part::Literal(r) => out.extend_from_slice(&plain[r.clone()]),
+            Part::Literal(bytes) => out.extend_from_slice(bytes),
             Part::Blob(b) => out.extend_from_slice(b.as_ref()),
         }
     }
@@ -216,31 +247,21 @@ pub fn skeleton_placeholder(i: usize) -> String {
 /// placeholder is always one (a JSON string spells U+0001 U+0002 only as that escape).
 pub fn decode_skeleton(encoded: &[u8]) -> std::io::Result<Option<Skeleton>> {
     let plain = decompress(encoded)?;
-    let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt record segments");
     let mut out = Vec::with_capacity(plain.len());
     let mut blobs = Vec::new();
-    let mut pos = 0;
-    while pos < plain.len() {
-        let tag = plain[pos];
-        pos += 1;
-        match tag {
-            TAG_LITERAL => {
-                let len = read_varint(&plain, &mut pos).ok_or_else(corrupt)? as usize;
-                let bytes = plain.get(pos..pos + len).ok_or_else(corrupt)?;
+    for seg in segments(&plain) {
+        match seg? {
+            Segment::Literal(bytes) => {
                 if memchr::memmem::find(bytes, SKELETON_MARK).is_some() {
                     return Ok(None);
                 }
                 out.extend_from_slice(bytes);
-                pos += len;
             }
-            TAG_BLOB => {
-                let hash: [u8; 32] = plain.get(pos..pos + 32).ok_or_else(corrupt)?.try_into().map_err(|_| corrupt())?;
-                pos += 32;
+            Segment::Blob(hash) => {
                 out.extend_from_slice(SKELETON_MARK);
                 out.extend_from_slice(blobs.len().to_string().as_bytes());
                 blobs.push(hash);
             }
-            _ => return Err(corrupt()),
         }
     }
     Ok(Some((out, blobs)))
