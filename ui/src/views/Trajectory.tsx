@@ -432,38 +432,22 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
   const [marks, setMarks] = useState<Map<number, string>>(() => new Map());
   const root = useRef<HTMLDivElement>(null);
 
+  // The view is keyed by trajectory (App), so it mounts afresh for each one: load it (or its
+  // rest, when the cache holds only its first part).
   useEffect(() => {
-    const cached = cache.get(key);
-    setData(cached ?? null);
-    setError(null);
-    setObsOpenMap(new Map());
-    setFull(new Map());
-    setHitIdx(-1);
-    setFocus(step ?? 0);
-    setShown(firstShown(step));
     let live = true;
     const ctl = new AbortController();
-    const rest = (t: RenderedTrajectory) => {
-      if (t.complete) return;
-      completeTrajectory(id, q, t, ctl.signal)
-        .then((whole) => {
-          if (live) setData(whole);
-        })
-        .catch((e) => {
-          if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
-        });
+    const fail = (e: unknown) => {
+      if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
     };
-    if (cached) rest(cached);
-    else
-      loadTrajectory(id, q, firstShown(step))
-        .then((t) => {
-          if (!live) return;
-          setData(t);
-          rest(t);
-        })
-        .catch((e) => {
-          if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
-        });
+    const show = (t: RenderedTrajectory) => {
+      if (!live) return;
+      setData(t);
+      if (!t.complete) completeTrajectory(id, q, t, ctl.signal).then(show, fail);
+    };
+    const cached = cache.get(key);
+    if (cached) show(cached);
+    else loadTrajectory(id, q, firstShown(step)).then(show, fail);
     return () => {
       live = false;
       ctl.abort();
@@ -506,11 +490,12 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
     if (n !== hitTotal) setHitTotal(n);
   });
 
-  // Scroll to the step of the URL once loaded.
+  // Scroll to the step of the URL once loaded (once: not again when the rest of the steps arrive).
+  const loaded = data !== null;
   useEffect(() => {
-    if (data && step !== null) scrollToStep(step, 'auto');
+    if (loaded && step !== null) scrollToStep(step, 'auto');
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [data]);
+  }, [loaded]);
 
   const scrollToStep = (i: number, behavior: ScrollBehavior = 'auto') => {
     const el = root.current?.querySelector(`[data-testid="step"][data-index="${i}"]`);
