@@ -377,8 +377,8 @@ impl Library {
 }
 
 /// Observations longer than this come truncated in a rendered trajectory: the UI shows such an
-/// observation collapsed to its first lines, and expanding it fetches the whole one with
-/// `observation`. Highlighting dominates the cost of opening a trajectory, so the preview is what
+/// observation collapsed to its first lines, and expanding it fetches more of it with
+/// `observation {max_lines}` ("show all": the whole one). Highlighting dominates the cost of opening a trajectory, so the preview is what
 /// the first screen shows, not more.
 pub const OBSERVATION_PREVIEW_LINES: usize = 12;
 

@@ -259,12 +259,14 @@ pub struct RenderOptions {
 }
 
 impl RenderOptions {
-    /// The line cap for one observation: longer when it contains a search term.
+    /// The line cap for one observation: longer when a search term occurs in the lines that the
+    /// longer cap would show (only those are looked at: an observation can be megabytes).
     pub fn observation_cap(&self, text: &str) -> usize {
         if self.hit_terms.is_empty() || self.max_hit_observation_lines <= self.max_observation_lines {
             return self.max_observation_lines;
         }
-        let lower = text.to_lowercase();
+        let shown = text.split_inclusive('\n').take(self.max_hit_observation_lines).map(str::len).sum::<usize>();
+        let lower = text[..shown].to_lowercase();
         if self.hit_terms.iter().any(|t| contains_word(&lower, t)) {
             self.max_hit_observation_lines
         } else {

@@ -269,6 +269,11 @@ fn observations_with_a_search_term_get_the_longer_preview() {
     assert_eq!(lines(&opts(&["needle"])), 60, "a whole-word hit: the longer preview");
     assert_eq!(lines(&opts(&["needl"])), 12, "part of a word is no hit (the UI marks whole words)");
     assert_eq!(lines(&opts(&["absent"])), 12);
+    // A hit past the lines the longer preview would show does not lengthen it.
+    let late: String =
+        (1..=100).map(|i| if i == 90 { "late needle\n".to_string() } else { format!("line {i}\n") }).collect();
+    let late_step = step_with_call("execute_bash", json!({"command": "cat log"}), Some(&late));
+    assert_eq!(render_step(&late_step, 0, &opts(&["needle"])).calls[0].observation.as_ref().unwrap().lines.len(), 12);
     // `observation` with a cap: the first lines, marked truncated.
     let cut = render_observation(&step, Some(0), Some(40)).unwrap();
     assert_eq!((cut.lines.len(), cut.total_lines, cut.truncated), (40, 100, true));
