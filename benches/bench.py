@@ -6,7 +6,9 @@ What it measures, in one run (each figure is checked against a target and marked
   1. generation   `trawl gen` writes a JSONL file of --gb GB (the trawl-gen crate); throughput.
   2. ingest       `trawl ingest --json` wall time and peak RSS (from os.wait4 on the child).
   3. duckdb       a separate `python3 -c` process loading the same file into DuckDB with
-                  read_json(...); ratio trawl ingest / duckdb load (target <= 1.0).
+                  read_json(...), alternated with the ingest --pair-runs times (default 3; this
+                  VM's speed drifts between minutes); ratio of the median trawl ingest to the
+                  median duckdb load (target <= 1.0), with each pair's ratio printed too.
   4. phrase       `rg -c -F PHRASE FILE` versus `trawl search '"PHRASE"' --json`: the search's
                   in-process took_ms (target >= 100x faster than rg) and the whole search
                   process (target >= 10x faster), and the two counts must agree (rg counts
@@ -303,7 +305,7 @@ class Bench:
 
     # -- ingest -------------------------------------------------------------------------------
 
-    def ingest(self, data: Path, label: str) -> tuple[Path | None, Run | None]:
+    def ingest(self, data: Path, label: str, report: bool = True) -> tuple[Path | None, Run | None]:
         db = self.work / f"trawl-{label}.db"
         name = f"ingest {label}"
         if not self.have_trawl:
@@ -322,6 +324,9 @@ class Bench:
         except (json.JSONDecodeError, ValueError):
             summary = {"stdout": r.stdout[-2000:]}
         size = data.stat().st_size
+        if not report:
+            print(f"    run: {r.wall_s:.2f} s, peak RSS {r.max_rss_bytes / (1 << 20):,.0f} MiB", flush=True)
+            return db, r
         self.res.add(Figure(f"{name}: wall time", r.wall_s, "s", note=f"{size / MB / r.wall_s:,.0f} MB/s"))
         rss_ok = r.max_rss_bytes <= GIB
         self.res.add(Figure(f"{name}: peak RSS", r.max_rss_bytes / (1 << 20), "MiB", "<= 1024 MiB", check(rss_ok)))
@@ -332,31 +337,77 @@ class Bench:
 
     # -- duckdb -------------------------------------------------------------------------------
 
-    def duckdb(self, data: Path, trawl_ingest: Run | None) -> None:
+    def duckdb_run(self, data: Path) -> Run | None:
+        """One DuckDB load of `data` in its own process (None when DuckDB is missing or failed)."""
         name = "duckdb load"
         ok, version = ensure_duckdb(self.args.python)
         if not ok:
             self.res.skip(f"{name}: wall time", version)
-            return
+            return None
         self.res.meta["duckdb"] = version
         db = self.work / "duckdb.db"
         remove_db(db)
         cmd = [self.args.python, "-c", DUCKDB_SCRIPT, str(db), str(data), str(self.args.duckdb_max_object)]
         print(f"duckdb {version}: loading {data.name}", flush=True)
         r = run(cmd, self.log("duckdb"), self.timeout)
+        remove_db(db)
         if not r.ok():
             self.res.error(f"{name}: wall time", describe_failure(r))
-            return
-        rows = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "?"
-        self.res.add(Figure(f"{name}: wall time", r.wall_s, "s", note=f"{rows} rows"))
-        self.res.add(Figure(f"{name}: peak RSS", r.max_rss_bytes / (1 << 20), "MiB"))
-        self.res.raw["duckdb"] = {"wall_s": r.wall_s, "max_rss_bytes": r.max_rss_bytes, "rows": rows}
-        remove_db(db)
-        if trawl_ingest is None:
-            self.res.skip("ingest time ratio trawl / duckdb", "no trawl ingest", "<= 1.0")
-            return
-        ratio = trawl_ingest.wall_s / r.wall_s
-        self.res.add(Figure("ingest time ratio trawl / duckdb", ratio, "x", "<= 1.0", check(ratio <= 1.0)))
+            return None
+        print(f"    run: {r.wall_s:.2f} s, peak RSS {r.max_rss_bytes / (1 << 20):,.0f} MiB", flush=True)
+        return r
+
+    def paired(self, data: Path, label: str) -> tuple[Path | None, Run | None]:
+        """Ingest and the DuckDB load, alternated --pair-runs times on the same file.
+
+        This machine is a shared VM whose speed drifts by a third between minutes, so one run of
+        each says little: alternating them exposes both to the same drift, and the ratio is taken
+        of the medians (the per-pair ratios are printed too). The last ingest's database is kept
+        for the search figures.
+        """
+        n = max(1, self.args.pair_runs)
+        ingests: list[Run] = []
+        ducks: list[Run] = []
+        db: Path | None = None
+        for i in range(n):
+            print(f"  pair {i + 1}/{n}", flush=True)
+            db, r = self.ingest(data, label, report=False)
+            if r is not None:
+                ingests.append(r)
+            if not self.args.skip_duckdb:
+                d = self.duckdb_run(data)
+                if d is not None:
+                    ducks.append(d)
+        if not ingests:
+            return db, None
+        size = data.stat().st_size
+        wall = statistics.median(r.wall_s for r in ingests)
+        rss = max(r.max_rss_bytes for r in ingests)
+        name = f"ingest {label}"
+        runs = ", ".join(f"{r.wall_s:.1f}" for r in ingests)
+        self.res.add(Figure(f"{name}: wall time (median)", wall, "s", note=f"{size / MB / wall:,.0f} MB/s; runs {runs}"))
+        self.res.add(Figure(f"{name}: peak RSS (max)", rss / (1 << 20), "MiB", "<= 1024 MiB", check(rss <= GIB)))
+        if db is not None:
+            self.res.add(Figure(f"{name}: database size", path_size(db) / MB, "MB",
+                                note=f"{path_size(db) / size:.2f}x the input"))
+        self.res.raw[f"ingest_{label}"] = {"wall_s": [r.wall_s for r in ingests],
+                                           "max_rss_bytes": [r.max_rss_bytes for r in ingests]}
+        last = ingests[-1]
+        if ducks:
+            dwall = statistics.median(r.wall_s for r in ducks)
+            druns = ", ".join(f"{r.wall_s:.1f}" for r in ducks)
+            self.res.add(Figure("duckdb load: wall time (median)", dwall, "s", note=f"runs {druns}"))
+            self.res.add(Figure("duckdb load: peak RSS (max)", max(r.max_rss_bytes for r in ducks) / (1 << 20), "MiB"))
+            self.res.raw["duckdb"] = {"wall_s": [r.wall_s for r in ducks],
+                                      "max_rss_bytes": [r.max_rss_bytes for r in ducks]}
+            pairs = [a.wall_s / b.wall_s for a, b in zip(ingests, ducks)]
+            ratio = wall / dwall
+            self.res.add(Figure("ingest time ratio trawl / duckdb (medians)", ratio, "x", "<= 1.0",
+                                check(ratio <= 1.0),
+                                note="per pair " + ", ".join(f"{p:.2f}" for p in pairs)))
+        elif not self.args.skip_duckdb:
+            self.res.skip("ingest time ratio trawl / duckdb", "no duckdb run", "<= 1.0")
+        return db, last
 
     # -- phrase search vs rg ------------------------------------------------------------------
 
@@ -485,9 +536,7 @@ class Bench:
         data = self.generate(a.gb, f"{a.gb:g}g")
         db, ingest_run = (None, None)
         if data is not None:
-            db, ingest_run = self.ingest(data, f"{a.gb:g}g")
-            if not a.skip_duckdb:
-                self.duckdb(data, ingest_run)
+            db, ingest_run = self.paired(data, f"{a.gb:g}g")
             for phrase in a.phrase or [DEFAULT_PHRASE]:
                 self.phrase(data, db, phrase)
         self.queries(db)
@@ -545,6 +594,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rg-runs", type=int, default=3, help="rg runs per phrase; the best counts (default 3)")
     p.add_argument("--search-runs", type=int, default=5, help="search processes per phrase (default 5)")
     p.add_argument("--skip-duckdb", action="store_true", help="do not run the DuckDB comparison")
+    p.add_argument("--pair-runs", type=int, default=3,
+                   help="trawl ingest and DuckDB load alternated this many times; medians compared "
+                        "(default 3)")
     p.add_argument("--duckdb-max-object", type=int, default=64 << 20,
                    help="read_json maximum_object_size in bytes (default 64 MiB)")
     p.add_argument("--python", default=sys.executable, help="Python used for the DuckDB process")
