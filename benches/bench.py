@@ -305,7 +305,8 @@ class Bench:
 
     # -- ingest -------------------------------------------------------------------------------
 
-    def ingest(self, data: Path, label: str, report: bool = True) -> tuple[Path | None, Run | None]:
+    def ingest(self, data: Path, label: str) -> tuple[Path | None, Run | None]:
+        """One `trawl ingest` of `data` into a fresh database (the run, or None when it failed)."""
         db = self.work / f"trawl-{label}.db"
         name = f"ingest {label}"
         if not self.have_trawl:
@@ -318,96 +319,91 @@ class Bench:
         if not r.ok():
             self.res.error(f"{name}: wall time", describe_failure(r))
             return None, None
-        summary: Any = None
-        try:
-            summary = parse_json_output(r)
-        except (json.JSONDecodeError, ValueError):
-            summary = {"stdout": r.stdout[-2000:]}
+        print(f"    run: {r.wall_s:.2f} s, peak RSS {r.max_rss_bytes / (1 << 20):,.0f} MiB", flush=True)
+        return db, r
+
+    def report_ingest(self, data: Path, label: str, db: Path, runs: list[Run]) -> None:
+        """The ingest figures over its runs: median wall time, largest peak RSS, database size."""
+        name = f"ingest {label}"
         size = data.stat().st_size
-        if not report:
-            print(f"    run: {r.wall_s:.2f} s, peak RSS {r.max_rss_bytes / (1 << 20):,.0f} MiB", flush=True)
-            return db, r
-        self.res.add(Figure(f"{name}: wall time", r.wall_s, "s", note=f"{size / MB / r.wall_s:,.0f} MB/s"))
-        rss_ok = r.max_rss_bytes <= GIB
-        self.res.add(Figure(f"{name}: peak RSS", r.max_rss_bytes / (1 << 20), "MiB", "<= 1024 MiB", check(rss_ok)))
+        wall = statistics.median(r.wall_s for r in runs)
+        rss = max(r.max_rss_bytes for r in runs)
+        each = "; runs " + ", ".join(f"{r.wall_s:.1f}" for r in runs) if len(runs) > 1 else ""
+        self.res.add(Figure(f"{name}: wall time", wall, "s", note=f"{size / MB / wall:,.0f} MB/s{each}"))
+        self.res.add(Figure(f"{name}: peak RSS", rss / (1 << 20), "MiB", "<= 1024 MiB", check(rss <= GIB)))
         self.res.add(Figure(f"{name}: database size", path_size(db) / MB, "MB",
                             note=f"{path_size(db) / size:.2f}x the input"))
-        self.res.raw[f"ingest_{label}"] = {"wall_s": r.wall_s, "max_rss_bytes": r.max_rss_bytes, "summary": summary}
-        return db, r
+        summary: Any = None
+        try:
+            summary = parse_json_output(runs[-1])
+        except (json.JSONDecodeError, ValueError):
+            summary = {"stdout": runs[-1].stdout[-2000:]}
+        self.res.raw[f"ingest_{label}"] = {"wall_s": [r.wall_s for r in runs],
+                                           "max_rss_bytes": [r.max_rss_bytes for r in runs], "summary": summary}
 
     # -- duckdb -------------------------------------------------------------------------------
 
-    def duckdb_run(self, data: Path) -> Run | None:
-        """One DuckDB load of `data` in its own process (None when DuckDB is missing or failed)."""
-        name = "duckdb load"
-        ok, version = ensure_duckdb(self.args.python)
-        if not ok:
-            self.res.skip(f"{name}: wall time", version)
-            return None
-        self.res.meta["duckdb"] = version
+    def duckdb(self, data: Path) -> Run | None:
+        """One DuckDB load of `data` in its own process (None when it failed)."""
         db = self.work / "duckdb.db"
         remove_db(db)
         cmd = [self.args.python, "-c", DUCKDB_SCRIPT, str(db), str(data), str(self.args.duckdb_max_object)]
-        print(f"duckdb {version}: loading {data.name}", flush=True)
+        print(f"duckdb {self.res.meta['duckdb']}: loading {data.name}", flush=True)
         r = run(cmd, self.log("duckdb"), self.timeout)
         remove_db(db)
         if not r.ok():
-            self.res.error(f"{name}: wall time", describe_failure(r))
+            self.res.error("duckdb load: wall time", describe_failure(r))
             return None
         print(f"    run: {r.wall_s:.2f} s, peak RSS {r.max_rss_bytes / (1 << 20):,.0f} MiB", flush=True)
         return r
 
     def paired(self, data: Path, label: str) -> tuple[Path | None, Run | None]:
-        """Ingest and the DuckDB load, alternated --pair-runs times on the same file.
+        """The ingest and the DuckDB load, alternated --pair-runs times on the same file.
 
         This machine is a shared VM whose speed drifts by a third between minutes, so one run of
         each says little: alternating them exposes both to the same drift, and the ratio is taken
-        of the medians (the per-pair ratios are printed too). The last ingest's database is kept
-        for the search figures.
+        of the medians (each pair's own ratio is printed too). Returns the last ingest's database
+        (kept for the search figures) and run.
         """
+        duck = not self.args.skip_duckdb
+        if duck:
+            duck, version = ensure_duckdb(self.args.python)
+            if duck:
+                self.res.meta["duckdb"] = version
+            else:
+                self.res.skip("duckdb load: wall time", version)
         n = max(1, self.args.pair_runs)
         ingests: list[Run] = []
-        ducks: list[Run] = []
+        pairs: list[tuple[Run, Run]] = []
         db: Path | None = None
         for i in range(n):
             print(f"  pair {i + 1}/{n}", flush=True)
-            db, r = self.ingest(data, label, report=False)
-            if r is not None:
-                ingests.append(r)
-            if not self.args.skip_duckdb:
-                d = self.duckdb_run(data)
-                if d is not None:
-                    ducks.append(d)
-        if not ingests:
-            return db, None
-        size = data.stat().st_size
-        wall = statistics.median(r.wall_s for r in ingests)
-        rss = max(r.max_rss_bytes for r in ingests)
-        name = f"ingest {label}"
-        runs = ", ".join(f"{r.wall_s:.1f}" for r in ingests)
-        self.res.add(Figure(f"{name}: wall time (median)", wall, "s", note=f"{size / MB / wall:,.0f} MB/s; runs {runs}"))
-        self.res.add(Figure(f"{name}: peak RSS (max)", rss / (1 << 20), "MiB", "<= 1024 MiB", check(rss <= GIB)))
-        if db is not None:
-            self.res.add(Figure(f"{name}: database size", path_size(db) / MB, "MB",
-                                note=f"{path_size(db) / size:.2f}x the input"))
-        self.res.raw[f"ingest_{label}"] = {"wall_s": [r.wall_s for r in ingests],
-                                           "max_rss_bytes": [r.max_rss_bytes for r in ingests]}
-        last = ingests[-1]
-        if ducks:
-            dwall = statistics.median(r.wall_s for r in ducks)
-            druns = ", ".join(f"{r.wall_s:.1f}" for r in ducks)
-            self.res.add(Figure("duckdb load: wall time (median)", dwall, "s", note=f"runs {druns}"))
-            self.res.add(Figure("duckdb load: peak RSS (max)", max(r.max_rss_bytes for r in ducks) / (1 << 20), "MiB"))
-            self.res.raw["duckdb"] = {"wall_s": [r.wall_s for r in ducks],
-                                      "max_rss_bytes": [r.max_rss_bytes for r in ducks]}
-            pairs = [a.wall_s / b.wall_s for a, b in zip(ingests, ducks)]
-            ratio = wall / dwall
+            got, r = self.ingest(data, label)
+            if got is None or r is None:
+                return None, None  # an ingest that fails once says what it needs to; no more runs
+            db = got
+            ingests.append(r)
+            d = self.duckdb(data) if duck else None
+            if d is not None:
+                pairs.append((r, d))
+        assert db is not None
+        self.report_ingest(data, label, db, ingests)
+        if pairs:
+            ducks = [d for _, d in pairs]
+            dwall = statistics.median(d.wall_s for d in ducks)
+            rows = ducks[-1].stdout.strip().splitlines()[-1] if ducks[-1].stdout.strip() else "?"
+            runs = ", ".join(f"{d.wall_s:.1f}" for d in ducks)
+            self.res.add(Figure("duckdb load: wall time", dwall, "s", note=f"{rows} rows; runs {runs}"))
+            self.res.add(Figure("duckdb load: peak RSS", max(d.max_rss_bytes for d in ducks) / (1 << 20), "MiB"))
+            self.res.raw["duckdb"] = {"wall_s": [d.wall_s for d in ducks],
+                                      "max_rss_bytes": [d.max_rss_bytes for d in ducks], "rows": rows}
+            ratio = statistics.median(r.wall_s for r, _ in pairs) / dwall
+            each = ", ".join(f"{r.wall_s / d.wall_s:.2f}" for r, d in pairs)
             self.res.add(Figure("ingest time ratio trawl / duckdb (medians)", ratio, "x", "<= 1.0",
-                                check(ratio <= 1.0),
-                                note="per pair " + ", ".join(f"{p:.2f}" for p in pairs)))
-        elif not self.args.skip_duckdb:
-            self.res.skip("ingest time ratio trawl / duckdb", "no duckdb run", "<= 1.0")
-        return db, last
+                                check(ratio <= 1.0), note=f"per pair {each}"))
+        elif duck:
+            self.res.skip("ingest time ratio trawl / duckdb", "no duckdb load succeeded", "<= 1.0")
+        return db, ingests[-1]
 
     # -- phrase search vs rg ------------------------------------------------------------------
 
@@ -543,7 +539,9 @@ class Bench:
 
         if a.rss_scale:
             big = self.generate(a.rss_gb, f"{a.rss_gb:g}g")
-            big_run = self.ingest(big, f"{a.rss_gb:g}g")[1] if big else None
+            big_db, big_run = self.ingest(big, f"{a.rss_gb:g}g") if big else (None, None)
+            if big_db and big_run:
+                self.report_ingest(big, f"{a.rss_gb:g}g", big_db, [big_run])
             if ingest_run and big_run:
                 growth = big_run.max_rss_bytes / max(ingest_run.max_rss_bytes, 1)
                 self.res.add(Figure(f"peak RSS {a.rss_gb:g} GB / {a.gb:g} GB", growth, "x", "<= 1.5x (flat)",
