@@ -130,14 +130,32 @@ pub(crate) fn par_map<T: Send>(
 }
 
 /// Decompressed blobs of a worker, shared by the records it rebuilds (the system prompt of every
-/// row, files viewed in many rows). Cleared when it holds more than `BLOB_CACHE_BYTES`.
+/// row, files viewed in many rows). A blob is kept from the second time it is asked for, so the
+/// many blobs that only one record holds are decompressed straight into that record and never
+/// copied or evicted. Cleared when it holds more than `BLOB_CACHE_BYTES`. It also lends out the
+/// buffer records are rebuilt into (see [`BlobCache::recycle`]).
 #[derive(Default)]
 pub(crate) struct BlobCache {
     map: HashMap<[u8; 32], std::sync::Arc<[u8]>>,
     bytes: usize,
+    /// Blobs asked for once (by the first 16 bytes of their hash).
+    seen: rustc_hash::FxHashSet<u128>,
+    /// A rebuilt record's buffer handed back, reused for the next record.
+    spare: Vec<u8>,
 }
 
 const BLOB_CACHE_BYTES: usize = 128 << 20;
+const BLOB_SEEN_MAX: usize = 4_000_000;
+
+impl BlobCache {
+    /// Hands a record's buffer (`CachedRow::raw`) back, so that the next record is rebuilt into
+    /// it without allocating.
+    pub(crate) fn recycle(&mut self, raw: Vec<u8>) {
+        if raw.capacity() > self.spare.capacity() {
+            self.spare = raw;
+        }
+    }
+}
 
 /// A stored row rebuilt through a blob cache.
 pub(crate) struct CachedRow {
@@ -146,22 +164,25 @@ pub(crate) struct CachedRow {
     pub(crate) raw: Vec<u8>,
     pub(crate) resolved: Option<bool>,
     pub(crate) flags: u32,
+    /// The source format's name (`nv-swe-zero`, …).
+    pub(crate) format: String,
 }
 
 /// Rebuilds a row's original record, fetching blobs through the cache.
 pub(crate) fn load_raw_cached(conn: &Connection, id: i64, cache: &mut BlobCache) -> Result<CachedRow, StoreError> {
-    let (uid, path, encoded, resolved, flags): (String, String, Vec<u8>, Option<bool>, i64) = conn
+    let (uid, path, encoded, resolved, flags, format): (String, String, Vec<u8>, Option<bool>, i64, String) = conn
         .prepare_cached(
-            "SELECT t.uid, s.path, t.raw, t.resolved, t.flags FROM trajectories t JOIN sources s ON s.id = t.source_id
-             WHERE t.id = ?1",
+            "SELECT t.uid, s.path, t.raw, t.resolved, t.flags, t.format FROM trajectories t
+             JOIN sources s ON s.id = t.source_id WHERE t.id = ?1",
         )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
     let mut blob_stmt = conn.prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
-    let raw = crate::segments::decode(&encoded, |hash| blob_cached(&mut blob_stmt, hash, cache))
+    let mut raw = std::mem::take(&mut cache.spare);
+    crate::segments::decode_into(&encoded, &mut raw, |hash, out| blob_cached(&mut blob_stmt, hash, cache, out))
         .map_err(|e| StoreError::Damaged { id: uid.clone(), reason: e.to_string() })?;
-    Ok(CachedRow { uid, path, raw, resolved, flags: flags as u32 })
+    Ok(CachedRow { uid, path, raw, resolved, flags: flags as u32, format })
 }
 
 /// Rebuilds and normalizes a row through the cache (`show::load_row_conn` with shared blobs).
@@ -228,10 +249,8 @@ fn envelope_patch(conn: &Connection, id: i64, cache: &mut BlobCache) -> Result<O
         if let Some(v) = obj.get_mut(key) {
             let mut fetch = |i: usize| -> Result<Option<String>, StoreError> {
                 let Some(hash) = blobs.get(i) else { return Ok(None) };
-                let raw = blob_cached(&mut blob_stmt, hash, cache).map_err(damaged)?;
-                let mut quoted = Vec::with_capacity(raw.len() + 2);
-                quoted.push(b'"');
-                quoted.extend_from_slice(&raw);
+                let mut quoted = vec![b'"'];
+                blob_cached(&mut blob_stmt, hash, cache, &mut quoted).map_err(damaged)?;
                 quoted.push(b'"');
                 Ok(serde_json::from_slice::<String>(&quoted).ok())
             };
@@ -287,24 +306,38 @@ fn placeholder_index(s: &str) -> Option<usize> {
 }
 
 /// A blob's decompressed bytes through the cache.
+/// Appends a blob's bytes to `out`: from the cache, or decompressed from the database (and kept
+/// when this is the second time it is asked for).
 fn blob_cached(
     stmt: &mut rusqlite::CachedStatement<'_>,
     hash: &[u8; 32],
     cache: &mut BlobCache,
-) -> std::io::Result<std::sync::Arc<[u8]>> {
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
     if let Some(b) = cache.map.get(hash) {
-        return Ok(b.clone());
+        out.extend_from_slice(b);
+        return Ok(());
     }
-    let data: Vec<u8> =
-        stmt.query_row([&hash[..]], |r| r.get(0)).map_err(|e| std::io::Error::other(format!("missing blob: {e}")))?;
-    let plain: std::sync::Arc<[u8]> = crate::segments::decompress_blob(&data)?.into();
+    let start = out.len();
+    stmt.query_row([&hash[..]], |r| {
+        let data = r.get_ref(0)?.as_blob()?;
+        Ok(crate::segments::decompress_blob_into(data, out))
+    })
+    .map_err(|e| std::io::Error::other(format!("missing blob: {e}")))??;
+    if cache.seen.len() >= BLOB_SEEN_MAX {
+        cache.seen.clear();
+    }
+    if cache.seen.insert(u128::from_le_bytes(hash[..16].try_into().expect("16 bytes"))) {
+        return Ok(());
+    }
+    let plain: std::sync::Arc<[u8]> = out[start..].into();
     if cache.bytes + plain.len() > BLOB_CACHE_BYTES {
         cache.map.clear();
         cache.bytes = 0;
     }
     cache.bytes += plain.len();
-    cache.map.insert(*hash, plain.clone());
-    Ok(plain)
+    cache.map.insert(*hash, plain);
+    Ok(())
 }
 
 /// The keys of each id, in order: read from the cache, computed (in parallel) and cached when

@@ -367,21 +367,21 @@ pub fn labels_json_for(conn: &Connection, uid: &str) -> Result<Option<String>, S
 
 #[derive(Serialize)]
 struct Msg<'a> {
-    role: &'static str,
+    role: &'a str,
     content: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_calls: Option<Vec<Call<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    tool_call_id: Option<String>,
+    tool_call_id: Option<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 struct Call<'a> {
-    id: String,
+    id: std::borrow::Cow<'a, str>,
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: &'a str,
     function: Func<'a>,
 }
 
@@ -473,7 +473,7 @@ fn chat_messages<'a>(t: &'a Trajectory, counts: Option<&mut Counts>, shapes: &mu
                             v => v.to_string().into(),
                         };
                         Call {
-                            id: id.clone(),
+                            id: id.clone().into(),
                             kind: "function",
                             function: Func { name: &c.name, arguments: clean(args, counts) },
                         }
@@ -491,7 +491,7 @@ fn chat_messages<'a>(t: &'a Trajectory, counts: Option<&mut Counts>, shapes: &mu
                         role: "tool",
                         content: clean(c.observation.as_deref().unwrap_or("").into(), counts),
                         tool_calls: None,
-                        tool_call_id: Some(id),
+                        tool_call_id: Some(id.into()),
                         name: Some(&c.name),
                     });
                 }
@@ -544,20 +544,112 @@ struct SftLine<'a> {
     tools: Vec<serde_json::Value>,
 }
 
-#[derive(Serialize)]
 struct NvRow<'a> {
     instance_id: Option<&'a str>,
     repo: Option<&'a str>,
     license: Option<&'a str>,
     trajectory_id: Option<&'a str>,
-    trajectory: Vec<Msg<'a>>,
+    trajectory: Messages<'a>,
     model_patch: Option<std::borrow::Cow<'a, str>>,
     dataset: Option<&'a str>,
     uid: &'a str,
-    format: &'static str,
+    format: &'a str,
     resolved: Option<bool>,
     flags: Vec<&'static str>,
     labels: Option<String>,
+}
+
+/// The `trajectory` column of one row: chat messages derived from the normalized trajectory, or
+/// the record's own NV message list.
+enum Messages<'a> {
+    Derived(Vec<Msg<'a>>),
+    Own(Vec<NvMsg<'a>>),
+}
+
+// An NV SWE-Zero/Hero record read straight into the export's columns: its own message list and
+// patch, borrowed from the stored record wherever a string needs no unescaping. Only a record
+// whose messages fit the NV schema exactly is read this way (unknown message keys, a list given
+// as a JSON string, arguments given as an object… fail to deserialize); any other record goes
+// through the normalized trajectory.
+
+/// The parts of an NV record the Parquet row takes from the record itself (the envelope comes from
+/// the stored columns).
+#[derive(Deserialize)]
+struct NvRecord<'a> {
+    #[serde(borrow)]
+    trajectory: Vec<NvMsg<'a>>,
+    #[serde(borrow, default)]
+    model_patch: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NvMsg<'a> {
+    #[serde(borrow)]
+    role: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    content: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tool_calls: Option<Vec<NvCall<'a>>>,
+    #[serde(borrow, default)]
+    name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tool_call_id: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NvCall<'a> {
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(borrow, rename = "type")]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    function: NvFunc<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NvFunc<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    arguments: std::borrow::Cow<'a, str>,
+}
+
+/// Reads an NV record's own messages and patch (`None`: the record does not fit the NV schema
+/// exactly, and is exported through its normalized trajectory). The patch is normalized as the
+/// adapter normalizes it, and everything is redacted when `counts` is given.
+fn own_nv_record<'a>(raw: &'a [u8], counts: Option<&mut Counts>) -> Option<NvRecord<'a>> {
+    let mut rec: NvRecord<'a> = serde_json::from_slice(raw).ok()?;
+    if let Some(p) = &mut rec.model_patch {
+        if p.contains('\r') || p.starts_with('\n') {
+            *p = trawl_core::formats::normalize_patch(p).into();
+        }
+    }
+    if let Some(counts) = counts {
+        let mut red = |s: &mut std::borrow::Cow<'a, str>| {
+            let redacted = match redact_str(s, counts) {
+                std::borrow::Cow::Owned(r) => Some(r),
+                std::borrow::Cow::Borrowed(_) => None,
+            };
+            if let Some(r) = redacted {
+                *s = r.into();
+            }
+        };
+        for m in &mut rec.trajectory {
+            if let Some(c) = &mut m.content {
+                red(c);
+            }
+            for c in m.tool_calls.iter_mut().flatten() {
+                red(&mut c.function.arguments);
+            }
+        }
+        if let Some(p) = &mut rec.model_patch {
+            red(p);
+        }
+    }
+    Some(rec)
 }
 
 /// The Arrow schema of the Parquet export: the NV SWE-Zero/Hero columns, then ours.
@@ -702,8 +794,10 @@ struct NvCols {
     labels: StrCol,
 }
 
-/// Text bytes after which a worker hands the columns built so far to the encoders.
-const BATCH_TEXT_BYTES: usize = 256 << 20;
+/// Text bytes after which a worker hands the columns built so far to the encoders: small enough
+/// that the column buffers are reused from the allocator's free lists instead of being faulted in
+/// fresh for every row group.
+const BATCH_TEXT_BYTES: usize = 4 << 20;
 
 impl NvCols {
     fn push(&mut self, nv: &NvRow<'_>) -> Result<(), StoreError> {
@@ -712,23 +806,32 @@ impl NvCols {
         self.repo.push(nv.repo)?;
         self.license.push(nv.license)?;
         self.trajectory_id.push(nv.trajectory_id)?;
-        for m in &nv.trajectory {
-            self.m_role.push(Some(m.role))?;
-            self.m_content.push(Some(&m.content))?;
-            match &m.tool_calls {
-                Some(calls) => {
-                    for c in calls {
-                        self.c_id.push(Some(&c.id))?;
-                        self.c_type.push(Some(c.kind))?;
-                        self.c_name.push(Some(c.function.name))?;
-                        self.c_arguments.push(Some(&c.function.arguments))?;
-                    }
-                    self.m_tool_calls.push(self.c_id.len(), true);
+        match &nv.trajectory {
+            Messages::Derived(messages) => {
+                for m in messages {
+                    self.m_role.push(Some(m.role))?;
+                    self.m_content.push(Some(&m.content))?;
+                    let calls = m
+                        .tool_calls
+                        .as_ref()
+                        .map(|calls| calls.iter().map(|c| (&*c.id, c.kind, c.function.name, &*c.function.arguments)));
+                    self.push_calls(calls)?;
+                    self.m_name.push(m.name)?;
+                    self.m_tool_call_id.push(m.tool_call_id.as_deref())?;
                 }
-                None => self.m_tool_calls.push(self.c_id.len(), false),
             }
-            self.m_name.push(m.name)?;
-            self.m_tool_call_id.push(m.tool_call_id.as_deref())?;
+            Messages::Own(messages) => {
+                for m in messages {
+                    self.m_role.push(Some(&m.role))?;
+                    self.m_content.push(m.content.as_deref())?;
+                    let calls = m.tool_calls.as_ref().map(|calls| {
+                        calls.iter().map(|c| (&*c.id, &*c.kind, &*c.function.name, &*c.function.arguments))
+                    });
+                    self.push_calls(calls)?;
+                    self.m_name.push(m.name.as_deref())?;
+                    self.m_tool_call_id.push(m.tool_call_id.as_deref())?;
+                }
+            }
         }
         self.trajectory.push(self.m_role.len(), true);
         self.model_patch.push(nv.model_patch.as_deref())?;
@@ -741,6 +844,26 @@ impl NvCols {
         }
         self.flags.push(self.flag_names.len(), true);
         self.labels.push(nv.labels.as_deref())?;
+        Ok(())
+    }
+
+    /// Closes one message's `tool_calls` list (`None`: null) from `(id, type, name, arguments)`.
+    fn push_calls<'c>(
+        &mut self,
+        calls: Option<impl Iterator<Item = (&'c str, &'c str, &'c str, &'c str)>>,
+    ) -> Result<(), StoreError> {
+        match calls {
+            Some(calls) => {
+                for (id, kind, name, arguments) in calls {
+                    self.c_id.push(Some(id))?;
+                    self.c_type.push(Some(kind))?;
+                    self.c_name.push(Some(name))?;
+                    self.c_arguments.push(Some(arguments))?;
+                }
+                self.m_tool_calls.push(self.c_id.len(), true);
+            }
+            None => self.m_tool_calls.push(self.c_id.len(), false),
+        }
         Ok(())
     }
 
@@ -826,6 +949,29 @@ struct ChunkOut {
     redactions: Counts,
 }
 
+/// The envelope columns of a stored trajectory (as its adapter normalized them at ingest).
+struct Envelope {
+    instance_id: Option<String>,
+    repo: Option<String>,
+    license: Option<String>,
+    trajectory_id: Option<String>,
+    dataset: Option<String>,
+}
+
+fn stored_envelope(conn: &Connection, id: i64) -> Result<Envelope, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT instance_id, repo, license, trajectory_id, dataset FROM trajectories WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok(Envelope {
+                instance_id: r.get(0)?,
+                repo: r.get(1)?,
+                license: r.get(2)?,
+                trajectory_id: r.get(3)?,
+                dataset: r.get(4)?,
+            })
+        })?)
+}
+
 fn convert_chunk(
     conn: &Connection,
     job: &Job<'_>,
@@ -860,6 +1006,8 @@ fn convert_chunk(
                 }
                 buf.push(b'\n');
                 records += 1;
+                drop(line);
+                cache.recycle(raw);
             }
             Format::SftChat => {
                 let (row, traj) = crate::dedup::load_traj_cached(conn, id, cache)?;
@@ -873,34 +1021,67 @@ fn convert_chunk(
                 serde_json::to_writer(&mut buf, &SftLine { messages, tools }).expect("serializing to memory");
                 buf.push(b'\n');
                 records += 1;
+                cache.recycle(row.raw);
             }
             Format::Parquet => {
-                let (row, traj) = crate::dedup::load_traj_cached(conn, id, cache)?;
-                let t = &traj;
-                let mut shapes = ToolShapes::new();
+                let row = crate::dedup::load_raw_cached(conn, id, cache)?;
                 let mut local: Counts = [0; SECRET_KINDS.len()];
-                let trajectory = chat_messages(t, opts.redact.then_some(&mut local), &mut shapes);
-                let model_patch =
-                    t.patch.as_deref().map(|p| if opts.redact { redact_str(p, &mut local) } else { p.into() });
+                let own = if row.format == trawl_core::Format::NvSweZero.as_str() {
+                    own_nv_record(&row.raw, opts.redact.then_some(&mut local))
+                } else {
+                    None
+                };
+                let envelope: Envelope;
+                let traj: Trajectory;
+                let nv = match own {
+                    Some(rec) => {
+                        envelope = stored_envelope(conn, id)?;
+                        NvRow {
+                            instance_id: envelope.instance_id.as_deref(),
+                            repo: envelope.repo.as_deref(),
+                            license: envelope.license.as_deref(),
+                            trajectory_id: envelope.trajectory_id.as_deref(),
+                            trajectory: Messages::Own(rec.trajectory),
+                            model_patch: rec.model_patch,
+                            dataset: envelope.dataset.as_deref(),
+                            uid: &row.uid,
+                            format: &row.format,
+                            resolved: row.resolved,
+                            flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
+                            labels: labels_json_for(conn, &row.uid)?,
+                        }
+                    }
+                    None => {
+                        traj = crate::show::normalize_record(&row.raw, &row.path)
+                            .map_err(|reason| StoreError::Damaged { id: row.uid.clone(), reason })?;
+                        let t = &traj;
+                        let mut shapes = ToolShapes::new();
+                        let trajectory = chat_messages(t, opts.redact.then_some(&mut local), &mut shapes);
+                        let model_patch =
+                            t.patch.as_deref().map(|p| if opts.redact { redact_str(p, &mut local) } else { p.into() });
+                        NvRow {
+                            instance_id: t.instance_id.as_deref(),
+                            repo: t.repo.as_deref(),
+                            license: t.license.as_deref(),
+                            trajectory_id: t.trajectory_id.as_deref(),
+                            trajectory: Messages::Derived(trajectory),
+                            model_patch,
+                            dataset: t.dataset.as_deref(),
+                            uid: &row.uid,
+                            format: t.format.as_str(),
+                            resolved: row.resolved,
+                            flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
+                            labels: labels_json_for(conn, &row.uid)?,
+                        }
+                    }
+                };
                 for (c, l) in counts.iter_mut().zip(local) {
                     *c += l;
                 }
-                let nv = NvRow {
-                    instance_id: t.instance_id.as_deref(),
-                    repo: t.repo.as_deref(),
-                    license: t.license.as_deref(),
-                    trajectory_id: t.trajectory_id.as_deref(),
-                    trajectory,
-                    model_patch,
-                    dataset: t.dataset.as_deref(),
-                    uid: &row.uid,
-                    format: t.format.as_str(),
-                    resolved: row.resolved,
-                    flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
-                    labels: labels_json_for(conn, &row.uid)?,
-                };
                 let (writers, cols) = parquet.as_mut().expect("parquet writers");
                 cols.push(&nv)?;
+                drop(nv);
+                cache.recycle(row.raw);
                 if cols.text_bytes() >= BATCH_TEXT_BYTES {
                     encode_batch(writers, schema, &cols.finish(schema)?)?;
                 }

@@ -128,28 +128,55 @@ pub fn compress_blob(zstd: &mut zstd::bulk::Compressor<'static>, bytes: &[u8]) -
     zstd.compress(bytes).expect("zstd compression of memory")
 }
 
-/// Decompresses a zstd frame written by this module, reusing a per-thread context.
-fn decompress(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    thread_local! {
-        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
-            const { std::cell::RefCell::new(None) };
-    }
+thread_local! {
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Decompresses a zstd frame written by this module onto the end of `out`, reusing a per-thread
+/// context (and `out`'s capacity: no allocation once it has grown to the largest record).
+fn decompress_append(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
     let size = zstd::zstd_safe::get_frame_content_size(data)
         .ok()
         .flatten()
+        .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "zstd frame without a content size"))?;
-    DECOMPRESSOR.with(|cell| {
+    let start = out.len();
+    out.resize(start + size, 0);
+    let written = DECOMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
             *slot = Some(zstd::bulk::Decompressor::new()?);
         }
-        slot.as_mut().expect("just set").decompress(data, size as usize)
-    })
+        slot.as_mut().expect("just set").decompress_to_buffer(data, &mut out[start..])
+    });
+    match written {
+        Ok(n) if n == size => Ok(()),
+        Ok(_) => {
+            out.truncate(start);
+            Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "zstd frame shorter than its content size"))
+        }
+        Err(e) => {
+            out.truncate(start);
+            Err(e)
+        }
+    }
+}
+
+fn decompress(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    decompress_append(data, &mut out)?;
+    Ok(out)
 }
 
 /// Decompresses a stored blob.
 pub fn decompress_blob(data: &[u8]) -> std::io::Result<Vec<u8>> {
     decompress(data)
+}
+
+/// Decompresses a stored blob onto the end of `out`.
+pub fn decompress_blob_into(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
+    decompress_append(data, out)
 }
 
 /// One segment of a decoded encoding: literal bytes, or the hash of a blob.
@@ -193,40 +220,35 @@ fn segments(plain: &[u8]) -> impl Iterator<Item = std::io::Result<Segment<'_>>> 
     })
 }
 
-/// Rebuilds the original bytes from an encoding, fetching blobs through `blob`. The segments are
-/// gathered first, so the output is allocated once at its exact size.
+/// Rebuilds the original bytes from an encoding, fetching blobs through `blob`.
 pub fn decode<B: AsRef<[u8]>>(
     encoded: &[u8],
     mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<B>,
 ) -> std::io::Result<Vec<u8>> {
-    enum Part<'a, B> {
-        Literal(&'a [u8]),
-        Blob(B),
-    }
+    let mut out = Vec::new();
+    decode_into(encoded, &mut out, |hash, out| {
+        out.extend_from_slice(blob(hash)?.as_ref());
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Rebuilds the original bytes from an encoding into `out` (cleared first; its capacity is
+/// reused), with `blob` appending each blob's bytes to it.
+pub fn decode_into(
+    encoded: &[u8],
+    out: &mut Vec<u8>,
+    mut blob: impl FnMut(&[u8; 32], &mut Vec<u8>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    out.clear();
     let plain = decompress(encoded)?;
-    let mut parts = Vec::new();
-    let mut size = 0;
     for seg in segments(&plain) {
         match seg? {
-            Segment::Literal(bytes) => {
-                size += bytes.len();
-                parts.push(Part::Literal(bytes));
-            }
-            Segment::Blob(hash) => {
-                let b = blob(&hash)?;
-                size += b.as_ref().len();
-                parts.push(Part::Blob(b));
-            }
+            Segment::Literal(bytes) => out.extend_from_slice(bytes),
+            Segment::Blob(hash) => blob(&hash, out)?,
         }
     }
-    let mut out = Vec::with_capacity(size);
-    for p in &parts {
-        match p {
-            Part::Literal(bytes) => out.extend_from_slice(bytes),
-            Part::Blob(b) => out.extend_from_slice(b.as_ref()),
-        }
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// The escaped start of a skeleton placeholder (see [`decode_skeleton`]).

@@ -572,6 +572,89 @@ print(json.dumps(out))
     assert!(err.contains(&format!("{n} of {n} records of the manifest are not in this database")), "{err}");
 }
 
+/// A message as the NV `trajectory` column holds it: every key of the schema, null when absent.
+fn nv_message(m: &Value) -> Value {
+    let calls = m.get("tool_calls").filter(|c| !c.is_null()).map(|calls| {
+        Value::Array(
+            calls
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| json!({"id": c["id"], "type": c["type"], "function": {"name": c["function"]["name"], "arguments": c["function"]["arguments"]}}))
+                .collect(),
+        )
+    });
+    json!({
+        "role": m["role"], "content": m.get("content").cloned().unwrap_or(Value::Null),
+        "tool_calls": calls.unwrap_or(Value::Null),
+        "name": m.get("name").cloned().unwrap_or(Value::Null),
+        "tool_call_id": m.get("tool_call_id").cloned().unwrap_or(Value::Null),
+    })
+}
+
+#[test]
+fn parquet_rows_of_nv_records_are_their_own_messages() {
+    if !python_has("pyarrow") {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but pyarrow is not installed");
+        eprintln!("note: pyarrow is not installed; skipped");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("src.jsonl");
+    gen(&data, 3, 6);
+    let mut text = std::fs::read_to_string(&data).unwrap();
+    // Read as they stand: a null content, a CRLF patch (normalized as the adapter does).
+    let mut null_content: Value =
+        serde_json::from_str(&nv_row("x1", "o__r-1", "o/r", "Fix it.", "diff --git a/a b/a\r\n+x\r\n")).unwrap();
+    null_content["trajectory"][4]["content"] = Value::Null;
+    // Not the NV message schema: a key it has not, the list as a JSON string. These go through
+    // the normalized trajectory and still land.
+    let mut extra_key: Value =
+        serde_json::from_str(&nv_row("x2", "o__r-2", "o/r", "Fix two.", "diff --git a/b b/b\n")).unwrap();
+    extra_key["trajectory"][2]["reasoning_content"] = json!("Thinking first.");
+    let mut as_string: Value =
+        serde_json::from_str(&nv_row("x3", "o__r-3", "o/r", "Fix three.", "diff --git a/c b/c\n")).unwrap();
+    as_string["trajectory"] = Value::String(as_string["trajectory"].to_string());
+    for v in [&null_content, &extra_key, &as_string] {
+        text.push_str(&v.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&data, &text).unwrap();
+    let db = tmp.path().join("t.db");
+    run_json(&db, &["ingest", s(&data), "--json", "-q"]);
+    run_json(&db, &["subset", "create", "all", "--json"]);
+    let out = tmp.path().join("pq");
+    run_json(&db, &["export", "--subset", "all", "--format", "parquet", "--out", s(&out), "--json"]);
+    let script = r#"
+import json, sys, pyarrow.parquet as pq
+rows = pq.read_table(sys.argv[1]).to_pylist()
+print(json.dumps({r["trajectory_id"]: {"trajectory": r["trajectory"], "model_patch": r["model_patch"],
+                  "repo": r["repo"], "format": r["format"]} for r in rows}))
+"#;
+    let o = std::process::Command::new("python3").arg("-c").arg(script).arg(out.join("data.parquet")).output().unwrap();
+    assert!(o.status.success(), "pyarrow: {}", String::from_utf8_lossy(&o.stderr));
+    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(got.as_object().unwrap().len(), 9);
+    for line in text.lines() {
+        let src: Value = serde_json::from_str(line).unwrap();
+        let id = src["trajectory_id"].as_str().unwrap();
+        let row = &got[id];
+        assert_eq!(row["format"], "nv-swe-zero", "{id}");
+        assert_eq!(row["repo"], src["repo"], "{id}");
+        let roles: Vec<&str> =
+            row["trajectory"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+        if id == "x2" || id == "x3" {
+            assert_eq!(roles, ["system", "user", "assistant", "tool", "assistant"], "{id}");
+            continue;
+        }
+        let want: Vec<Value> = src["trajectory"].as_array().unwrap().iter().map(nv_message).collect();
+        assert_eq!(row["trajectory"], Value::Array(want), "{id}: the row's own messages");
+        let patch = src["model_patch"].as_str().unwrap().replace("\r\n", "\n");
+        assert_eq!(row["model_patch"], patch, "{id}");
+    }
+    assert_eq!(got["x1"]["trajectory"][4]["content"], Value::Null);
+}
+
 #[test]
 fn redaction_replaces_secrets_and_counts_them() {
     let tmp = tempfile::tempdir().unwrap();

@@ -17,6 +17,8 @@ mod reports;
 mod swe_agent;
 pub(crate) mod util;
 
+pub use util::normalize_patch;
+
 /// The result of recognising one JSON value: what it is, plus warnings (the record is stored).
 #[derive(Debug)]
 pub struct Recognition {
