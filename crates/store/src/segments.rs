@@ -128,6 +128,9 @@ pub fn compress_blob(zstd: &mut zstd::bulk::Compressor<'static>, bytes: &[u8]) -
     zstd.compress(bytes).expect("zstd compression of memory")
 }
 
+/// More than any stored record or blob can hold (records are framed well below this).
+const MAX_PLAIN_BYTES: usize = 1 << 32;
+
 thread_local! {
     static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
         const { std::cell::RefCell::new(None) };
@@ -141,6 +144,10 @@ fn decompress_append(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
         .flatten()
         .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "zstd frame without a content size"))?;
+    // A damaged frame header must not become an allocation of its claimed size.
+    if size > MAX_PLAIN_BYTES {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "zstd frame claims an impossible size"));
+    }
     let start = out.len();
     out.resize(start + size, 0);
     let written = DECOMPRESSOR.with(|cell| {
@@ -313,6 +320,32 @@ mod tests {
         assert_eq!(round_trip(b""), 0);
         assert_eq!(round_trip(b"\"unterminated"), 0);
         assert_eq!(round_trip(b"\"ends with backslash\\"), 0);
+    }
+
+    #[test]
+    fn a_frame_claiming_an_impossible_size_is_an_error_not_an_allocation() {
+        // zstd magic, a single-segment header with an 8-byte content size of 1 TiB, no blocks.
+        let mut frame = vec![0x28, 0xB5, 0x2F, 0xFD, 0xE0];
+        frame.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        let err = decompress_blob(&frame).unwrap_err();
+        assert!(err.to_string().contains("impossible size"), "{err}");
+        let mut out = b"kept".to_vec();
+        assert!(decompress_blob_into(&frame, &mut out).is_err());
+        assert_eq!(out, b"kept");
+    }
+
+    #[test]
+    fn decoding_into_a_used_buffer_gives_the_same_bytes() {
+        let long = "q".repeat(3000);
+        let raw = format!(r#"{{"a":"{long}","b":"short"}}"#);
+        let (enc, blobs) = encode(raw.as_bytes(), &mut compressor());
+        let stored: HashMap<[u8; 32], Vec<u8>> =
+            blobs.iter().map(|b| (b.hash, compress_blob(&mut compressor(), b.bytes))).collect();
+        let mut out = vec![b'x'; 10_000];
+        for _ in 0..2 {
+            decode_into(&enc, &mut out, |h, out| decompress_blob_into(&stored[h], out)).unwrap();
+            assert_eq!(out, raw.as_bytes());
+        }
     }
 
     #[test]
