@@ -618,10 +618,12 @@ struct NvFunc<'a> {
 }
 
 /// Reads an NV record's own messages and patch (`None`: the record does not fit the NV schema
-/// exactly, and is exported through its normalized trajectory). The patch is normalized as the
+/// exactly, or has no `model_patch` string, so that the adapter may have found its patch
+/// elsewhere; it is exported through its normalized trajectory). The patch is normalized as the
 /// adapter normalizes it, and everything is redacted when `counts` is given.
 fn own_nv_record<'a>(raw: &'a [u8], counts: Option<&mut Counts>) -> Option<NvRecord<'a>> {
     let mut rec: NvRecord<'a> = serde_json::from_slice(raw).ok()?;
+    rec.model_patch.as_ref()?;
     if let Some(p) = &mut rec.model_patch {
         if p.contains('\r') || p.starts_with('\n') {
             *p = trawl_core::formats::normalize_patch(p).into();
