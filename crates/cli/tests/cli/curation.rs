@@ -615,7 +615,11 @@ fn parquet_rows_of_nv_records_are_their_own_messages() {
     let mut as_string: Value =
         serde_json::from_str(&nv_row("x3", "o__r-3", "o/r", "Fix three.", "diff --git a/c b/c\n")).unwrap();
     as_string["trajectory"] = Value::String(as_string["trajectory"].to_string());
-    for v in [&null_content, &extra_key, &as_string] {
+    // A null `model_patch` beside a `patch`: the adapter's patch, through the normalized path.
+    let mut patch_elsewhere: Value = serde_json::from_str(&nv_row("x4", "o__r-4", "o/r", "Fix four.", "")).unwrap();
+    patch_elsewhere["model_patch"] = Value::Null;
+    patch_elsewhere["patch"] = json!("diff --git a/d b/d\n");
+    for v in [&null_content, &extra_key, &as_string, &patch_elsewhere] {
         text.push_str(&v.to_string());
         text.push('\n');
     }
@@ -634,7 +638,7 @@ print(json.dumps({r["trajectory_id"]: {"trajectory": r["trajectory"], "model_pat
     let o = std::process::Command::new("python3").arg("-c").arg(script).arg(out.join("data.parquet")).output().unwrap();
     assert!(o.status.success(), "pyarrow: {}", String::from_utf8_lossy(&o.stderr));
     let got: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(got.as_object().unwrap().len(), 9);
+    assert_eq!(got.as_object().unwrap().len(), 10);
     for line in text.lines() {
         let src: Value = serde_json::from_str(line).unwrap();
         let id = src["trajectory_id"].as_str().unwrap();
@@ -643,7 +647,10 @@ print(json.dumps({r["trajectory_id"]: {"trajectory": r["trajectory"], "model_pat
         assert_eq!(row["repo"], src["repo"], "{id}");
         let roles: Vec<&str> =
             row["trajectory"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
-        if id == "x2" || id == "x3" {
+        if id == "x4" {
+            assert_eq!(row["model_patch"], "diff --git a/d b/d\n");
+        }
+        if id == "x2" || id == "x3" || id == "x4" {
             assert_eq!(roles, ["system", "user", "assistant", "tool", "assistant"], "{id}");
             continue;
         }
