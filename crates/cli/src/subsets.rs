@@ -199,6 +199,10 @@ pub struct BenchArgs {
     /// instead of running jq again, which takes minutes over a 10 GB source.
     #[arg(long)]
     jq_seconds: Option<f64>,
+    /// Export runs per format, alternated between the formats; the median counts (this VM's
+    /// speed drifts between minutes, so one run says little).
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -592,33 +596,46 @@ pub fn bench(db: &Option<PathBuf>, a: BenchArgs) -> Result<()> {
         shaping: ShapingSpec::default(),
     })?;
     eprintln!("export subset: {} records (steps:>{n})", ev.count);
+    let formats = ["sft-chat", "parquet", "jsonl-original"];
+    let mut runs: Vec<Vec<serde_json::Value>> = vec![Vec::new(); formats.len()];
+    for run in 1..=a.repeat.max(1) {
+        for (format, runs) in formats.iter().zip(&mut runs) {
+            let out = a.out.join(format);
+            let t0 = Instant::now();
+            let r = lib.export(&ExportRequest {
+                subset: name.clone(),
+                version: None,
+                format: format.to_string(),
+                out_dir: out.display().to_string(),
+                splits: None,
+                group_by: None,
+                seed: 0,
+                redact: false,
+            })?;
+            let wall = t0.elapsed().as_secs_f64();
+            eprintln!(
+                "export {format} (run {run}): {} records, {:.1} MB in {:.2} s write ({:.0} MB/s of output), {wall:.2} s in all",
+                r.records,
+                r.bytes as f64 / 1e6,
+                r.write_elapsed_s,
+                r.mb_per_s
+            );
+            runs.push(serde_json::json!({"records": r.records, "bytes": r.bytes, "write_seconds": r.write_elapsed_s,
+                "seconds": wall, "mb_per_s": r.mb_per_s}));
+        }
+    }
+    // Each format's median run (by throughput), with every run's throughput beside it.
     let mut exports = serde_json::Map::new();
-    for format in ["sft-chat", "parquet", "jsonl-original"] {
-        let out = a.out.join(format);
-        let t0 = Instant::now();
-        let r = lib.export(&ExportRequest {
-            subset: name.clone(),
-            version: None,
-            format: format.into(),
-            out_dir: out.display().to_string(),
-            splits: None,
-            group_by: None,
-            seed: 0,
-            redact: false,
-        })?;
-        let wall = t0.elapsed().as_secs_f64();
-        eprintln!(
-            "export {format}: {} records, {:.1} MB in {:.2} s write ({:.0} MB/s of output), {wall:.2} s in all",
-            r.records,
-            r.bytes as f64 / 1e6,
-            r.write_elapsed_s,
-            r.mb_per_s
-        );
-        exports.insert(
-            format.into(),
-            serde_json::json!({"records": r.records, "bytes": r.bytes, "write_seconds": r.write_elapsed_s,
-                "seconds": wall, "mb_per_s": r.mb_per_s}),
-        );
+    for (format, mut runs) in formats.iter().zip(runs) {
+        let rate = |v: &serde_json::Value| v["mb_per_s"].as_f64().unwrap_or(0.0);
+        runs.sort_by(|x, y| rate(x).total_cmp(&rate(y)));
+        let all: Vec<f64> = runs.iter().map(rate).collect();
+        let mut median = runs[runs.len() / 2].clone();
+        if runs.len() > 1 {
+            eprintln!("export {format}: median {:.0} MB/s of output over {} runs {all:.0?}", rate(&median), runs.len());
+            median["runs_mb_per_s"] = serde_json::json!(all);
+        }
+        exports.insert(format.to_string(), median);
     }
     // jq over the source, selecting the same records by trajectory_id.
     let ours = exports["jsonl-original"]["seconds"].as_f64().unwrap_or(0.0);
