@@ -651,7 +651,9 @@ print(json.dumps({r["trajectory_id"]: {"trajectory": r["trajectory"], "model_pat
             assert_eq!(row["model_patch"], "diff --git a/d b/d\n");
         }
         if id == "x2" || id == "x3" || id == "x4" {
-            assert_eq!(roles, ["system", "user", "assistant", "tool", "assistant"], "{id}");
+            // The conversation of the normalized trajectory: every call answered by a `tool`
+            // message, the closing `finish` call too.
+            assert_eq!(roles, ["system", "user", "assistant", "tool", "assistant", "tool"], "{id}");
             continue;
         }
         let want: Vec<Value> = src["trajectory"].as_array().unwrap().iter().map(nv_message).collect();
