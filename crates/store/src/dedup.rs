@@ -170,23 +170,45 @@ pub(crate) struct CachedRow {
     pub(crate) flags: u32,
     /// The source format's name (`nv-swe-zero`, …).
     pub(crate) format: String,
+    /// The envelope columns as the adapter normalized them at ingest.
+    pub(crate) instance_id: Option<String>,
+    pub(crate) repo: Option<String>,
+    pub(crate) license: Option<String>,
+    pub(crate) trajectory_id: Option<String>,
+    pub(crate) dataset: Option<String>,
 }
 
 /// Rebuilds a row's original record, fetching blobs through the cache.
 pub(crate) fn load_raw_cached(conn: &Connection, id: i64, cache: &mut BlobCache) -> Result<CachedRow, StoreError> {
-    let (uid, path, encoded, resolved, flags, format): (String, String, Vec<u8>, Option<bool>, i64, String) = conn
+    let (mut row, encoded) = conn
         .prepare_cached(
-            "SELECT t.uid, s.path, t.raw, t.resolved, t.flags, t.format FROM trajectories t
-             JOIN sources s ON s.id = t.source_id WHERE t.id = ?1",
+            "SELECT t.uid, s.path, t.raw, t.resolved, t.flags, t.format, t.instance_id, t.repo, t.license,
+                    t.trajectory_id, t.dataset
+             FROM trajectories t JOIN sources s ON s.id = t.source_id WHERE t.id = ?1",
         )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .query_row([id], |r| {
+            let row = CachedRow {
+                uid: r.get(0)?,
+                path: r.get(1)?,
+                raw: Vec::new(),
+                resolved: r.get(3)?,
+                flags: r.get::<_, i64>(4)? as u32,
+                format: r.get(5)?,
+                instance_id: r.get(6)?,
+                repo: r.get(7)?,
+                license: r.get(8)?,
+                trajectory_id: r.get(9)?,
+                dataset: r.get(10)?,
+            };
+            Ok((row, r.get::<_, Vec<u8>>(2)?))
+        })
         .optional()?
         .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
     let mut blob_stmt = conn.prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
-    let mut raw = std::mem::take(&mut cache.spare);
-    crate::segments::decode_into(&encoded, &mut raw, |hash, out| blob_cached(&mut blob_stmt, hash, cache, out))
-        .map_err(|e| StoreError::Damaged { id: uid.clone(), reason: e.to_string() })?;
-    Ok(CachedRow { uid, path, raw, resolved, flags: flags as u32, format })
+    row.raw = std::mem::take(&mut cache.spare);
+    crate::segments::decode_into(&encoded, &mut row.raw, |hash, out| blob_cached(&mut blob_stmt, hash, cache, out))
+        .map_err(|e| StoreError::Damaged { id: row.uid.clone(), reason: e.to_string() })?;
+    Ok(row)
 }
 
 /// Rebuilds and normalizes a row through the cache (`show::load_row_conn` with shared blobs).
@@ -309,7 +331,17 @@ fn placeholder_index(s: &str) -> Option<usize> {
     (crate::segments::skeleton_placeholder(i) == s).then_some(i)
 }
 
-/// A blob's decompressed bytes through the cache.
+/// Appends a stored blob's decompressed bytes to `out` (`stmt`: `SELECT data FROM blobs WHERE
+/// hash = ?1`), reading the compressed bytes in place.
+pub(crate) fn blob_into(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    hash: &[u8; 32],
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    stmt.query_row([&hash[..]], |r| Ok(crate::segments::decompress_blob_into(r.get_ref(0)?.as_blob()?, out)))
+        .map_err(|e| std::io::Error::other(format!("missing blob: {e}")))?
+}
+
 /// Appends a blob's bytes to `out`: from the cache, or decompressed from the database (and kept
 /// when this is the second time it is asked for).
 fn blob_cached(
@@ -323,11 +355,7 @@ fn blob_cached(
         return Ok(());
     }
     let start = out.len();
-    stmt.query_row([&hash[..]], |r| {
-        let data = r.get_ref(0)?.as_blob()?;
-        Ok(crate::segments::decompress_blob_into(data, out))
-    })
-    .map_err(|e| std::io::Error::other(format!("missing blob: {e}")))??;
+    blob_into(stmt, hash, out)?;
     if cache.seen.len() >= BLOB_SEEN_MAX {
         cache.seen.clear();
     }

@@ -951,29 +951,6 @@ struct ChunkOut {
     redactions: Counts,
 }
 
-/// The envelope columns of a stored trajectory (as its adapter normalized them at ingest).
-struct Envelope {
-    instance_id: Option<String>,
-    repo: Option<String>,
-    license: Option<String>,
-    trajectory_id: Option<String>,
-    dataset: Option<String>,
-}
-
-fn stored_envelope(conn: &Connection, id: i64) -> Result<Envelope, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT instance_id, repo, license, trajectory_id, dataset FROM trajectories WHERE id = ?1")?
-        .query_row([id], |r| {
-            Ok(Envelope {
-                instance_id: r.get(0)?,
-                repo: r.get(1)?,
-                license: r.get(2)?,
-                trajectory_id: r.get(3)?,
-                dataset: r.get(4)?,
-            })
-        })?)
-}
-
 fn convert_chunk(
     conn: &Connection,
     job: &Job<'_>,
@@ -1033,26 +1010,22 @@ fn convert_chunk(
                 } else {
                     None
                 };
-                let envelope: Envelope;
                 let traj: Trajectory;
                 let nv = match own {
-                    Some(rec) => {
-                        envelope = stored_envelope(conn, id)?;
-                        NvRow {
-                            instance_id: envelope.instance_id.as_deref(),
-                            repo: envelope.repo.as_deref(),
-                            license: envelope.license.as_deref(),
-                            trajectory_id: envelope.trajectory_id.as_deref(),
-                            trajectory: Messages::Own(rec.trajectory),
-                            model_patch: rec.model_patch,
-                            dataset: envelope.dataset.as_deref(),
-                            uid: &row.uid,
-                            format: &row.format,
-                            resolved: row.resolved,
-                            flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
-                            labels: labels_json_for(conn, &row.uid)?,
-                        }
-                    }
+                    Some(rec) => NvRow {
+                        instance_id: row.instance_id.as_deref(),
+                        repo: row.repo.as_deref(),
+                        license: row.license.as_deref(),
+                        trajectory_id: row.trajectory_id.as_deref(),
+                        trajectory: Messages::Own(rec.trajectory),
+                        model_patch: rec.model_patch,
+                        dataset: row.dataset.as_deref(),
+                        uid: &row.uid,
+                        format: &row.format,
+                        resolved: row.resolved,
+                        flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
+                        labels: labels_json_for(conn, &row.uid)?,
+                    },
                     None => {
                         traj = crate::show::normalize_record(&row.raw, &row.path)
                             .map_err(|reason| StoreError::Damaged { id: row.uid.clone(), reason })?;

@@ -176,11 +176,6 @@ fn decompress(data: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Decompresses a stored blob.
-pub fn decompress_blob(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    decompress(data)
-}
-
 /// Decompresses a stored blob onto the end of `out`.
 pub fn decompress_blob_into(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
     decompress_append(data, out)
@@ -225,19 +220,6 @@ fn segments(plain: &[u8]) -> impl Iterator<Item = std::io::Result<Segment<'_>>> 
             }
         })
     })
-}
-
-/// Rebuilds the original bytes from an encoding, fetching blobs through `blob`.
-pub fn decode<B: AsRef<[u8]>>(
-    encoded: &[u8],
-    mut blob: impl FnMut(&[u8; 32]) -> std::io::Result<B>,
-) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    decode_into(encoded, &mut out, |hash, out| {
-        out.extend_from_slice(blob(hash)?.as_ref());
-        Ok(())
-    })?;
-    Ok(out)
 }
 
 /// Rebuilds the original bytes from an encoding into `out` (cleared first; its capacity is
@@ -301,6 +283,15 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    fn decode(encoded: &[u8], blob: impl Fn(&[u8; 32]) -> std::io::Result<Vec<u8>>) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        decode_into(encoded, &mut out, |h, out| {
+            out.extend_from_slice(&blob(h)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     fn round_trip(raw: &[u8]) -> usize {
         let (enc, blobs) = encode(raw, &mut compressor());
         let n = blobs.len();
@@ -327,7 +318,7 @@ mod tests {
         // zstd magic, a single-segment header with an 8-byte content size of 1 TiB, no blocks.
         let mut frame = vec![0x28, 0xB5, 0x2F, 0xFD, 0xE0];
         frame.extend_from_slice(&(1u64 << 40).to_le_bytes());
-        let err = decompress_blob(&frame).unwrap_err();
+        let err = decompress(&frame).unwrap_err();
         assert!(err.to_string().contains("impossible size"), "{err}");
         let mut out = b"kept".to_vec();
         assert!(decompress_blob_into(&frame, &mut out).is_err());

@@ -30,16 +30,13 @@ pub struct LoadedRow {
 /// Rebuilds the original bytes of a row's record.
 pub fn raw_bytes(conn: &Connection, id: i64, uid: &str, encoded: &[u8]) -> Result<Vec<u8>, StoreError> {
     let mut blob_stmt = conn.prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
-    crate::segments::decode(encoded, |hash| {
-        let data: Vec<u8> = blob_stmt
-            .query_row([&hash[..]], |r| r.get(0))
-            .map_err(|e| std::io::Error::other(format!("missing blob: {e}")))?;
-        crate::segments::decompress_blob(&data)
-    })
-    .map_err(|e| StoreError::Damaged {
-        id: if uid.is_empty() { id.to_string() } else { uid.to_string() },
-        reason: e.to_string(),
-    })
+    let mut out = Vec::new();
+    crate::segments::decode_into(encoded, &mut out, |hash, out| crate::dedup::blob_into(&mut blob_stmt, hash, out))
+        .map_err(|e| StoreError::Damaged {
+            id: if uid.is_empty() { id.to_string() } else { uid.to_string() },
+            reason: e.to_string(),
+        })?;
+    Ok(out)
 }
 
 /// Loads a row by its row id.
