@@ -698,8 +698,8 @@ fn read_parquet(path: &Path, display: &str, start_row: u64, emit: &mut Emit<'_>)
 /// this set is always written after (or with) the blob's data.
 struct SentBlobs {
     hashes: rustc_hash::FxHashSet<u128>,
-    /// The worker's zstd context, reused for every record and blob.
-    compressor: zstd::bulk::Compressor<'static>,
+    /// The worker's compressor, reused for every record and blob.
+    compressor: crate::segments::Compressor,
 }
 
 impl SentBlobs {

@@ -3,8 +3,14 @@
 //! A record's original bytes are cut at its long JSON string tokens: each such token (its raw,
 //! still-escaped bytes) becomes a blob keyed by its blake3 hash and stored once in the `blobs`
 //! table, and the record itself becomes a short list of segments (literal bytes and blob
-//! references), zstd-compressed. Rebuilding concatenates the segments, so the original bytes come
+//! references), compressed. Rebuilding concatenates the segments, so the original bytes come
 //! back exactly, whatever the format. The system prompt of 300k rows is stored once.
+//!
+//! Compression is LZ4 (an LZ4 block behind a tag byte and the plain length): it compresses
+//! these texts about 2.5 times as fast as zstd level 1 and decompresses them about 5 times as
+//! fast, for a database about a fifth larger; both ingest and every export rebuild records, so
+//! speed wins. Databases written before schema 4 hold zstd frames, which are still read (a
+//! zstd frame starts with 0x28, never with the LZ4 tag).
 //!
 //! This module only encodes and decodes; the store decides where blobs live.
 
@@ -15,14 +21,42 @@ pub const MIN_BLOB_LEN: usize = 1024;
 
 const TAG_LITERAL: u8 = 0;
 const TAG_BLOB: u8 = 1;
-/// zstd level: 1 is several times faster than the default 3 and compresses this text nearly as
-/// well.
-const ZSTD_LEVEL: i32 = 1;
+/// First byte of an LZ4-compressed value; a u32 little-endian plain length and the LZ4 block
+/// follow.
+const LZ4_TAG: u8 = b'L';
+/// zstd's frame magic number (little-endian), the first bytes of values written before schema 4
+/// (and of values too long for a u32 length).
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
-/// A zstd context to reuse across calls (creating one per call costs more than compressing a
-/// small blob).
-pub fn compressor() -> zstd::bulk::Compressor<'static> {
-    zstd::bulk::Compressor::new(ZSTD_LEVEL).expect("zstd context")
+/// A compressor with a scratch buffer reused across calls.
+#[derive(Default)]
+pub struct Compressor {
+    scratch: Vec<u8>,
+}
+
+impl Compressor {
+    /// Compresses `plain` into a value for storage.
+    pub fn compress(&mut self, plain: &[u8]) -> Vec<u8> {
+        let Ok(len) = u32::try_from(plain.len()) else {
+            // Beyond any record trawl frames, but kept correct: zstd records its own length.
+            return zstd::bulk::compress(plain, 1).expect("zstd compression of memory");
+        };
+        let max = lz4_flex::block::get_maximum_output_size(plain.len());
+        if self.scratch.len() < max {
+            self.scratch.resize(max, 0);
+        }
+        let n = lz4_flex::block::compress_into(plain, &mut self.scratch).expect("output sized for the input");
+        let mut out = Vec::with_capacity(5 + n);
+        out.push(LZ4_TAG);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&self.scratch[..n]);
+        out
+    }
+}
+
+/// A compressor to reuse across calls.
+pub fn compressor() -> Compressor {
+    Compressor::default()
 }
 
 /// A blob cut from a record: its hash and its raw bytes.
@@ -37,7 +71,7 @@ pub struct CutBlob<'a> {
 ///
 /// `raw` must be valid JSON (it has been parsed before); on anything else the scanner still
 /// terminates and the encoding still round-trips, it may just cut fewer blobs.
-pub fn encode<'a>(raw: &'a [u8], zstd: &mut zstd::bulk::Compressor<'static>) -> (Vec<u8>, Vec<CutBlob<'a>>) {
+pub fn encode<'a>(raw: &'a [u8], compressor: &mut Compressor) -> (Vec<u8>, Vec<CutBlob<'a>>) {
     let mut out = Vec::with_capacity(raw.len() / 4);
     let mut blobs = Vec::new();
     let mut literal_start = 0;
@@ -60,8 +94,7 @@ pub fn encode<'a>(raw: &'a [u8], zstd: &mut zstd::bulk::Compressor<'static>) -> 
         }
     }
     push_literal(&mut out, &raw[literal_start..]);
-    let compressed = zstd.compress(&out).expect("zstd compression of memory");
-    (compressed, blobs)
+    (compressor.compress(&out), blobs)
 }
 
 /// Index of the closing quote of a string token whose content starts at `start` (or the end of
@@ -124,8 +157,8 @@ fn read_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
 }
 
 /// Compresses a blob's bytes for storage.
-pub fn compress_blob(zstd: &mut zstd::bulk::Compressor<'static>, bytes: &[u8]) -> Vec<u8> {
-    zstd.compress(bytes).expect("zstd compression of memory")
+pub fn compress_blob(compressor: &mut Compressor, bytes: &[u8]) -> Vec<u8> {
+    compressor.compress(bytes)
 }
 
 /// More than any stored record or blob can hold (records are framed well below this).
@@ -136,17 +169,52 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// Decompresses a zstd frame written by this module onto the end of `out`, reusing a per-thread
-/// context (and `out`'s capacity: no allocation once it has grown to the largest record).
+fn invalid(msg: &'static str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, msg)
+}
+
+/// Decompresses a value written by this module onto the end of `out` (reusing `out`'s capacity:
+/// no allocation once it has grown to the largest record). On an error `out` is as it was.
 fn decompress_append(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
+    match data.first() {
+        Some(&LZ4_TAG) => lz4_append(&data[1..], out),
+        _ if data.starts_with(&ZSTD_MAGIC) => zstd_append(data, out),
+        _ => Err(invalid("stored value in an unknown compression format")),
+    }
+}
+
+fn lz4_append(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
+    let (len, block) = data.split_first_chunk::<4>().ok_or_else(|| invalid("truncated LZ4 value"))?;
+    let size = u32::from_le_bytes(*len) as usize;
+    // An LZ4 block expands at most 255-fold: a damaged length must not become a big allocation.
+    if size > block.len().saturating_mul(255).saturating_add(64) {
+        return Err(invalid("LZ4 value claims an impossible length"));
+    }
+    let start = out.len();
+    out.resize(start + size, 0);
+    match lz4_flex::block::decompress_into(block, &mut out[start..]) {
+        Ok(n) if n == size => Ok(()),
+        Ok(_) => {
+            out.truncate(start);
+            Err(invalid("LZ4 value shorter than its stated length"))
+        }
+        Err(e) => {
+            out.truncate(start);
+            Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("damaged LZ4 value: {e}")))
+        }
+    }
+}
+
+/// Decompresses a zstd frame (a value written before schema 4), reusing a per-thread context.
+fn zstd_append(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
     let size = zstd::zstd_safe::get_frame_content_size(data)
         .ok()
         .flatten()
         .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "zstd frame without a content size"))?;
+        .ok_or_else(|| invalid("zstd frame without a content size"))?;
     // A damaged frame header must not become an allocation of its claimed size.
     if size > MAX_PLAIN_BYTES {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "zstd frame claims an impossible size"));
+        return Err(invalid("zstd frame claims an impossible size"));
     }
     let start = out.len();
     out.resize(start + size, 0);
@@ -161,7 +229,7 @@ fn decompress_append(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
         Ok(n) if n == size => Ok(()),
         Ok(_) => {
             out.truncate(start);
-            Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "zstd frame shorter than its content size"))
+            Err(invalid("zstd frame shorter than its content size"))
         }
         Err(e) => {
             out.truncate(start);
@@ -336,6 +404,50 @@ mod tests {
         for _ in 0..2 {
             decode_into(&enc, &mut out, |h, out| decompress_blob_into(&stored[h], out)).unwrap();
             assert_eq!(out, raw.as_bytes());
+        }
+    }
+
+    #[test]
+    fn values_are_written_as_lz4_and_zstd_values_of_older_databases_still_read() {
+        let plain = "fn main() { println!(\"hello\"); }\n".repeat(200);
+        let lz4 = compressor().compress(plain.as_bytes());
+        assert_eq!(lz4[0], LZ4_TAG);
+        assert!(lz4.len() < plain.len() / 4, "{} bytes", lz4.len());
+        assert_eq!(decompress(&lz4).unwrap(), plain.as_bytes());
+        // What a schema-3 database holds: a zstd level-1 frame with its content size.
+        let zstd = zstd::bulk::compress(plain.as_bytes(), 1).unwrap();
+        assert_eq!(decompress(&zstd).unwrap(), plain.as_bytes());
+        let mut out = b"kept".to_vec();
+        decompress_blob_into(&zstd, &mut out).unwrap();
+        decompress_blob_into(&lz4, &mut out).unwrap();
+        assert_eq!(out.len(), 4 + 2 * plain.len());
+        // Empty values round-trip too.
+        assert_eq!(decompress(&compressor().compress(b"")).unwrap(), b"");
+    }
+
+    #[test]
+    fn damaged_lz4_values_are_errors_and_leave_the_buffer_as_it_was() {
+        let plain = "abcdefgh".repeat(500);
+        let good = compressor().compress(plain.as_bytes());
+        let mut cases: Vec<(Vec<u8>, &str)> = vec![
+            (vec![LZ4_TAG, 1, 0], "truncated"),
+            (vec![], "unknown compression"),
+            (b"{\"not\": \"compressed\"}".to_vec(), "unknown compression"),
+        ];
+        let mut huge = good.clone();
+        huge[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
+        cases.push((huge, "impossible length"));
+        let mut short = good.clone();
+        short.truncate(good.len() / 2);
+        cases.push((short, "LZ4 value"));
+        let mut longer = good.clone();
+        longer[1..5].copy_from_slice(&(plain.len() as u32 + 1).to_le_bytes());
+        cases.push((longer, "LZ4"));
+        for (value, want) in cases {
+            let mut out = b"kept".to_vec();
+            let err = decompress_blob_into(&value, &mut out).unwrap_err();
+            assert!(err.to_string().contains(want), "{want}: {err}");
+            assert_eq!(out, b"kept");
         }
     }
 
