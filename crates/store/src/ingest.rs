@@ -720,7 +720,7 @@ fn work(
     meta: Arc<Vec<(String, String)>>,
     fields: index::Fields,
 ) {
-    let mut sent = SentBlobs { hashes: Default::default(), compressor: crate::segments::compressor() };
+    let mut sent = SentBlobs { hashes: Default::default(), compressor: crate::segments::Compressor::default() };
     loop {
         let batch = {
             let guard = match rx.lock() {
@@ -810,7 +810,7 @@ fn process_record(
             let mut blobs = Vec::new();
             for b in cut {
                 if sent.first_time(&b.hash) {
-                    blobs.push((b.hash, crate::segments::compress_blob(&mut sent.compressor, b.bytes)));
+                    blobs.push((b.hash, sent.compressor.compress(b.bytes)));
                 }
             }
             let chunk_keys = index::long_piece_keys(&traj);

@@ -54,11 +54,6 @@ impl Compressor {
     }
 }
 
-/// A compressor to reuse across calls.
-pub fn compressor() -> Compressor {
-    Compressor::default()
-}
-
 /// A blob cut from a record: its hash and its raw bytes.
 pub struct CutBlob<'a> {
     /// blake3 of `bytes`.
@@ -154,11 +149,6 @@ fn read_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
             return None;
         }
     }
-}
-
-/// Compresses a blob's bytes for storage.
-pub fn compress_blob(compressor: &mut Compressor, bytes: &[u8]) -> Vec<u8> {
-    compressor.compress(bytes)
 }
 
 /// More than any stored record or blob can hold (records are framed well below this).
@@ -361,7 +351,7 @@ mod tests {
     }
 
     fn round_trip(raw: &[u8]) -> usize {
-        let (enc, blobs) = encode(raw, &mut compressor());
+        let (enc, blobs) = encode(raw, &mut Compressor::default());
         let n = blobs.len();
         let map: HashMap<[u8; 32], Vec<u8>> = blobs.iter().map(|b| (b.hash, b.bytes.to_vec())).collect();
         let back = decode(&enc, |h| Ok(map[h].clone())).unwrap();
@@ -397,9 +387,9 @@ mod tests {
     fn decoding_into_a_used_buffer_gives_the_same_bytes() {
         let long = "q".repeat(3000);
         let raw = format!(r#"{{"a":"{long}","b":"short"}}"#);
-        let (enc, blobs) = encode(raw.as_bytes(), &mut compressor());
+        let (enc, blobs) = encode(raw.as_bytes(), &mut Compressor::default());
         let stored: HashMap<[u8; 32], Vec<u8>> =
-            blobs.iter().map(|b| (b.hash, compress_blob(&mut compressor(), b.bytes))).collect();
+            blobs.iter().map(|b| (b.hash, Compressor::default().compress(b.bytes))).collect();
         let mut out = vec![b'x'; 10_000];
         for _ in 0..2 {
             decode_into(&enc, &mut out, |h, out| decompress_blob_into(&stored[h], out)).unwrap();
@@ -410,7 +400,7 @@ mod tests {
     #[test]
     fn values_are_written_as_lz4_and_zstd_values_of_older_databases_still_read() {
         let plain = "fn main() { println!(\"hello\"); }\n".repeat(200);
-        let lz4 = compressor().compress(plain.as_bytes());
+        let lz4 = Compressor::default().compress(plain.as_bytes());
         assert_eq!(lz4[0], LZ4_TAG);
         assert!(lz4.len() < plain.len() / 4, "{} bytes", lz4.len());
         assert_eq!(decompress(&lz4).unwrap(), plain.as_bytes());
@@ -422,13 +412,13 @@ mod tests {
         decompress_blob_into(&lz4, &mut out).unwrap();
         assert_eq!(out.len(), 4 + 2 * plain.len());
         // Empty values round-trip too.
-        assert_eq!(decompress(&compressor().compress(b"")).unwrap(), b"");
+        assert_eq!(decompress(&Compressor::default().compress(b"")).unwrap(), b"");
     }
 
     #[test]
     fn damaged_lz4_values_are_errors_and_leave_the_buffer_as_it_was() {
         let plain = "abcdefgh".repeat(500);
-        let good = compressor().compress(plain.as_bytes());
+        let good = Compressor::default().compress(plain.as_bytes());
         let mut cases: Vec<(Vec<u8>, &str)> = vec![
             (vec![LZ4_TAG, 1, 0], "truncated"),
             (vec![], "unknown compression"),
@@ -455,7 +445,7 @@ mod tests {
     fn identical_strings_share_a_hash() {
         let long = "z".repeat(2000);
         let raw = format!(r#"["{long}","{long}"]"#);
-        let (_, blobs) = encode(raw.as_bytes(), &mut compressor());
+        let (_, blobs) = encode(raw.as_bytes(), &mut Compressor::default());
         assert_eq!(blobs.len(), 2);
         assert_eq!(blobs[0].hash, blobs[1].hash);
     }
