@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing trawl needs on a fresh Debian machine, and nothing
 # twice. Safe to run again. Used by scripts/test.sh, scripts/demo.sh and .ci/run.
-#   - Debian packages: the C toolchain, sqlite3 and jq; Tauri v2's build libraries (WebKitGTK 4.1…);
+#   - Debian packages: the C toolchain, sqlite3, jq and ripgrep (benches/bench.py compares against rg); Tauri v2's build libraries (WebKitGTK 4.1…);
 #     Xvfb and WebKitWebDriver to drive the real window; Debian's Chromium for browser tests.
 #   - Rust tools: rustfmt, clippy, cargo-nextest.
 #   - Node packages of ui/ and tests/desktop/ (npm ci: exact versions from the lock files).
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(build-essential pkg-config sqlite3 jq file libssl-dev
+pkgs=(build-essential pkg-config sqlite3 jq ripgrep file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev libxdo-dev
   xvfb xauth webkit2gtk-driver chromium chromium-driver)
