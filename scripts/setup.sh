@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing trawl needs on a fresh Debian machine, and nothing
 # twice. Safe to run again. Used by scripts/test.sh, scripts/demo.sh and .ci/run.
-#   - Debian packages: the C toolchain, sqlite3, jq and ripgrep (benches/bench.py compares against rg); Tauri v2's build libraries (WebKitGTK 4.1…);
-#     Xvfb and WebKitWebDriver to drive the real window; Debian's Chromium for browser tests.
+#   - Debian packages: the C toolchain, sqlite3, jq, ripgrep (benches/bench.py compares with rg);
+#     Tauri v2's build libraries (WebKitGTK 4.1…); Xvfb and WebKitWebDriver to drive the real
+#     window; Debian's Chromium for browser tests.
 #   - Rust tools: rustfmt, clippy, cargo-nextest.
 #   - Node packages of ui/ and tests/desktop/ (npm ci: exact versions from the lock files).
 #   - Python: pyarrow and datasets, which read our Parquet exports back in tests.

@@ -7,32 +7,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-disk() { echo "   (free disk: $(df -Ph . | awk 'NR==2{print $4}'), target: $(du -sh target 2>/dev/null | cut -f1 || echo 0))"; }
-disk
+# Each stage's header says how much disk is left: CI machines differ in free disk.
+stage() {
+  local size=0
+  [ -d target ] && size=$(du -sh target | cut -f1)
+  echo "== $1   (free disk: $(df -Ph . | awk 'NR==2{print $4}'), target/: $size)"
+}
 
-echo "== ui: type check, build, unit tests"
+stage "ui: type check, build, unit tests"
 # The desktop shell embeds ui/dist at compile time, so the UI is built before any cargo step.
 npm --prefix ui run build
 npm --prefix ui test
-disk
-echo "== rustfmt"
+stage "rustfmt"
 cargo fmt --all --check
-echo "== clippy"
+stage "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-disk
-echo "== doc tests"
+stage "doc tests"
 cargo test --workspace --doc --locked -q
-disk
-echo "== tests"
+stage "tests"
 # One build of the whole workspace (features resolved once; the binaries the browser and window
 # tests start come from it), then every test binary.
 cargo build --workspace --all-targets --locked
 cargo nextest run --workspace --all-targets --locked --no-fail-fast
-disk
-echo "== end-to-end (Chromium against trawl serve)"
+stage "end-to-end (Chromium against trawl serve)"
 TRAWL_BIN="$PWD/target/debug/trawl" npm --prefix ui run e2e
-disk
-echo "== desktop window (Xvfb, WebKitWebDriver)"
+stage "desktop window (Xvfb, WebKitWebDriver)"
 bash tests/desktop/run.sh
-disk
-echo "== all tests passed"
+stage "all tests passed"
