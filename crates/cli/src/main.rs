@@ -21,7 +21,9 @@ use trawl_api::protocol::{DiagnosticsRequest, IngestRequest, SearchRequest};
 use trawl_api::Library;
 
 /// mimalloc: the record pipelines (ingest, exports, dedup) allocate many short-lived strings on
-/// several threads at once, where glibc's allocator spends a large share of the time.
+/// several threads at once. Built with `no_thp` (see Cargo.toml): the exports' multi-megabyte
+/// column and page buffers are freed and allocated again all the time, and with transparent huge
+/// pages every fresh 2 MiB region was zeroed by the kernel on first touch.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
