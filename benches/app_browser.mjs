@@ -105,7 +105,12 @@ const api = async (method, params) => {
   const r = await page.request.post(`${url}/api`, { data: { method, params }, headers: { authorization: `Bearer ${token}` } });
   return r.json();
 };
-const pick = await api('search', { query: 'steps:90..110', limit: 12, offset: 0, snippets: false });
+// Trajectories of 90–110 steps; a database without them (the generator's longest are about 60
+// steps) gives its longest trajectories instead, and the line below names the step counts used.
+let pick = await api('search', { query: 'steps:90..110', limit: 12, offset: 0, snippets: false });
+if (pick.hits.length === 0) {
+  pick = await api('search', { query: '', limit: 12, offset: 0, sort: 'steps_desc', snippets: false });
+}
 const opens = [];
 const opensAll = [];
 await page.goto(`${url}/#/search?q=`);
@@ -198,7 +203,9 @@ for (let i = 1; i <= jumps; i++) {
 console.log(`app in Chromium on ${db}:`);
 console.log(`  start to first screen       median ${median(starts)} ms  (${starts.join(', ')})`);
 console.log(`  facet click to results      median ${median(clicks)} ms  (${clicks.join(', ')}); painted ${median(clicksPaint)} ms`);
-console.log(`  open ~100-step trajectory   median ${median(opens)} ms to its first screen painted  (${opens.join(', ')})`);
+const stepCounts = pick.hits.map((h) => h.steps);
+console.log(`  open trajectories of ${Math.min(...stepCounts)}–${Math.max(...stepCounts)} steps (aim: ~100)`);
+console.log(`                              median ${median(opens)} ms to its first screen painted  (${opens.join(', ')})`);
 console.log(`                              median ${median(opensAll)} ms until all its steps are in the page  (${opensAll.join(', ')})`);
 console.log(`  label keystroke (Enter) to next trajectory shown  median ${median(keystrokes)} ms  (${keystrokes.join(', ')})`);
 console.log(`  blank rows after ${jumps} scroll jumps: ${blank}`);
