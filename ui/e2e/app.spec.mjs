@@ -268,6 +268,19 @@ export const tests = [
       // Esc returns to the list
       await page.keyboard.press('Escape');
       await page.getByTestId('result-row').first().waitFor();
+      // The browser's back and forward walk the same history (the app pushes history entries).
+      await page.goBack();
+      await until(async () => (await page.getByTestId('trajectory-view').getAttribute('data-id').catch(() => null)) === first, 'back: the trajectory again');
+      await page.goBack();
+      await until(async () => {
+        const id = await page.getByTestId('trajectory-view').getAttribute('data-id').catch(() => null);
+        return id !== null && id !== first;
+      }, 'back again: the next one (J)');
+      await page.goForward();
+      await until(async () => (await page.getByTestId('trajectory-view').getAttribute('data-id').catch(() => null)) === first, 'forward: the first again');
+      await page.goForward();
+      await page.getByTestId('result-row').first().waitFor();
+      assert((await page.getByTestId('trajectory-view').count()) === 0, 'forward: the list again');
     },
   },
   {

@@ -11,6 +11,7 @@ import { useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { ApiError, call } from '../api/client';
 import type { LabelSetView } from '../api/types';
+import { fmtInt } from '../lib/format';
 import { choices, FLAG_REVIEW_SET, type LabelValue } from '../lib/labels';
 import { QUEUE_KINDS, describe, nextId, progress, specError, type QueueKind, type QueueSpec } from '../lib/queue';
 import { useEscapeClose, useViewKeys } from '../state/keyhub';
@@ -144,7 +145,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
     try {
       const r = await call('label_bulk', { query: q, set, value: wire(), expect: total });
       setDone({ batch: r.batch, count: Number(r.count), undone: false });
-      pushWrite({ batch: r.batch, id: null, what: `${set} = ${chosen} on all ${Number(r.count).toLocaleString('en-US')} of ${q.trim() || 'everything'}` });
+      pushWrite({ batch: r.batch, id: null, what: `${set} = ${chosen} on all ${fmtInt(Number(r.count))} of ${q.trim() || 'everything'}` });
       void refreshProgress().catch(() => {});
     } catch (e) {
       setErr(errText(e));
@@ -165,7 +166,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
   };
   return (
     <div className="bulk-label">
-      <h3>Label all {total.toLocaleString('en-US')} in this query</h3>
+      <h3>Label all {fmtInt(total)} in this query</h3>
       <div className="inline-form">
         <select data-testid="bulk-label-set" value={set} onChange={(e) => (setSet(e.target.value), setValue(''))}>
           {sets.map((s) => (
@@ -183,13 +184,13 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
           ))}
         </select>
         <button type="button" data-testid="bulk-label-open" disabled={total === 0 || !chosen} onClick={() => setConfirming(true)}>
-          Label all {total.toLocaleString('en-US')}…
+          Label all {fmtInt(total)}…
         </button>
       </div>
       {err && <p className="error small">{err}</p>}
       {done && (
         <p className="small" data-testid="bulk-label-done" data-undone={String(done.undone)}>
-          {done.undone ? `undone: the ${done.count.toLocaleString('en-US')} labels are taken back` : `labelled ${done.count.toLocaleString('en-US')} trajectories ${set} = ${chosen}`}{' '}
+          {done.undone ? `undone: the ${fmtInt(done.count)} labels are taken back` : `labelled ${fmtInt(done.count)} trajectories ${set} = ${chosen}`}{' '}
           {!done.undone && (
             <button type="button" data-testid="bulk-undo" onClick={() => void undo()}>
               Undo
@@ -212,9 +213,9 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
           }}
         >
           <div className="overlay-card confirm-card">
-            <h2>Label {total.toLocaleString('en-US')} trajectories?</h2>
+            <h2>Label {fmtInt(total)} trajectories?</h2>
             <p>
-              Every one of the <b>{total.toLocaleString('en-US')}</b> trajectories matching <code>{q.trim() || '(everything)'}</code> gets{' '}
+              Every one of the <b>{fmtInt(total)}</b> trajectories matching <code>{q.trim() || '(everything)'}</code> gets{' '}
               <b>
                 {set} = {chosen}
               </b>{' '}
@@ -222,7 +223,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
             </p>
             <div className="inline-form">
               <button type="button" className="primary" data-testid="bulk-label-ok" autoFocus onClick={() => void apply()}>
-                Label {total.toLocaleString('en-US')}
+                Label {fmtInt(total)}
               </button>
               <button type="button" data-testid="bulk-label-cancel" onClick={() => setConfirming(false)}>
                 Cancel

@@ -3,6 +3,7 @@
 // test/funnel.test.ts.
 
 import type { SubsetLineageResponse } from '../api/types';
+import { fmtInt } from './format';
 
 export interface FunnelNodeRow {
   kind: 'node';
@@ -33,9 +34,7 @@ export interface FunnelStageRow {
 
 export type FunnelRow = FunnelNodeRow | FunnelStageRow;
 
-function n(x: number): string {
-  return x.toLocaleString('en-US');
-}
+const n = fmtInt;
 
 /** `−31,204 flag:empty_patch`, `+3 included by hand`, `−2,117 capped at 2 per instance`. */
 export function stageDelta(label: string, removed: number, added: number): string {

@@ -1,6 +1,8 @@
 // Pure logic of a labelling queue (the session itself is state/queue.ts): which kinds exist, what
 // the request is, which trajectory comes next, how progress reads. Tested in test/queue.test.ts.
 
+import { fmtInt } from './format';
+
 /** The queue kinds `queue` accepts. */
 export const QUEUE_KINDS = [
   { kind: 'all', title: 'all results' },
@@ -80,7 +82,7 @@ export function prevId(ids: string[], current: string): string | null {
 export function progress(done: number, total: number): { text: string; frac: number } {
   const t = Math.max(0, total);
   const d = Math.max(0, Math.min(done, t));
-  return { text: `${d.toLocaleString('en-US')} / ${t.toLocaleString('en-US')}`, frac: t === 0 ? 0 : d / t };
+  return { text: `${fmtInt(d)} / ${fmtInt(t)}`, frac: t === 0 ? 0 : d / t };
 }
 
 /** One line naming a queue: `unlabelled in flag:loop · verdict`. */

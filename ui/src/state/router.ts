@@ -28,7 +28,12 @@ export function onRouteStart(f: (r: Route) => void): () => void {
   return () => prefetchers.delete(f);
 }
 
+/** The hash the views were last told about (back/forward can fire popstate and hashchange both). */
+let notifiedHash: string | null = null;
+
 function notify() {
+  if (window.location.hash === notifiedHash) return;
+  notifiedHash = window.location.hash;
   if (prefetchers.size > 0) {
     const r = current();
     for (const f of prefetchers) f(r);
@@ -36,6 +41,8 @@ function notify() {
   for (const l of listeners) l();
 }
 
+// Back and forward (popstate), and a hash typed or linked (hashchange).
+window.addEventListener('popstate', notify);
 window.addEventListener('hashchange', notify);
 
 function subscribe(l: () => void) {
@@ -52,12 +59,12 @@ export function useRoute(): Route {
 export function navigate(r: Route, opts: { replace?: boolean } = {}): void {
   const hash = encodeRoute(r);
   if (hash === window.location.hash) return;
-  if (opts.replace) {
-    window.history.replaceState(window.history.state, '', hash);
-    notify();
-  } else {
-    window.location.hash = hash;
-  }
+  // pushState rather than `location.hash =`: the latter is a fragment navigation (the browser
+  // looks for an element to scroll to, then fires hashchange in a later task), a few ms of every
+  // move to the next trajectory.
+  if (opts.replace) window.history.replaceState(window.history.state, '', hash);
+  else window.history.pushState(null, '', hash);
+  notify();
 }
 
 /** Rewrites the URL to a route without re-rendering (the focused step, for bookmarks). */
@@ -67,4 +74,5 @@ export function replaceSilently(r: Route): void {
   window.history.replaceState(window.history.state, '', hash);
   cachedHash = hash;
   cachedRoute = r;
+  notifiedHash = hash;
 }
