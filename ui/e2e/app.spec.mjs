@@ -1,6 +1,6 @@
 // The end-to-end tests, run in order by run.mjs. Each gets a fresh page and the server's env.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BAD_LINES, IMG, SCRIPT, WORD } from './xss-fixture.mjs';
 
@@ -714,6 +714,16 @@ export const tests = [
       assert(['train', 'validation', 'test'].every((s) => rt.includes(s)), `three splits: ${rt}`);
       await result.scrollIntoViewIfNeeded();
       await shot(page, env, 'export');
+      // a parquet export offers a codec; zstd is written and recorded in the manifest
+      const pqOut = join(env.work, 'export-e2e-zstd');
+      await page.getByTestId('export-format').selectOption('parquet');
+      await page.getByTestId('export-compression').selectOption('zstd');
+      await page.getByTestId('export-out').fill(pqOut);
+      await page.getByTestId('export-splits').uncheck();
+      await page.getByTestId('export-run').click();
+      await until(async () => ((await page.getByTestId('export-result').textContent().catch(() => '')) ?? '').includes('data.parquet'), 'the parquet export');
+      const pm = JSON.parse(readFileSync(join(pqOut, 'manifest.json'), 'utf8'));
+      assert(pm.compression === 'zstd' && pm.format === 'parquet', `manifest compression: ${pm.compression}`);
       // duplicates in the version, as the API counts them
       const dd = await api(env, 'dedup_report', { query: null, subset: { subset: 'e2e-capped', version: null }, mode: 'exact_patch', threshold: null, limit: 20 });
       await page.getByTestId('dedup-mode').selectOption('exact_patch');

@@ -286,6 +286,11 @@ impl Library {
                 export::GroupBy::from_name(g).ok_or_else(|| bad(format!("unknown group_by '{g}' (repo, instance)")))?
             }
         };
+        let codec = match req.compression.as_deref() {
+            None => export::Codec::default(),
+            Some(c) => export::Codec::from_name(c)
+                .ok_or_else(|| bad(format!("unknown compression '{c}' (snappy, zstd, none)")))?,
+        };
         let opts = export::Options {
             format,
             out_dir: Path::new(&req.out_dir).to_path_buf(),
@@ -293,6 +298,7 @@ impl Library {
             group_by,
             seed: req.seed,
             redact: req.redact,
+            codec,
         };
         Ok(export_view(&export::export_subset(&mut self.store, &req.subset, req.version, &opts)?))
     }

@@ -169,6 +169,9 @@ pub struct ExportArgs {
     /// Redact secrets (API keys, tokens, private keys) in the exported text.
     #[arg(long)]
     redact: bool,
+    /// Page codec of a parquet export: snappy (default, what pyarrow writes), zstd (smaller) or none.
+    #[arg(long)]
+    compression: Option<String>,
     /// Rebuild the export a manifest describes (records by id, same options) and check every sha256.
     #[arg(long)]
     from_manifest: Option<PathBuf>,
@@ -523,6 +526,7 @@ pub fn export(db: &Option<PathBuf>, a: ExportArgs) -> Result<()> {
                 group_by: Some(a.group_by.clone()),
                 seed: a.seed,
                 redact: a.redact,
+                compression: a.compression.clone(),
             })?
         }
     };
@@ -611,6 +615,7 @@ pub fn bench(db: &Option<PathBuf>, a: BenchArgs) -> Result<()> {
                 group_by: None,
                 seed: 0,
                 redact: false,
+                compression: None,
             })?;
             let wall = t0.elapsed().as_secs_f64();
             eprintln!(

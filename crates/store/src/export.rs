@@ -111,6 +111,42 @@ impl GroupBy {
     }
 }
 
+/// The codec of a Parquet export's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Codec {
+    /// Snappy: pyarrow's default and what the NV datasets ship with.
+    #[default]
+    Snappy,
+    /// Zstandard (level 3): smaller files for upload, a little slower to write.
+    Zstd,
+    /// No compression.
+    Uncompressed,
+}
+
+impl Codec {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Codec::Snappy => "snappy",
+            Codec::Zstd => "zstd",
+            Codec::Uncompressed => "none",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn from_name(s: &str) -> Option<Codec> {
+        [Codec::Snappy, Codec::Zstd, Codec::Uncompressed].into_iter().find(|c| c.as_str() == s)
+    }
+
+    fn parquet(self) -> parquet::basic::Compression {
+        match self {
+            Codec::Snappy => parquet::basic::Compression::SNAPPY,
+            Codec::Zstd => parquet::basic::Compression::ZSTD(Default::default()),
+            Codec::Uncompressed => parquet::basic::Compression::UNCOMPRESSED,
+        }
+    }
+}
+
 /// Export settings.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -126,6 +162,8 @@ pub struct Options {
     pub seed: u64,
     /// Redact secrets in the exported text.
     pub redact: bool,
+    /// Page codec of a Parquet export (other formats take the default only).
+    pub codec: Codec,
 }
 
 /// The manifest every export writes (`manifest.json`).
@@ -153,6 +191,10 @@ pub struct Manifest {
     pub group_by: String,
     /// Whether secrets were redacted.
     pub redact: bool,
+    /// Page codec of a Parquet export (`snappy`, `zstd`, `none`); absent for other formats and in
+    /// manifests written before it was recorded (they are snappy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
     /// What was redacted, per kind.
     pub redactions: BTreeMap<String, u64>,
     /// Source files of the exported records, with their sha256.
@@ -1254,6 +1296,13 @@ fn check_options(opts: &Options) -> Result<(), StoreError> {
             )));
         }
     }
+    if opts.format != Format::Parquet && opts.codec != Codec::default() {
+        return Err(StoreError::Invalid(format!(
+            "compression '{}' applies to parquet exports only; {} is written as plain text",
+            opts.codec.as_str(),
+            opts.format.as_str()
+        )));
+    }
     Ok(())
 }
 
@@ -1341,8 +1390,21 @@ pub fn from_manifest(store: &mut Store, manifest_path: &Path, out_dir: &Path) ->
         .ok_or_else(|| StoreError::Invalid(format!("manifest format '{}' is unknown", m.format)))?;
     let group_by = GroupBy::from_name(&m.group_by)
         .ok_or_else(|| StoreError::Invalid(format!("manifest group_by '{}' is unknown", m.group_by)))?;
-    let opts =
-        Options { format, out_dir: out_dir.to_path_buf(), splits: m.splits, group_by, seed: m.seed, redact: m.redact };
+    let codec = match m.compression.as_deref() {
+        None => Codec::default(),
+        Some(c) => {
+            Codec::from_name(c).ok_or_else(|| StoreError::Invalid(format!("manifest compression '{c}' is unknown")))?
+        }
+    };
+    let opts = Options {
+        format,
+        out_dir: out_dir.to_path_buf(),
+        splits: m.splits,
+        group_by,
+        seed: m.seed,
+        redact: m.redact,
+        codec,
+    };
     let summary =
         run(store, &ids, &opts, m.subset.clone(), m.lineage.clone(), Some(manifest_path.display().to_string()))?;
     let want: Vec<(&str, &str)> = m.outputs.iter().map(|o| (o.file.as_str(), o.sha256.as_str())).collect();
@@ -1430,7 +1492,7 @@ fn run(
                     props = props.set_column_dictionary_enabled(ColumnPath::new(path), true);
                 }
                 let props = props
-                    .set_compression(parquet::basic::Compression::SNAPPY)
+                    .set_compression(opts.codec.parquet())
                     .set_created_by(format!("trawl {}", env!("CARGO_PKG_VERSION")))
                     .build();
                 let aw = parquet::arrow::ArrowWriter::try_new(w, schema.clone(), Some(props))
@@ -1525,6 +1587,7 @@ fn run(
         splits: opts.splits,
         group_by: opts.group_by.as_str().to_string(),
         redact: opts.redact,
+        compression: (opts.format == Format::Parquet).then(|| opts.codec.as_str().to_string()),
         redactions: SECRET_KINDS.iter().zip(redactions).map(|((k, _), n)| (k.to_string(), n)).collect(),
         sources,
         members: MembersFile {

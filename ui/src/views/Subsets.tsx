@@ -216,6 +216,7 @@ function ExportForm({ name, version }: { name: string; version: number }) {
   const [groupBy, setGroupBy] = useState('repo');
   const [seed, setSeed] = useState('0');
   const [redact, setRedact] = useState(false);
+  const [compression, setCompression] = useState('snappy');
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
   const [res, setRes] = useState<ExportResponse | null>(null);
@@ -233,7 +234,7 @@ function ExportForm({ name, version }: { name: string; version: number }) {
     }
     setBusy(true);
     try {
-      setRes(await call('export', { subset: name, version, format, out_dir: out.trim(), splits: split, group_by: splits ? groupBy : null, seed: Number(seed), redact }));
+      setRes(await call('export', { subset: name, version, format, out_dir: out.trim(), splits: split, group_by: splits ? groupBy : null, seed: Number(seed), redact, compression: format === 'parquet' ? compression : null }));
     } catch (e) {
       setErr(errText(e));
     } finally {
@@ -257,6 +258,16 @@ function ExportForm({ name, version }: { name: string; version: number }) {
           <option value="sft-chat">sft-chat (messages for fine-tuning)</option>
           <option value="parquet">parquet</option>
         </select>
+        {format === 'parquet' && (
+          <>
+            <label htmlFor="export-compression">compression</label>
+            <select id="export-compression" data-testid="export-compression" value={compression} onChange={(e) => setCompression(e.target.value)}>
+              <option value="snappy">snappy (pyarrow's default)</option>
+              <option value="zstd">zstd (smaller files)</option>
+              <option value="none">none</option>
+            </select>
+          </>
+        )}
         <label htmlFor="export-out">output directory</label>
         <input id="export-out" type="text" data-testid="export-out" value={out} onChange={(e) => setOut(e.target.value)} placeholder="/path/to/export" />
         <label htmlFor="export-splits">splits</label>

@@ -353,6 +353,9 @@ pub struct ExportRequest {
     /// Redact secrets (API keys, tokens, private keys) in the exported text.
     #[serde(default)]
     pub redact: bool,
+    /// Page codec of a `parquet` export: `snappy` (null: the default), `zstd` or `none`.
+    #[serde(default)]
+    pub compression: Option<String>,
 }
 
 /// `export_from_manifest`: rebuilds an export from its manifest, checking every sha256.

@@ -23,6 +23,16 @@ fn gen(path: &Path, seed: u64, count: u64) {
     assert!(status.success(), "trawl gen failed");
 }
 
+/// A temporary directory with `src.jsonl` (generated from the seed) ingested into `t.db`.
+fn generated_db(seed: u64, count: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("src.jsonl");
+    gen(&data, seed, count);
+    let db = tmp.path().join("t.db");
+    run_json(&db, &["ingest", s(&data), "--json", "-q"]);
+    (tmp, data, db)
+}
+
 fn count(db: &Path, query: &str) -> u64 {
     u(&run_json(db, &["search", "--count", "--json", "--", query]), "total")
 }
@@ -365,11 +375,7 @@ fn python_has(module: &str) -> bool {
 
 #[test]
 fn exports_original_chat_and_parquet_with_splits_and_a_reproducible_manifest() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("src.jsonl");
-    gen(&data, 9, 240);
-    let db = tmp.path().join("t.db");
-    run_json(&db, &["ingest", s(&data), "--json", "-q"]);
+    let (tmp, data, db) = generated_db(9, 240);
     let v = run_json(&db, &["subset", "create", "sel", "--rule", "-flag:empty_patch", "--json"]);
     let n = u(&v, "count");
     let source_lines: HashSet<Vec<u8>> = lines_of(&data).into_iter().collect();
@@ -572,6 +578,65 @@ print(json.dumps(out))
     assert!(err.contains(&format!("{n} of {n} records of the manifest are not in this database")), "{err}");
 }
 
+#[test]
+fn parquet_compression_is_chosen_recorded_and_rebuilt() {
+    let (tmp, _, db) = generated_db(4, 40);
+    run_json(&db, &["subset", "create", "all", "--rule", "", "--json"]);
+    let export = |codec: Option<&str>| {
+        let dir = tmp.path().join(format!("pq-{}", codec.unwrap_or("default")));
+        let mut args = vec!["export", "--subset", "all", "--format", "parquet", "--out", s(&dir), "--json"];
+        if let Some(c) = codec {
+            args.extend(["--compression", c]);
+        }
+        run_json(&db, &args);
+        check_manifest(&dir);
+        dir
+    };
+    let dirs: Vec<(PathBuf, &str, &str)> =
+        [(None, "snappy", "SNAPPY"), (Some("zstd"), "zstd", "ZSTD"), (Some("none"), "none", "UNCOMPRESSED")]
+            .into_iter()
+            .map(|(c, name, pyarrow)| (export(c), name, pyarrow))
+            .collect();
+    let size = |d: &Path| std::fs::metadata(d.join("data.parquet")).unwrap().len();
+    for (dir, name, _) in &dirs {
+        assert_eq!(manifest(dir)["compression"], *name, "{}", dir.display());
+    }
+    // The same rows, three codecs: three sizes, uncompressed the largest.
+    let (snappy, zstd, none) = (size(&dirs[0].0), size(&dirs[1].0), size(&dirs[2].0));
+    assert!(zstd < snappy && snappy < none, "sizes: zstd {zstd}, snappy {snappy}, none {none}");
+    if python_has("pyarrow") {
+        let script = "import sys, pyarrow.parquet as pq\nf = pq.ParquetFile(sys.argv[1])\nm = f.metadata\nprint(sorted({m.row_group(g).column(c).compression for g in range(m.num_row_groups) for c in range(m.num_columns)}), f.read().num_rows)";
+        for (dir, _, pyarrow) in &dirs {
+            let o = std::process::Command::new("python3")
+                .arg("-c")
+                .arg(script)
+                .arg(dir.join("data.parquet"))
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "pyarrow: {}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), format!("['{pyarrow}'] 40"));
+        }
+    } else if std::env::var_os("CI").is_some() {
+        panic!("CI is set but pyarrow is not installed (pip install pyarrow datasets)");
+    }
+    // The rebuild from the manifest uses the recorded codec: byte-identical.
+    let again = tmp.path().join("again");
+    run_json(&db, &["export", "--from-manifest", s(&dirs[1].0.join("manifest.json")), "--out", s(&again), "--json"]);
+    assert_eq!(
+        std::fs::read(again.join("data.parquet")).unwrap(),
+        std::fs::read(dirs[1].0.join("data.parquet")).unwrap()
+    );
+    // Bad input: an unknown codec, or a codec for a text format, is refused and writes nothing.
+    let bad = tmp.path().join("bad");
+    let err =
+        fails(&db, &["export", "--subset", "all", "--format", "parquet", "--out", s(&bad), "--compression", "lzo"]);
+    assert!(err.contains("unknown compression 'lzo' (snappy, zstd, none)"), "{err}");
+    let err =
+        fails(&db, &["export", "--subset", "all", "--format", "sft-chat", "--out", s(&bad), "--compression", "zstd"]);
+    assert!(err.contains("applies to parquet exports only"), "{err}");
+    assert!(!bad.join("data.jsonl").exists() && !bad.join("manifest.json").exists());
+}
+
 /// A message as the NV `trajectory` column holds it: every key of the schema, null when absent.
 fn nv_message(m: &Value) -> Value {
     let calls = m.get("tool_calls").filter(|c| !c.is_null()).map(|calls| {
@@ -708,11 +773,7 @@ fn redaction_replaces_secrets_and_counts_them() {
 
 #[test]
 fn an_export_to_an_unwritable_or_full_location_fails_and_leaves_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("src.jsonl");
-    gen(&data, 4, 60);
-    let db = tmp.path().join("t.db");
-    run_json(&db, &["ingest", s(&data), "--json", "-q"]);
+    let (tmp, _, db) = generated_db(4, 60);
     run_json(&db, &["subset", "create", "all", "--json"]);
 
     // Not a directory.
@@ -758,11 +819,7 @@ fn an_export_to_an_unwritable_or_full_location_fails_and_leaves_nothing() {
 
 #[test]
 fn a_killed_export_leaves_no_partial_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("src.jsonl");
-    gen(&data, 11, 100);
-    let db = tmp.path().join("t.db");
-    run_json(&db, &["ingest", s(&data), "--json", "-q"]);
+    let (tmp, _, db) = generated_db(11, 100);
     run_json(&db, &["subset", "create", "all", "--json"]);
     let export = |out: &Path| {
         trawl()

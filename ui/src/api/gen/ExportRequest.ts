@@ -36,4 +36,8 @@ seed: number,
 /**
  * Redact secrets (API keys, tokens, private keys) in the exported text.
  */
-redact: boolean, };
+redact: boolean, 
+/**
+ * Page codec of a `parquet` export: `snappy` (null: the default), `zstd` or `none`.
+ */
+compression: string | null, };
