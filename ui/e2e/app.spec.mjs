@@ -438,12 +438,17 @@ export const tests = [
       await open(page, env, '#/library');
       await page.getByTestId('library-view').waitFor();
       await until(async () => ((await page.getByTestId('db-path').textContent()) ?? '').includes('e2e.trawl.db'), 'db path');
-      await page.getByTestId('ingest-paths').fill(env.extra);
+      // 20 new trajectories, and a file of one record that cannot be read
+      const broken = join(env.work, 'library-broken.jsonl');
+      writeFileSync(broken, `${BAD_LINES[1]}\n`);
+      await page.getByTestId('ingest-paths').fill(`${env.extra}\n${broken}`);
       await page.getByTestId('ingest-start').click();
       const job = page.getByTestId('job-row').first();
       await job.waitFor();
       await until(async () => (await job.getAttribute('data-state')) === 'done', 'ingest job done', 60000);
-      assert(/20 stored/.test(await job.textContent()), `report shows 20 stored: ${await job.textContent()}`);
+      const report = await job.textContent();
+      assert(/20 stored/.test(report), `report shows 20 stored: ${report}`);
+      assert(/21 records/.test(report) && /1 rejected/.test(report), `every record is accounted for: ${report}`);
       // diagnostics open at their file and line
       const diag = page.getByTestId('diagnostic').filter({ hasText: 'bad.jsonl:2' }).first();
       await diag.waitFor();

@@ -99,6 +99,8 @@ impl Library {
             records: s.records,
             stored: s.stored,
             duplicates: s.duplicates,
+            reports: s.reports,
+            rejected: s.rejected,
             outcomes: s.outcomes,
             resolved_joined: s.resolved_joined,
             by_format: s.by_format,

@@ -70,6 +70,11 @@ pub struct IngestReport {
     pub stored: u64,
     /// Records identical to an already stored trajectory (not stored again).
     pub duplicates: u64,
+    /// Records that were outcome reports, not trajectories.
+    pub reports: u64,
+    /// Records not stored because they could not be read (each has an error diagnostic).
+    /// `records = stored + duplicates + reports + rejected`.
+    pub rejected: u64,
     /// Outcome statements read from report files.
     pub outcomes: u64,
     /// Trajectories whose resolved label was joined from a report.

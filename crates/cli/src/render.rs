@@ -58,8 +58,16 @@ pub fn ingest_summary(r: &IngestReport) {
     );
     out!("  stored:     {}", r.stored);
     out!("  duplicates: {} (already stored, skipped)", r.duplicates);
-    if r.outcomes > 0 {
-        out!("  outcomes:   {} statements, {} trajectories labelled from reports", r.outcomes, r.resolved_joined);
+    if r.reports > 0 {
+        out!(
+            "  reports:    {} ({} outcome statements, {} trajectories labelled from them)",
+            r.reports,
+            r.outcomes,
+            r.resolved_joined
+        );
+    }
+    if r.rejected > 0 {
+        out!("  rejected:   {} (not stored; each has an error below or in `trawl diagnostics`)", r.rejected);
     }
     for (f, n) in &r.by_format {
         out!("  {f:>18}: {n}");

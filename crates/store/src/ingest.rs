@@ -91,9 +91,14 @@ pub struct IngestSummary {
     pub stored: u64,
     /// Records identical to an already stored trajectory.
     pub duplicates: u64,
+    /// Records that were outcome reports (a `report.json`, a results summary), not trajectories.
+    pub reports: u64,
+    /// Records not stored because they could not be read (each has an error diagnostic).
+    /// Every record read is accounted for: `records = stored + duplicates + reports + rejected`.
+    pub rejected: u64,
     /// Outcome statements read from report files.
     pub outcomes: u64,
-    /// Trajectories whose resolved label was filled in from a report.
+    /// Trajectories whose resolved label was filled in from a report (read before or after them).
     pub resolved_joined: u64,
     /// Newly stored trajectories per format.
     pub by_format: BTreeMap<String, u64>,
@@ -165,6 +170,8 @@ struct Processed {
     outcomes: Vec<OutcomeFact>,
     diagnostics: Vec<Diagnostic>,
     records: u64,
+    reports: u64,
+    rejected: u64,
     bytes: u64,
     end_offset: u64,
     end_line: u64,
@@ -740,6 +747,8 @@ fn work(
             outcomes: Vec::new(),
             diagnostics: batch.diagnostics,
             records: 0,
+            reports: 0,
+            rejected: 0,
             bytes: 0,
             end_offset: batch.end_offset,
             end_line: batch.end_line,
@@ -774,6 +783,7 @@ fn process_record(
         Ok(v) => v,
         Err(reason) => {
             p.diagnostics.push(Diagnostic::error(display, rec.line, at(reason)));
+            p.rejected += 1;
             return;
         }
     };
@@ -795,6 +805,7 @@ fn process_record(
         Ok(r) => r,
         Err(reason) => {
             p.diagnostics.push(Diagnostic::error(display, rec.line, at(reason)));
+            p.rejected += 1;
             return;
         }
     };
@@ -826,10 +837,14 @@ fn process_record(
                 chunk_keys,
             });
         }
-        Recognized::Outcomes(facts) => p.outcomes.extend(facts),
+        Recognized::Outcomes(facts) => {
+            p.reports += 1;
+            p.outcomes.extend(facts);
+        }
         Recognized::Records(items) => {
             if element.is_some() {
                 p.diagnostics.push(Diagnostic::error(display, rec.line, at("nested container of records".into())));
+                p.rejected += 1;
                 return;
             }
             // Each element is a record of its own.
@@ -881,12 +896,15 @@ fn write_all(
             next += 1;
             let file = &files[p.file];
             since_commit += p.bytes;
-            let (records, bytes, disk_bytes, file_done) = (p.records, p.bytes, p.disk_bytes, p.file_done);
+            let (records, reports, rejected, bytes, disk_bytes, file_done) =
+                (p.records, p.reports, p.rejected, p.bytes, p.disk_bytes, p.file_done);
             let seq = write_batch(store, file, file_done, p, summary, &mut dicts)?;
             last_seq = seq;
             prog.records += records;
             prog.bytes += bytes;
             summary.records += records;
+            summary.reports += reports;
+            summary.rejected += rejected;
             summary.bytes += bytes;
             prog.disk_bytes = disk_done_before + disk_bytes.min(file.size);
             if file_done {
@@ -1060,6 +1078,10 @@ fn write_batch(
                 }
             }
             summary.stored += 1;
+            if own.is_none() && resolved.is_some() {
+                // Labelled from a report read before it.
+                summary.resolved_joined += 1;
+            }
             *summary.by_format.entry(traj.format.as_str().to_string()).or_default() += 1;
             let repo = dicts.get(&tx, DICT_REPO, traj.repo.as_deref())?;
             let dataset = dicts.get(&tx, DICT_DATASET, traj.dataset.as_deref())?;

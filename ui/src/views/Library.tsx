@@ -46,6 +46,10 @@ function JobRow({ job, onCancel }: { job: JobView; onCancel: () => void }) {
         <div className="job-report">
           <span>{fmtInt(r.stored)} stored</span>
           <span>{fmtInt(r.duplicates)} duplicates</span>
+          {r.reports > 0 && (
+            <span title={`${fmtInt(r.outcomes)} outcome statements`}>{fmtInt(r.reports)} reports</span>
+          )}
+          {r.rejected > 0 && <span className="error">{fmtInt(r.rejected)} rejected</span>}
           <span>{fmtInt(r.records)} records</span>
           <span>{fmtInt(r.files)} files</span>
           {r.files_unchanged > 0 && <span>{fmtInt(r.files_unchanged)} unchanged</span>}

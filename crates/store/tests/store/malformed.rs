@@ -183,6 +183,17 @@ fn check(case: &Case, path: &Path) -> Result<(), String> {
     ensure!(got == want, "stored (line, instance) {got:?}, expected {want:?}");
     ensure!(summary.stored == want.len() as u64, "summary.stored {} != {}", summary.stored, want.len());
     ensure!(summary.duplicates == case.duplicates, "summary.duplicates {} != {}", summary.duplicates, case.duplicates);
+    // Every record read is accounted for, and each one not stored has an error of its own.
+    ensure!(
+        summary.records == summary.stored + summary.duplicates + summary.reports + summary.rejected,
+        "records {} != stored {} + duplicates {} + reports {} + rejected {}",
+        summary.records,
+        summary.stored,
+        summary.duplicates,
+        summary.reports,
+        summary.rejected
+    );
+    ensure!(summary.rejected <= summary.errors, "rejected {} > errors {}", summary.rejected, summary.errors);
 
     // Diagnostics: all name the file; errors and warnings are exactly the expected ones.
     let diags: Vec<(String, u64, String, String)> = {

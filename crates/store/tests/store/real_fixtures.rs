@@ -50,8 +50,11 @@ fn every_real_fixture_ingests_without_errors() {
         .map(|(f, n)| (f.to_string(), n))
     );
     assert_eq!(s.stored, 16);
-    // results_summary.json (500) + the per-instance report.json (1).
+    // results_summary.json (500) + the per-instance report.json (1): two report records.
     assert_eq!(s.outcomes, 501);
+    assert_eq!((s.records, s.reports, s.rejected, s.duplicates), (18, 2, 0, 0));
+    // The mini-swe-agent trajectory is labelled from its report.json, whichever is read first.
+    assert_eq!(s.resolved_joined, 1);
     assert_eq!(find(&store, "").total, 16);
 }
 

@@ -26,6 +26,15 @@ stored: number,
  */
 duplicates: number, 
 /**
+ * Records that were outcome reports, not trajectories.
+ */
+reports: number, 
+/**
+ * Records not stored because they could not be read (each has an error diagnostic).
+ * `records = stored + duplicates + reports + rejected`.
+ */
+rejected: number, 
+/**
  * Outcome statements read from report files.
  */
 outcomes: number, 
