@@ -146,6 +146,9 @@ struct Batch {
     end_line: u64,
     file_done: bool,
     disk_bytes: u64,
+    /// Records that could not even be framed (Parquet rows in a damaged row group), each range
+    /// named by a diagnostic of this batch; they count as read and rejected.
+    lost: u64,
 }
 
 /// A trajectory ready to write.
@@ -435,6 +438,7 @@ fn read_files(
     let mut seq = 0u64;
     for (file_idx, (path, display, framing, compression, start_offset, start_line)) in plan.into_iter().enumerate() {
         let disk = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let lost = std::cell::Cell::new(0u64);
         let mut emit = |records: Vec<RawRecord>,
                         diagnostics: Vec<Diagnostic>,
                         end_offset: u64,
@@ -450,6 +454,7 @@ fn read_files(
                 end_line,
                 file_done,
                 disk_bytes: disk.load(Ordering::Relaxed),
+                lost: lost.take(),
             };
             seq += 1;
             tx.send(b).is_ok() && !cancel.load(Ordering::SeqCst)
@@ -459,7 +464,7 @@ fn read_files(
                 read_lines(&path, &display, compression, start_offset, start_line, Arc::clone(&disk), &mut emit)
             }
             Framing::Whole => read_whole(&path, &display, compression, Arc::clone(&disk), &mut emit),
-            Framing::Parquet => read_parquet(&path, &display, start_line, &mut emit),
+            Framing::Parquet => read_parquet(&path, &display, start_line, &lost, &mut emit),
         };
         if !keep_going {
             return;
@@ -631,70 +636,94 @@ fn looks_like_json_lines(bytes: &[u8]) -> bool {
     lines >= 2 && objects >= 1 && objects * 2 >= lines
 }
 
-fn read_parquet(path: &Path, display: &str, start_row: u64, emit: &mut Emit<'_>) -> bool {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true)
-        }
+/// Reads a Parquet file row group by row group, 64 rows at a time, each row as a JSON line
+/// (its "line" is its 1-based row number). A row group that cannot be decoded (a damaged page, a
+/// bad codec) is one diagnostic naming its rows, which count as read and rejected; the next row
+/// group is read as if nothing happened. Rows up to `start_row` were committed by an earlier run.
+fn read_parquet(path: &Path, display: &str, start_row: u64, lost: &std::cell::Cell<u64>, emit: &mut Emit<'_>) -> bool {
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+    let opened = File::open(path).map_err(|e| format!("cannot open file: {e}")).and_then(|file| {
+        let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+            .map_err(|e| format!("not a readable parquet file: {e}"))?;
+        Ok((file, meta))
+    });
+    let (file, meta) = match opened {
+        Ok(o) => o,
+        Err(reason) => return emit(Vec::new(), vec![Diagnostic::error(display, 0, reason)], 0, 0, true),
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.with_batch_size(64).build());
-    let reader = match reader {
-        Ok(r) => r,
-        Err(e) => {
-            return emit(
-                Vec::new(),
-                vec![Diagnostic::error(display, 0, format!("not a readable parquet file: {e}"))],
-                0,
-                0,
-                true,
-            )
-        }
-    };
-    let mut row = 0u64;
-    for batch in reader {
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => {
-                return emit(
-                    Vec::new(),
-                    vec![Diagnostic::error(display, row + 1, format!("parquet read error: {e}"))],
-                    row,
-                    row,
-                    true,
-                )
-            }
-        };
-        let n = batch.num_rows() as u64;
-        if row + n <= start_row {
-            row += n;
+    let sizes: Vec<u64> = meta.metadata().row_groups().iter().map(|g| g.num_rows().max(0) as u64).collect();
+    let mut row = 0u64; // rows before the current row group
+    for (group, &size) in sizes.iter().enumerate() {
+        let first = row;
+        row += size;
+        if row <= start_row {
             continue;
         }
-        let mut out = Vec::new();
-        let mut w = arrow_json::LineDelimitedWriter::new(&mut out);
-        let written = w.write(&batch).and_then(|_| w.finish());
-        drop(w);
-        let mut records = Vec::new();
-        let mut diags = Vec::new();
-        match written {
-            Ok(()) => {
-                for (i, line) in out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
-                    let r = row + i as u64 + 1;
-                    if r > start_row {
-                        records.push(RawRecord { bytes: line.to_vec(), offset: 0, line: r });
+        let reader = file.try_clone().map_err(|e| e.to_string()).and_then(|f| {
+            ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
+                .with_row_groups(vec![group])
+                .with_batch_size(64)
+                .build()
+                .map_err(|e| e.to_string())
+        });
+        let mut at = first; // rows of this group read so far
+        let mut failure = None;
+        match reader {
+            Err(e) => failure = Some(e),
+            Ok(reader) => {
+                for batch in reader {
+                    let batch = match batch {
+                        Ok(b) => b,
+                        Err(e) => {
+                            failure = Some(e.to_string());
+                            break;
+                        }
+                    };
+                    let n = batch.num_rows() as u64;
+                    let mut records = Vec::new();
+                    let mut diags = Vec::new();
+                    let mut out = Vec::new();
+                    let mut w = arrow_json::LineDelimitedWriter::new(&mut out);
+                    let written = w.write(&batch).and_then(|_| w.finish());
+                    drop(w);
+                    match written {
+                        Ok(()) => {
+                            for (i, line) in out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+                                let r = at + i as u64 + 1;
+                                if r > start_row {
+                                    records.push(RawRecord { bytes: line.to_vec(), offset: 0, line: r });
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            let from = (at + 1).max(start_row + 1);
+                            lost.set(lost.get() + (at + n + 1).saturating_sub(from));
+                            diags.push(Diagnostic::error(
+                                display,
+                                from,
+                                format!("rows {}..{}: cannot convert parquet rows to json: {e}", from, at + n),
+                            ));
+                        }
+                    }
+                    at += n;
+                    if !emit(records, diags, at, at, false) {
+                        return false;
                     }
                 }
             }
-            Err(e) => diags.push(Diagnostic::error(
-                display,
-                row + 1,
-                format!("rows {}..{}: cannot convert parquet rows to json: {e}", row + 1, row + n),
-            )),
         }
-        row += n;
-        if !emit(records, diags, row, row, false) {
-            return false;
+        if let Some(e) = failure {
+            // The rest of this row group is unreadable; the next one starts fresh.
+            let from = (at + 1).max(start_row + 1);
+            lost.set(lost.get() + (row + 1).saturating_sub(from));
+            let diag = Diagnostic::error(
+                display,
+                from,
+                format!("rows {from}..{row} (row group {}) not read: parquet read error: {e}", group + 1),
+            );
+            if !emit(Vec::new(), vec![diag], row, row, false) {
+                return false;
+            }
         }
     }
     emit(Vec::new(), Vec::new(), row, row, true)
@@ -746,9 +775,9 @@ fn work(
             trajectories: Vec::new(),
             outcomes: Vec::new(),
             diagnostics: batch.diagnostics,
-            records: 0,
+            records: batch.lost,
             reports: 0,
-            rejected: 0,
+            rejected: batch.lost,
             bytes: 0,
             end_offset: batch.end_offset,
             end_line: batch.end_line,
