@@ -72,7 +72,7 @@ pub struct IngestReport {
     pub duplicates: u64,
     /// Records that were outcome reports, not trajectories.
     pub reports: u64,
-    /// Records not stored because they could not be read (each has an error diagnostic).
+    /// Records not stored because they could not be read (each named by an error diagnostic).
     /// `records = stored + duplicates + reports + rejected`.
     pub rejected: u64,
     /// Outcome statements read from report files.

@@ -67,7 +67,7 @@ pub fn ingest_summary(r: &IngestReport) {
         );
     }
     if r.rejected > 0 {
-        out!("  rejected:   {} (not stored; each has an error below or in `trawl diagnostics`)", r.rejected);
+        out!("  rejected:   {} (not stored; named by the errors below or in `trawl diagnostics`)", r.rejected);
     }
     for (f, n) in &r.by_format {
         out!("  {f:>18}: {n}");

@@ -93,7 +93,8 @@ pub struct IngestSummary {
     pub duplicates: u64,
     /// Records that were outcome reports (a `report.json`, a results summary), not trajectories.
     pub reports: u64,
-    /// Records not stored because they could not be read (each has an error diagnostic).
+    /// Records not stored because they could not be read (each named by an error diagnostic; one
+    /// diagnostic names every row of a damaged Parquet row group).
     /// Every record read is accounted for: `records = stored + duplicates + reports + rejected`.
     pub rejected: u64,
     /// Outcome statements read from report files.

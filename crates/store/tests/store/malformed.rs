@@ -194,11 +194,7 @@ fn check(case: &Case, path: &Path) -> Result<(), String> {
         summary.rejected
     );
     // (One error may name several: the rows of a damaged Parquet row group.)
-    ensure!(
-        summary.rejected == 0 || summary.errors > 0,
-        "{} records rejected without an error",
-        summary.rejected
-    );
+    ensure!(summary.rejected == 0 || summary.errors > 0, "{} records rejected without an error", summary.rejected);
 
     // Diagnostics: all name the file; errors and warnings are exactly the expected ones.
     let diags: Vec<(String, u64, String, String)> = {
@@ -529,10 +525,11 @@ fn generate(name: &str, dir: &Path) -> PathBuf {
                     v
                 })
                 .collect();
-            let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(10)).build();
+            let props =
+                parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(10)).build();
             write_parquet_with(&path, string_schema(), &rows, Some(props));
-            let reader = parquet::file::reader::SerializedFileReader::new(File::open(&path).expect("open"))
-                .expect("read back");
+            let reader =
+                parquet::file::reader::SerializedFileReader::new(File::open(&path).expect("open")).expect("read back");
             use parquet::file::reader::FileReader;
             let meta = reader.metadata();
             assert_eq!(meta.num_row_groups(), 3);

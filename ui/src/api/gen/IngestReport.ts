@@ -30,7 +30,7 @@ duplicates: number,
  */
 reports: number, 
 /**
- * Records not stored because they could not be read (each has an error diagnostic).
+ * Records not stored because they could not be read (each named by an error diagnostic).
  * `records = stored + duplicates + reports + rejected`.
  */
 rejected: number, 
