@@ -1122,11 +1122,13 @@ fn convert_chunk(
 // ---------------------------------------------------------------------------------------------
 // Files.
 
-/// A writer that hashes and counts what passes through it.
+/// A writer that hashes and counts what passes through it, and has it written out to disk behind
+/// it.
 struct Hashing<W: Write> {
     inner: W,
     hasher: Sha256,
     bytes: u64,
+    behind: WriteBehind,
 }
 
 impl<W: Write> Write for Hashing<W> {
@@ -1134,11 +1136,70 @@ impl<W: Write> Write for Hashing<W> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
+        self.behind.wrote(n as u64);
         Ok(n)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// Writes a file's pages out to disk while the export goes on: a thread calls `fdatasync` each
+/// time another [`WriteBehind::STEP`] bytes have been written, so that the `fsync` before the
+/// rename waits for the last few megabytes instead of the whole file. (Linux starts writing dirty
+/// pages back only past 10% of memory or after 30 s: with 24 GB, a 1.4 GB export was written to
+/// disk, at about 400 MB/s, only once it was complete, which took as long as building it.)
+struct WriteBehind {
+    tx: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    unsynced: u64,
+}
+
+impl WriteBehind {
+    const STEP: u64 = 32 << 20;
+
+    fn new(file: &File) -> std::io::Result<WriteBehind> {
+        let file = file.try_clone()?;
+        // One request waits while one runs; more would only repeat it.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new().name("export-sync".into()).spawn(move || {
+            for () in rx {
+                file.sync_data()?;
+            }
+            Ok(())
+        })?;
+        Ok(WriteBehind { tx: Some(tx), thread: Some(thread), unsynced: 0 })
+    }
+
+    fn wrote(&mut self, n: u64) {
+        self.unsynced += n;
+        if self.unsynced >= Self::STEP {
+            if let Some(tx) = &self.tx {
+                // Full: a sync is already waiting, and it covers these bytes too. Disconnected:
+                // the thread stopped on an error, which `finish` reports.
+                let _ = tx.try_send(());
+            }
+            self.unsynced = 0;
+        }
+    }
+
+    /// Waits for the thread; the first error it met (a failed `fdatasync` is not reported
+    /// again by a later `fsync`, so it must not be lost).
+    fn finish(mut self) -> std::io::Result<()> {
+        drop(self.tx.take());
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(std::io::Error::other("the sync thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for WriteBehind {
+    fn drop(&mut self) {
+        // On an error path: let the thread end after its current sync, without waiting for it.
+        drop(self.tx.take());
     }
 }
 
@@ -1475,7 +1536,8 @@ fn run(
         let tmp = tmp_path(dir, &name);
         let file = create_tmp(&tmp)?;
         guard.0.push(tmp.clone());
-        let w = Hashing { inner: BufWriter::with_capacity(1 << 20, file), hasher: Sha256::new(), bytes: 0 };
+        let behind = WriteBehind::new(&file).map_err(|e| io_err(&tmp, e))?;
+        let w = Hashing { inner: BufWriter::with_capacity(1 << 20, file), hasher: Sha256::new(), bytes: 0, behind };
         let sink = match opts.format {
             Format::Parquet => {
                 // Long unique texts: no dictionaries, no page statistics (both cost time and save
@@ -1555,8 +1617,9 @@ fn run(
             Sink::Lines(w) => w,
             Sink::Parquet(w) => w.into_inner().map_err(|e| write_err(&f.tmp, e))?,
         };
-        let Hashing { inner, hasher, bytes } = hashing;
+        let Hashing { inner, hasher, bytes, behind } = hashing;
         let file = inner.into_inner().map_err(|e| io_err(&f.tmp, e.into_error()))?;
+        behind.finish().map_err(|e| io_err(&f.tmp, e))?;
         file.sync_all().map_err(|e| io_err(&f.tmp, e))?;
         f.bytes = bytes;
         f.sha256 = hex(&hasher.finalize());
