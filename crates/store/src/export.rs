@@ -1843,6 +1843,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_file_written_behind_holds_every_byte_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let file = create_tmp(&path).unwrap();
+        let behind = WriteBehind::new(&file).unwrap();
+        let mut w = Hashing { inner: BufWriter::new(file), hasher: Sha256::new(), bytes: 0, behind };
+        // Three syncs' worth, in pieces that do not line up with the step.
+        let piece: Vec<u8> = (0..=250u8).cycle().take(999_983).collect();
+        let mut want = Sha256::new();
+        for _ in 0..(3 * WriteBehind::STEP as usize / piece.len() + 1) {
+            w.write_all(&piece).unwrap();
+            want.update(&piece);
+        }
+        let Hashing { inner, hasher, bytes, behind } = w;
+        inner.into_inner().unwrap().sync_all().unwrap();
+        behind.finish().unwrap();
+        assert!(bytes > 3 * WriteBehind::STEP);
+        let got = hex(&Sha256::digest(std::fs::read(&path).unwrap()));
+        assert_eq!(got, hex(&want.finalize()));
+        assert_eq!(hex(&hasher.finalize()), got);
+    }
+
+    #[test]
     fn compact_keeps_order_and_strings() {
         let raw = b"{\n  \"b\": 1.50,\n  \"a\": \"x  y\\\" \\n\",\n  \"c\": [1, 2]\n}";
         assert_eq!(compact_json(raw), b"{\"b\":1.50,\"a\":\"x  y\\\" \\n\",\"c\":[1,2]}".to_vec());
