@@ -1285,9 +1285,12 @@ struct Rec {
     instance: Option<String>,
 }
 
+/// Reads them through a memory-mapped reader connection, like the workers: each member is on its
+/// own 64 KiB page, and reading those pages through SQLite's page cache copied 600 MB for an export
+/// of 9,353 records (0.37 s; 0.03 s mapped).
 fn load_recs(store: &Store, ids: &[i64]) -> Result<Vec<Rec>, StoreError> {
-    let mut st =
-        store.conn.prepare_cached("SELECT uid, source_id, repo, instance_id FROM trajectories WHERE id = ?1")?;
+    let conn = crate::dedup::reader_connection(&store.db_path)?;
+    let mut st = conn.prepare("SELECT uid, source_id, repo, instance_id FROM trajectories WHERE id = ?1")?;
     ids.iter()
         .map(|&id| {
             st.query_row([id], |r| {
