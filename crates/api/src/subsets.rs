@@ -63,7 +63,7 @@ fn version_view(v: &subsets::Version) -> SubsetVersionView {
 fn export_view(s: &export::Summary) -> ExportResponse {
     let m = &s.manifest;
     let bytes: u64 = m.outputs.iter().map(|o| o.bytes).sum();
-    let secs = s.write_elapsed.as_secs_f64();
+    let secs = s.elapsed.as_secs_f64();
     ExportResponse {
         manifest_path: s.manifest_path.display().to_string(),
         format: m.format.clone(),
@@ -85,8 +85,8 @@ fn export_view(s: &export::Summary) -> ExportResponse {
         redactions: m.redactions.clone(),
         records: m.outputs.iter().map(|o| o.records).sum(),
         bytes,
-        elapsed_s: s.elapsed.as_secs_f64(),
-        write_elapsed_s: secs,
+        elapsed_s: secs,
+        write_elapsed_s: s.write_elapsed.as_secs_f64(),
         mb_per_s: if secs > 0.0 { bytes as f64 / 1e6 / secs } else { 0.0 },
         rebuilt_from: m.rebuilt_from.clone(),
     }

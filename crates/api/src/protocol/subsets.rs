@@ -409,7 +409,7 @@ pub struct ExportResponse {
     pub elapsed_s: f64,
     /// Seconds reading, converting and writing records.
     pub write_elapsed_s: f64,
-    /// Output MB/s over `write_elapsed_s`.
+    /// Output MB/s over `elapsed_s`, the whole export (the write phase is most of it).
     pub mb_per_s: f64,
     /// The manifest this was rebuilt from (its sha256s were checked).
     pub rebuilt_from: Option<String>,

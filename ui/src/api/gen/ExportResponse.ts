@@ -46,7 +46,7 @@ elapsed_s: number,
  */
 write_elapsed_s: number, 
 /**
- * Output MB/s over `write_elapsed_s`.
+ * Output MB/s over `elapsed_s`, the whole export (the write phase is most of it).
  */
 mb_per_s: number, 
 /**
