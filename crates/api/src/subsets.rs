@@ -299,6 +299,7 @@ impl Library {
             seed: req.seed,
             redact: req.redact,
             codec,
+            parquet_pages: export::PARQUET_PAGES,
         };
         Ok(export_view(&export::export_subset(&mut self.store, &req.subset, req.version, &opts)?))
     }

@@ -637,6 +637,54 @@ fn parquet_compression_is_chosen_recorded_and_rebuilt() {
     assert!(!bad.join("data.jsonl").exists() && !bad.join("manifest.json").exists());
 }
 
+#[test]
+fn parquet_page_version_is_recorded_and_an_older_manifest_rebuilds_its_own_pages() {
+    let (tmp, _, db) = generated_db(5, 30);
+    run_json(&db, &["subset", "create", "all", "--rule", "", "--json"]);
+    let current = tmp.path().join("current");
+    run_json(&db, &["export", "--subset", "all", "--format", "parquet", "--out", s(&current), "--json"]);
+    assert_eq!(manifest(&current)["parquet_pages"], 2);
+    let with_pages = |from: &Path, pages: Option<u64>, name: &str| {
+        let mut m = manifest(from);
+        match pages {
+            Some(v) => m["parquet_pages"] = json!(v),
+            None => {
+                m.as_object_mut().unwrap().remove("parquet_pages");
+            }
+        }
+        let path = from.join(name);
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        path
+    };
+    // The page version shapes the bytes: version 1 pages do not rebuild a version 2 export.
+    let v1 = tmp.path().join("v1");
+    let err = fails(&db, &["export", "--from-manifest", s(&with_pages(&current, Some(1), "m1.json")), "--out", s(&v1)]);
+    assert!(err.contains("rebuild differs from the manifest"), "{err}");
+    assert_eq!(manifest(&v1)["parquet_pages"], 1);
+    // A manifest from before the version was recorded (version 1 pages) rebuilds byte-identical.
+    let old = with_pages(&v1, None, "old.json");
+    let again = tmp.path().join("again");
+    run_json(&db, &["export", "--from-manifest", s(&old), "--out", s(&again), "--json"]);
+    assert_eq!(std::fs::read(again.join("data.parquet")).unwrap(), std::fs::read(v1.join("data.parquet")).unwrap());
+    // Both read back with pyarrow, the same rows.
+    if python_has("pyarrow") {
+        for dir in [&current, &v1] {
+            let o = std::process::Command::new("python3")
+                .args(["-c", "import sys, pyarrow.parquet as pq; print(pq.read_table(sys.argv[1]).num_rows)"])
+                .arg(dir.join("data.parquet"))
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "pyarrow: {}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "30");
+        }
+    }
+    let err = fails(
+        &db,
+        &["export", "--from-manifest", s(&with_pages(&current, Some(3), "m3.json")), "--out", s(&tmp.path().join("x"))],
+    );
+    assert!(err.contains("manifest parquet_pages 3 is unknown (1, 2)"), "{err}");
+}
+
 /// A message as the NV `trajectory` column holds it: every key of the schema, null when absent.
 fn nv_message(m: &Value) -> Value {
     let calls = m.get("tool_calls").filter(|c| !c.is_null()).map(|calls| {
