@@ -605,6 +605,9 @@ pub fn bench(db: &Option<PathBuf>, a: BenchArgs) -> Result<()> {
     for run in 1..=a.repeat.max(1) {
         for (format, runs) in formats.iter().zip(&mut runs) {
             let out = a.out.join(format);
+            // Every run writes into an empty directory, as the first does (not over the last
+            // run's files).
+            let _ = std::fs::remove_dir_all(&out);
             let t0 = Instant::now();
             let r = lib.export(&ExportRequest {
                 subset: name.clone(),
