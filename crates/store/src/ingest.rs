@@ -916,6 +916,7 @@ fn write_all(
     let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
     let mut next = 0u64;
     let mut dicts = DictCache::default();
+    let mut joined = Joined::default();
     let mut since_commit = 0u64;
     let mut last_seq = 0i64;
     let mut disk_done_before = 0u64; // disk bytes of files already finished
@@ -928,7 +929,7 @@ fn write_all(
             since_commit += p.bytes;
             let (records, reports, rejected, bytes, disk_bytes, file_done) =
                 (p.records, p.reports, p.rejected, p.bytes, p.disk_bytes, p.file_done);
-            let seq = write_batch(store, file, file_done, p, summary, &mut dicts)?;
+            let seq = write_batch(store, file, file_done, p, summary, &mut dicts, &mut joined)?;
             last_seq = seq;
             prog.records += records;
             prog.bytes += bytes;
@@ -964,6 +965,19 @@ fn write_all(
 #[derive(Default)]
 struct DictCache {
     ids: HashMap<(i64, String), u64>,
+}
+
+/// The trajectories this run filled in a resolved label for, so that one labelled by two reports
+/// (or on storing and again by a later report) counts once in `resolved_joined`.
+#[derive(Default)]
+struct Joined(std::collections::HashSet<i64>);
+
+impl Joined {
+    fn add(&mut self, id: i64, summary: &mut IngestSummary) {
+        if self.0.insert(id) {
+            summary.resolved_joined += 1;
+        }
+    }
 }
 
 impl DictCache {
@@ -1019,6 +1033,7 @@ fn write_batch(
     p: Processed,
     summary: &mut IngestSummary,
     dicts: &mut DictCache,
+    joined: &mut Joined,
 ) -> Result<i64, StoreError> {
     let tx = store.conn.transaction()?;
     let seq = crate::next_seq(&tx)?;
@@ -1110,7 +1125,7 @@ fn write_batch(
             summary.stored += 1;
             if own.is_none() && resolved.is_some() {
                 // Labelled from a report read before it.
-                summary.resolved_joined += 1;
+                joined.add(row_id, summary);
             }
             *summary.by_format.entry(traj.format.as_str().to_string()).or_default() += 1;
             let repo = dicts.get(&tx, DICT_REPO, traj.repo.as_deref())?;
@@ -1145,10 +1160,12 @@ fn write_batch(
                         r.get::<_, i64>(0)
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
+                for &id in &ids {
+                    joined.add(id, summary);
+                }
                 joined_ids.extend(ids);
             }
             summary.outcomes += p.outcomes.len() as u64;
-            summary.resolved_joined += joined_ids.len() as u64;
         }
         let all_diags: Vec<&Diagnostic> = p.diagnostics.iter().chain(diags_extra.iter()).collect();
         write_diagnostics_tx(&tx, all_diags.iter().copied())?;
@@ -1167,6 +1184,8 @@ fn write_batch(
             w.add_document(doc)?;
         }
         if !joined_ids.is_empty() {
+            joined_ids.sort_unstable();
+            joined_ids.dedup();
             index::reindex_rows(store, &joined_ids, seq, false)?;
         }
     }

@@ -75,6 +75,34 @@ fn resolved_is_joined_from_reports_and_unknown_stays_unknown() {
 }
 
 #[test]
+fn a_trajectory_labelled_by_two_reports_counts_once_as_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    let pred = serde_json::json!({"instance_id": "astropy__astropy-12907", "model_name_or_path": "m",
+                                  "model_patch": "diff --git a/x b/x\n"});
+    std::fs::write(run.join("preds.jsonl"), pred.to_string() + "\n").unwrap();
+    // A run-level report says unresolved; the per-instance report.json (more specific) says resolved.
+    let run_level = serde_json::json!({"resolved_ids": [], "unresolved_ids": ["astropy__astropy-12907"]});
+    std::fs::write(run.join("results.json"), run_level.to_string()).unwrap();
+    std::fs::copy(
+        real().join("mini-swe-agent-swebench/astropy__astropy-12907.report.json"),
+        run.join("astropy__astropy-12907.report.json"),
+    )
+    .unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    // The trajectory first, then both reports: it is labelled twice, and counted once.
+    let s = ingest_paths(
+        &mut store,
+        &[run.join("preds.jsonl"), run.join("results.json"), run.join("astropy__astropy-12907.report.json")],
+    );
+    assert_eq!((s.stored, s.outcomes), (1, 2));
+    assert_eq!(s.resolved_joined, 1);
+    // The more specific report wins.
+    assert_eq!(find(&store, "resolved:true").total, 1);
+}
+
+#[test]
 fn a_report_labels_only_trajectories_of_its_own_directory_tree() {
     let dir = tempfile::tempdir().unwrap();
     let run_a = dir.path().join("run-a");
