@@ -681,31 +681,7 @@ fn read_parquet(path: &Path, display: &str, start_row: u64, lost: &std::cell::Ce
                         }
                     };
                     let n = batch.num_rows() as u64;
-                    let mut records = Vec::new();
-                    let mut diags = Vec::new();
-                    let mut out = Vec::new();
-                    let mut w = arrow_json::LineDelimitedWriter::new(&mut out);
-                    let written = w.write(&batch).and_then(|_| w.finish());
-                    drop(w);
-                    match written {
-                        Ok(()) => {
-                            for (i, line) in out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
-                                let r = at + i as u64 + 1;
-                                if r > start_row {
-                                    records.push(RawRecord { bytes: line.to_vec(), offset: 0, line: r });
-                                }
-                            }
-                        }
-                        Err(e) => {
-                            let from = (at + 1).max(start_row + 1);
-                            lost.set(lost.get() + (at + n + 1).saturating_sub(from));
-                            diags.push(Diagnostic::error(
-                                display,
-                                from,
-                                format!("rows {}..{}: cannot convert parquet rows to json: {e}", from, at + n),
-                            ));
-                        }
-                    }
+                    let (records, diags) = parquet_rows_as_json(&batch, at, start_row, display, lost);
                     at += n;
                     if !emit(records, diags, at, at, false) {
                         return false;
@@ -728,6 +704,39 @@ fn read_parquet(path: &Path, display: &str, start_row: u64, lost: &std::cell::Ce
         }
     }
     emit(Vec::new(), Vec::new(), row, row, true)
+}
+
+/// The rows of a Parquet batch as JSON records (`at`: rows of the file before the batch; rows up
+/// to `start_row` were stored by an earlier run). A batch arrow-json cannot write is one
+/// diagnostic and its rows count in `lost`. (That failure depends on the column types, not on
+/// values: arrow-json writes a value it cannot format, such as a date past year 262,143, as `""`.)
+fn parquet_rows_as_json(
+    batch: &arrow_array::RecordBatch,
+    at: u64,
+    start_row: u64,
+    display: &str,
+    lost: &std::cell::Cell<u64>,
+) -> (Vec<RawRecord>, Vec<Diagnostic>) {
+    let mut out = Vec::new();
+    let mut w = arrow_json::LineDelimitedWriter::new(&mut out);
+    let written = w.write(batch).and_then(|_| w.finish());
+    drop(w);
+    let n = batch.num_rows() as u64;
+    match written {
+        Ok(()) => {
+            let records = (out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate())
+                .map(|(i, line)| RawRecord { bytes: line.to_vec(), offset: 0, line: at + i as u64 + 1 })
+                .filter(|r| r.line > start_row)
+                .collect();
+            (records, Vec::new())
+        }
+        Err(e) => {
+            let from = (at + 1).max(start_row + 1);
+            lost.set(lost.get() + (at + n + 1).saturating_sub(from));
+            let reason = format!("rows {}..{}: cannot convert parquet rows to json: {e}", from, at + n);
+            (Vec::new(), vec![Diagnostic::error(display, from, reason)])
+        }
+    }
 }
 
 /// Per-worker memory of blob hashes whose data this worker already sent in an earlier (or the
