@@ -1159,6 +1159,23 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+impl Hashing<BufWriter<File>> {
+    /// Writes `file` through a 1 MiB buffer, hashing and writing it out to disk behind.
+    fn create(file: File) -> std::io::Result<Self> {
+        let behind = WriteBehind::new(&file)?;
+        Ok(Hashing { inner: BufWriter::with_capacity(1 << 20, file), hasher: Sha256::new(), bytes: 0, behind })
+    }
+
+    /// Flushes and syncs the file; its size and sha256 (hex).
+    fn close(self) -> std::io::Result<(u64, String)> {
+        let Hashing { inner, hasher, bytes, behind } = self;
+        let file = inner.into_inner().map_err(|e| e.into_error())?;
+        behind.finish()?;
+        file.sync_all()?;
+        Ok((bytes, hex(&hasher.finalize())))
+    }
+}
+
 /// Writes a file's pages out to disk while the export goes on: a thread calls `fdatasync` each
 /// time another [`WriteBehind::STEP`] bytes have been written, so that the `fsync` before the
 /// rename waits for the last few megabytes instead of the whole file. (Linux starts writing dirty
@@ -1558,8 +1575,7 @@ fn run(
         let tmp = tmp_path(dir, &name);
         let file = create_tmp(&tmp)?;
         guard.0.push(tmp.clone());
-        let behind = WriteBehind::new(&file).map_err(|e| io_err(&tmp, e))?;
-        let w = Hashing { inner: BufWriter::with_capacity(1 << 20, file), hasher: Sha256::new(), bytes: 0, behind };
+        let w = Hashing::create(file).map_err(|e| io_err(&tmp, e))?;
         let sink = match opts.format {
             Format::Parquet => {
                 // Long unique texts: no dictionaries, no page statistics (both cost time and save
@@ -1644,12 +1660,7 @@ fn run(
             Sink::Lines(w) => w,
             Sink::Parquet(w) => w.into_inner().map_err(|e| write_err(&f.tmp, e))?,
         };
-        let Hashing { inner, hasher, bytes, behind } = hashing;
-        let file = inner.into_inner().map_err(|e| io_err(&f.tmp, e.into_error()))?;
-        behind.finish().map_err(|e| io_err(&f.tmp, e))?;
-        file.sync_all().map_err(|e| io_err(&f.tmp, e))?;
-        f.bytes = bytes;
-        f.sha256 = hex(&hasher.finalize());
+        (f.bytes, f.sha256) = hashing.close().map_err(|e| io_err(&f.tmp, e))?;
     }
     let write_elapsed = write_started.elapsed();
 
@@ -1874,9 +1885,7 @@ mod tests {
     fn a_file_written_behind_holds_every_byte_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out");
-        let file = create_tmp(&path).unwrap();
-        let behind = WriteBehind::new(&file).unwrap();
-        let mut w = Hashing { inner: BufWriter::new(file), hasher: Sha256::new(), bytes: 0, behind };
+        let mut w = Hashing::create(create_tmp(&path).unwrap()).unwrap();
         // Three syncs' worth, in pieces that do not line up with the step.
         let piece: Vec<u8> = (0..=250u8).cycle().take(999_983).collect();
         let mut want = Sha256::new();
@@ -1884,13 +1893,12 @@ mod tests {
             w.write_all(&piece).unwrap();
             want.update(&piece);
         }
-        let Hashing { inner, hasher, bytes, behind } = w;
-        inner.into_inner().unwrap().sync_all().unwrap();
-        behind.finish().unwrap();
+        let (bytes, sha256) = w.close().unwrap();
         assert!(bytes > 3 * WriteBehind::STEP);
-        let got = hex(&Sha256::digest(std::fs::read(&path).unwrap()));
-        assert_eq!(got, hex(&want.finalize()));
-        assert_eq!(hex(&hasher.finalize()), got);
+        let got = std::fs::read(&path).unwrap();
+        assert_eq!(got.len() as u64, bytes);
+        assert_eq!(hex(&Sha256::digest(&got)), hex(&want.finalize()));
+        assert_eq!(sha256, hex(&Sha256::digest(&got)));
     }
 
     #[test]

@@ -724,9 +724,9 @@ fn parquet_rows_as_json(
     let n = batch.num_rows() as u64;
     match written {
         Ok(()) => {
-            let records = (out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate())
-                .map(|(i, line)| RawRecord { bytes: line.to_vec(), offset: 0, line: at + i as u64 + 1 })
-                .filter(|r| r.line > start_row)
+            let records = (out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).zip(at + 1..))
+                .filter(|&(_, line)| line > start_row)
+                .map(|(bytes, line)| RawRecord { bytes: bytes.to_vec(), offset: 0, line })
                 .collect();
             (records, Vec::new())
         }
@@ -976,6 +976,18 @@ struct DictCache {
     ids: HashMap<(i64, String), u64>,
 }
 
+impl DictCache {
+    fn get(&mut self, conn: &Connection, kind: i64, value: Option<&str>) -> Result<u64, StoreError> {
+        let Some(v) = value else { return Ok(0) };
+        if let Some(id) = self.ids.get(&(kind, v.to_string())) {
+            return Ok(*id);
+        }
+        let id = dict_id(conn, kind, Some(v))?;
+        self.ids.insert((kind, v.to_string()), id);
+        Ok(id)
+    }
+}
+
 /// The trajectories this run filled in a resolved label for, so that one labelled by two reports
 /// (or on storing and again by a later report) counts once in `resolved_joined`.
 #[derive(Default)]
@@ -986,18 +998,6 @@ impl Joined {
         if self.0.insert(id) {
             summary.resolved_joined += 1;
         }
-    }
-}
-
-impl DictCache {
-    fn get(&mut self, conn: &Connection, kind: i64, value: Option<&str>) -> Result<u64, StoreError> {
-        let Some(v) = value else { return Ok(0) };
-        if let Some(id) = self.ids.get(&(kind, v.to_string())) {
-            return Ok(*id);
-        }
-        let id = dict_id(conn, kind, Some(v))?;
-        self.ids.insert((kind, v.to_string()), id);
-        Ok(id)
     }
 }
 
