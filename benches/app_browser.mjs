@@ -12,6 +12,7 @@
 //     the scroll stops.
 // Usage: node benches/app_browser.mjs DB [TRAWL_BIN]   (run from the repository root; needs ui/dist)
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +26,7 @@ if (!db) {
   console.error('usage: node benches/app_browser.mjs DB [TRAWL_BIN]');
   process.exit(2);
 }
-const token = `bench-${Math.random().toString(36).slice(2)}`;
+const token = randomBytes(32).toString('hex'); // trawl serve needs at least 43 characters
 const proc = spawn(bin, ['--db', db, 'serve', '--port', '0', '--ui', 'ui/dist'], {
   // Labels written by the labelling measurement go under their own annotator and are undone.
   env: { ...process.env, TRAWL_TOKEN: token, TRAWL_ANNOTATOR: 'trawl-bench', TRAWL_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'trawl-bench-cfg-')) },
@@ -102,7 +103,7 @@ for (let i = 0; i < 8; i++) {
 // does) to the frame that shows the trajectory's first screen (header and its first steps,
 // highlighted), and to the moment all of its steps are in the page.
 const api = async (method, params) => {
-  const r = await page.request.post(`${url}/api`, { data: { method, params }, headers: { authorization: `Bearer ${token}` } });
+  const r = await page.request.post(`${url}/api`, { data: { method, params }, headers: { authorization: `Bearer ${token}`, origin: url } });
   return r.json();
 };
 // Trajectories of 90–110 steps; a database without them (the generator's longest are about 60
@@ -147,7 +148,7 @@ for (const h of pick.hits) {
 // Labelling: on a trajectory of the result list, `1` labels it (verdict keep) and Enter shows the
 // next one. Measured from the Enter keydown to the frame that shows the next trajectory's first
 // screen. The reader spends a moment on each trajectory (the app prefetches the next meanwhile).
-await page.goto(`${url}/#/search?q=steps:10..60`);
+await page.goto(`${url}/?token=${token}#/search?q=steps:10..60`); // a URL with the token: its query runs without confirmation
 await page.getByTestId('result-row').first().waitFor();
 await page.getByTestId('result-row').first().click();
 const keystrokes = [];

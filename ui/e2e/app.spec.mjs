@@ -1,6 +1,7 @@
 // The end-to-end tests, run in order by run.mjs. Each gets a fresh page and the server's env.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { BAD_LINES, IMG, SCRIPT, WORD } from './xss-fixture.mjs';
 
@@ -63,11 +64,11 @@ async function allStepsShown(page) {
   }, 'all steps rendered');
 }
 
-/** Calls the API from the test (Bearer token), as the app does. */
+/** Calls the API from the test (Bearer token and the app's Origin), as the app does. */
 async function api(env, method, params = {}) {
   const res = await fetch(`${env.url}/api`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${env.token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${env.token}`, origin: env.url },
     body: JSON.stringify({ method, params }),
   });
   const body = await res.json();
@@ -944,4 +945,87 @@ export const tests = [
       await shot(page, env, 'labelset-step');
     },
   },
+  // Issue 16: a page served from another port of 127.0.0.1 (the same site for SameSite cookies)
+  // form-posts label_bulk as text/plain, and fetches it with credentials: nothing is labelled.
+  {
+    name: 'cross-port-form-post',
+    allowConsole: [/status of 40[13]/, /Unauthorized|Forbidden/],
+    async run(page, env) {
+      await open(page, env, '#/search');
+      await until(() => count(page), 'a result count');
+      const rejects = async () => (await api(env, 'search', { query: 'label:verdict=reject', limit: 1 })).total;
+      const before = await rejects();
+      const payload = JSON.stringify({ method: 'label_bulk', params: { query: '', set: 'verdict', value: 'reject' } });
+      // text/plain forms send `name=value`: the name holds the JSON up to a string that `=` and the value close.
+      const name = `${payload.slice(0, -1)},"x":"`;
+      const html = `<!doctype html><title>elsewhere</title>
+<form method="POST" action="${env.url}/api" enctype="text/plain"><input type="hidden" name='${name}' value='"}'></form>
+<script>
+fetch(${JSON.stringify(`${env.url}/api`)}, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(payload)} })
+  .catch(() => {})
+  .finally(() => document.forms[0].submit());
+</script>`;
+      const evil = await attackerPage(html);
+      try {
+        await page.goto(evil.url);
+        await page.waitForURL(/\/api$/, { timeout: 15000 });
+        const shown = (await page.locator('body').textContent()) ?? '';
+        assert(!/"count"/.test(shown), `the form post was answered with a write: ${shown.slice(0, 200)}`);
+        await new Promise((r) => setTimeout(r, 300));
+        const after = await rejects();
+        assert(after === before, `a page on another port labelled ${after - before} trajectories "reject"`);
+      } finally {
+        await evil.close();
+      }
+    },
+  },
+  // Issue 16: a page on another port navigates to the app with 3,000 nested parentheses in the
+  // query. The app shows the query and does not run it; the server stays up; run, it is an error.
+  {
+    name: 'killing-link',
+    allowConsole: [/status of (400|413|503)/],
+    async run(page, env) {
+      await open(page, env, '#/search');
+      await until(() => count(page), 'a result count');
+      const deep = `${'('.repeat(3000)}x${')'.repeat(3000)}`;
+      const link = `${env.url}/#/search?q=${encodeURIComponent(deep)}`;
+      const evil = await attackerPage(`<!doctype html><title>elsewhere</title><script>location.href = ${JSON.stringify(link)};</script>`);
+      try {
+        await page.goto(evil.url);
+        await page.waitForURL((u) => u.toString().startsWith(`${env.url}/#/search`), { timeout: 15000 });
+        const confirm = page.getByTestId('confirm-query');
+        await confirm.waitFor({ timeout: 10000 });
+        const text = (await page.getByTestId('confirm-query-text').textContent()) ?? '';
+        assert(text.startsWith('((((((((((') , `the query is shown: ${text.slice(0, 40)}`);
+        assert((await page.getByTestId('search-input').inputValue()) === deep, 'the query is in the search box');
+        assert((await page.getByTestId('result-row').count()) === 0, 'no search ran');
+        await shot(page, env, 'killing-link-confirm');
+        assert((await api(env, 'stats')).trajectories > 0, 'the server is up');
+        // The user runs it anyway: an error on screen, and the server stays up.
+        await page.getByTestId('confirm-query-run').click();
+        await page.getByTestId('query-error').waitFor({ timeout: 20000 });
+        assert((await api(env, 'stats')).trajectories > 0, 'the server is up after the query ran');
+        // The app's own URLs run directly (no confirmation on a query the app made).
+        await typeQuery(page, 'resolved:true');
+        await until(async () => (await count(page)) !== null && !(await confirm.isVisible()), 'the typed query runs');
+        await page.reload();
+        await page.locator('.app').waitFor();
+        await until(() => count(page), 'the reloaded app-made URL runs without asking');
+        assert(!(await confirm.isVisible()), 'no confirmation for a URL the app made');
+      } finally {
+        await evil.close();
+      }
+    },
+  },
 ];
+
+/** Serves one HTML page from another port of 127.0.0.1 (a notebook, a dev server): {url, close}. */
+async function attackerPage(html) {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) };
+}

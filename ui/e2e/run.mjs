@@ -8,6 +8,7 @@
 // Screenshots go to e2e/artifacts/. Exits non-zero when any test fails.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -93,7 +94,8 @@ async function main() {
   run(bin, ['--db', db, 'ingest', ...inputs]);
   console.log(`ingested ${inputs.length} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  const token = `e2e-${Math.random().toString(36).slice(2)}`;
+  // 32 random bytes as hex: trawl serve refuses tokens shorter than 43 characters.
+  const token = randomBytes(32).toString('hex');
   const { proc, url } = await startServer(bin, db, token);
   console.log(`server: ${url}`);
   const profile = mkdtempSync(join(tmpdir(), 'trawl-e2e-chromium-'));

@@ -6,7 +6,8 @@ import type { DiffMode } from './components/Diff';
 import { call, onDesktopMenu, pickPaths } from './api/client';
 import { ALL, BINDINGS, dispatchKey, isTypingTarget, type KeyContext } from './lib/keys';
 import { encodeRoute, routeQuery, type Route } from './lib/url';
-import { navigate, useRoute } from './state/router';
+import { navigate, useConfirmed, useRoute } from './state/router';
+import { ConfirmQuery } from './components/ConfirmQuery';
 import { currentList, resultList } from './state/results';
 import { toView } from './state/keyhub';
 import { applyTheme, initialTheme, onSystemTheme, saveTheme, type Theme } from './theme';
@@ -89,7 +90,10 @@ function useFacets(route: Route) {
 }
 
 export function App() {
-  const route = useRoute();
+  const shownRoute = useRoute();
+  // A query from a URL the app did not make is shown, not run, until confirmed.
+  const confirmed = useConfirmed();
+  const route: Route = confirmed ? shownRoute : { view: 'library' };
   const [theme, setTheme] = useState<Theme>(initialTheme);
   const [help, setHelp] = useState(false);
   const [mode, setMode] = useState<DiffMode>(() => (localStorage.getItem(DIFF_KEY) === 'split' ? 'split' : 'unified'));
@@ -112,12 +116,12 @@ export function App() {
     });
   };
 
-  const q = routeQuery(route);
-  const sort = route.view === 'search' || route.view === 'trajectory' ? route.sort : 'relevance';
+  const q = routeQuery(shownRoute);
+  const sort = shownRoute.view === 'search' || shownRoute.view === 'trajectory' ? shownRoute.sort : 'relevance';
 
   const commitQuery = (nq: string) => {
-    if (route.view === 'stats') navigate({ view: 'stats', q: nq }, { replace: true });
-    else if (route.view === 'search') navigate({ view: 'search', q: nq, sort }, { replace: true });
+    if (shownRoute.view === 'stats') navigate({ view: 'stats', q: nq }, { replace: true });
+    else if (shownRoute.view === 'search') navigate({ view: 'search', q: nq, sort }, { replace: true });
     else navigate({ view: 'search', q: nq, sort });
   };
 
@@ -220,13 +224,13 @@ export function App() {
           Trawl
         </a>
         <nav className="tabs">
-          {tab({ view: 'search', q, sort }, 'Explorer', route.view === 'search' || route.view === 'trajectory' || route.view === 'compare')}
-          {tab({ view: 'stats', q }, 'Stats', route.view === 'stats')}
-          {tab({ view: 'review', set: 'verdict' }, 'Review', route.view === 'review')}
-          {tab({ view: 'subsets', name: null, version: null }, 'Subsets', route.view === 'subsets')}
-          {tab({ view: 'library' }, 'Library', route.view === 'library')}
+          {tab({ view: 'search', q, sort }, 'Explorer', shownRoute.view === 'search' || shownRoute.view === 'trajectory' || shownRoute.view === 'compare')}
+          {tab({ view: 'stats', q }, 'Stats', shownRoute.view === 'stats')}
+          {tab({ view: 'review', set: 'verdict' }, 'Review', shownRoute.view === 'review')}
+          {tab({ view: 'subsets', name: null, version: null }, 'Subsets', shownRoute.view === 'subsets')}
+          {tab({ view: 'library' }, 'Library', shownRoute.view === 'library')}
         </nav>
-        {route.view !== 'library' && route.view !== 'review' && route.view !== 'subsets' ? (
+        {!confirmed || (route.view !== 'library' && route.view !== 'review' && route.view !== 'subsets') ? (
           <SearchBox
             ref={search}
             value={q}
@@ -250,14 +254,15 @@ export function App() {
         </button>
       </header>
       <div className="view">
-        {route.view === 'search' && <Explorer q={route.q} sort={route.sort} />}
+        {!confirmed && <ConfirmQuery q={q} />}
+        {confirmed && route.view === 'search' && <Explorer q={route.q} sort={route.sort} />}
         {route.view === 'trajectory' && (
           // Keyed: a new trajectory mounts afresh, with its data from the cache in the first render.
           <TrajectoryView key={`${route.id}\u0000${route.q}`} id={route.id} q={route.q} sort={route.sort} step={route.step} mode={mode} toggleMode={toggleMode} />
         )}
         {route.view === 'compare' && <CompareView a={route.a} b={route.b} q={route.q} mode={mode} toggleMode={toggleMode} />}
         {route.view === 'stats' && <StatsView q={route.q} theme={theme} />}
-        {route.view === 'library' && <LibraryView />}
+        {confirmed && route.view === 'library' && <LibraryView />}
         {route.view === 'review' && <ReviewView set={route.set} />}
         {route.view === 'subsets' && <SubsetsView name={route.name} version={route.version} />}
       </div>

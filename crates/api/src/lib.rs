@@ -7,9 +7,11 @@
 #![deny(missing_docs)]
 
 mod labels;
+mod paths;
 pub mod protocol;
 pub mod service;
 
+pub use paths::PathPolicy;
 pub use service::Service;
 mod subsets;
 
@@ -67,6 +69,11 @@ impl Library {
     /// Opens or creates the database at `path`.
     pub fn open(path: &Path) -> Result<Library, ApiError> {
         Ok(Library { store: Store::open(path)?, annotator: labels::Annotator::from_environment() })
+    }
+
+    /// True when `path` (canonical, as ingest records it) is a source file of this database.
+    pub fn is_source(&self, path: &str) -> Result<bool, ApiError> {
+        Ok(self.store.is_source(path)?)
     }
 
     /// The database file.
@@ -512,19 +519,36 @@ pub fn source_lines(p: &SourceLinesRequest) -> Result<SourceExcerpt, ApiError> {
     let context = p.context.unwrap_or(3).min(50);
     let first = p.line.saturating_sub(context).max(1);
     let last = p.line.saturating_add(context);
+    use std::io::Read;
+    /// A line longer than this is cut: only its start is kept (a source file's lines are shown, and
+    /// a file without newlines must not be read into memory whole).
+    const MAX_LINE: u64 = 64 * 1024;
     let file = std::fs::File::open(&p.file)
         .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {}: {e}", p.file)))?;
+    let io = |e: std::io::Error| ApiError::new(ErrorCode::Io, format!("cannot read {}: {e}", p.file));
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(ApiError::new(ErrorCode::BadRequest, format!("{} is not a regular file", p.file)));
+    }
     let mut lines = Vec::new();
     let mut reader = std::io::BufReader::new(file);
     let mut buf = Vec::new();
     let mut n = 0u64;
     loop {
         buf.clear();
-        let read = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {}: {e}", p.file)))?;
+        let read = (&mut reader).take(MAX_LINE).read_until(b'\n', &mut buf).map_err(io)?;
         if read == 0 {
             break;
+        }
+        if read as u64 == MAX_LINE && buf.last() != Some(&b'\n') {
+            // Skip the rest of an overlong line without keeping it.
+            let mut skip = Vec::new();
+            loop {
+                skip.clear();
+                let r = (&mut reader).take(MAX_LINE).read_until(b'\n', &mut skip).map_err(io)?;
+                if r == 0 || skip.last() == Some(&b'\n') {
+                    break;
+                }
+            }
         }
         n += 1;
         if n < first {

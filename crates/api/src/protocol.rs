@@ -350,6 +350,11 @@ pub enum ErrorCode {
     BadRequest,
     /// The request lacks the token (HTTP only).
     Unauthorized,
+    /// Refused: a path outside the server's data directories, or a request that does not come
+    /// from the app (HTTP only; see `message`).
+    Forbidden,
+    /// The request ran longer than the server allows (a search or render; HTTP only).
+    TooExpensive,
     /// Anything else.
     Internal,
 }

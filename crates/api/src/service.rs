@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::paths::{PathPolicy, Use};
 use crate::protocol::*;
 use crate::{ApiError, Library};
 
@@ -26,6 +27,8 @@ pub struct Service {
     seen: AtomicU64,
     /// Held by the job that is writing; jobs queue on it.
     writing: Arc<Mutex<()>>,
+    /// Where path-taking methods may go.
+    paths: PathPolicy,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -38,9 +41,15 @@ impl Service {
         Ok(Service::new(Library::open(path)?))
     }
 
-    /// Wraps an open library. Starts warming up the highlighter in the background, so the first
-    /// trajectory opens as fast as the others.
+    /// Wraps an open library, with any path allowed (the desktop app: its owner picks files). Starts
+    /// warming up the highlighter in the background, so the first trajectory opens as fast as the others.
     pub fn new(lib: Library) -> Service {
+        Service::with_paths(lib, PathPolicy::Unrestricted)
+    }
+
+    /// Wraps an open library; path-taking methods follow `paths` (`trawl serve`: within its data
+    /// directories).
+    pub fn with_paths(lib: Library, paths: PathPolicy) -> Service {
         std::thread::spawn(trawl_render::warm_up);
         Service {
             lib: Mutex::new(lib),
@@ -49,7 +58,13 @@ impl Service {
             changes: Arc::new(AtomicU64::new(0)),
             seen: AtomicU64::new(0),
             writing: Arc::new(Mutex::new(())),
+            paths,
         }
+    }
+
+    /// The path policy.
+    pub fn path_policy(&self) -> &PathPolicy {
+        &self.paths
     }
 
     /// Runs one request; the result as JSON.
@@ -90,10 +105,10 @@ impl Methods for Service {
     }
 
     fn open_db(&self, p: OpenDbRequest) -> Result<DbInfo, ApiError> {
-        let path = PathBuf::from(&p.path);
         if p.path.trim().is_empty() {
             return Err(ApiError::new(ErrorCode::BadRequest, "no database path given"));
         }
+        let path = PathBuf::from(self.paths.check("database", &p.path, Use::Write)?);
         if let Some(parent) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
                 ApiError::new(ErrorCode::Io, format!("cannot create directory {}: {e}", parent.display()))
@@ -139,7 +154,7 @@ impl Methods for Service {
         self.lib()?.charts(&p.query)
     }
 
-    fn ingest_start(&self, p: IngestRequest) -> Result<JobView, ApiError> {
+    fn ingest_start(&self, mut p: IngestRequest) -> Result<JobView, ApiError> {
         if p.paths.is_empty() {
             return Err(ApiError::new(ErrorCode::BadRequest, "no paths to ingest"));
         }
@@ -147,6 +162,11 @@ impl Methods for Service {
             if !Path::new(path).exists() {
                 return Err(ApiError::new(ErrorCode::Io, format!("cannot read {path}: no such file or directory")));
             }
+        }
+        if self.paths.is_restricted() {
+            let checked: Result<Vec<String>, ApiError> =
+                p.paths.iter().map(|path| self.paths.check("input", path, Use::ReadFileOrDir)).collect();
+            p.paths = checked?;
         }
         let db = lock(&self.lib).db_path().to_path_buf();
         let id = self.next_job.fetch_add(1, Ordering::Relaxed);
@@ -211,7 +231,26 @@ impl Methods for Service {
         self.lib()?.diagnostics(&p)
     }
 
-    fn source_lines(&self, p: SourceLinesRequest) -> Result<SourceExcerpt, ApiError> {
+    fn source_lines(&self, mut p: SourceLinesRequest) -> Result<SourceExcerpt, ApiError> {
+        if self.paths.is_restricted() {
+            // Only the files this database was ingested from (recorded canonical), and only regular files.
+            let resolved = std::fs::canonicalize(&p.file)
+                .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read {}: {e}", p.file)))?;
+            let shown = resolved.display().to_string();
+            if !self.lib()?.is_source(&shown)? {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "{} is not a source file of the open database; trawl serve only shows lines of ingested files",
+                        p.file
+                    ),
+                ));
+            }
+            if !std::fs::metadata(&resolved).map(|m| m.is_file()).unwrap_or(false) {
+                return Err(ApiError::new(ErrorCode::Forbidden, format!("{} is not a regular file", p.file)));
+            }
+            p.file = shown;
+        }
         crate::source_lines(&p)
     }
 
@@ -263,11 +302,15 @@ impl Methods for Service {
         self.lib()?.queue(&p)
     }
 
-    fn labels_export(&self, p: LabelsExportRequest) -> Result<LabelsExportResponse, ApiError> {
+    fn labels_export(&self, mut p: LabelsExportRequest) -> Result<LabelsExportResponse, ApiError> {
+        if let Some(path) = &p.path {
+            p.path = Some(self.paths.check("labels file", path, Use::Write)?);
+        }
         self.lib()?.labels_export(&p)
     }
 
-    fn labels_import(&self, p: LabelsImportRequest) -> Result<LabelsImportReport, ApiError> {
+    fn labels_import(&self, mut p: LabelsImportRequest) -> Result<LabelsImportReport, ApiError> {
+        p.path = self.paths.check("labels file", &p.path, Use::ReadFile)?;
         self.lib()?.labels_import(&p)
     }
 
@@ -303,7 +346,8 @@ impl Methods for Service {
         self.lib()?.contamination_add(&p)
     }
 
-    fn export(&self, p: ExportRequest) -> Result<ExportResponse, ApiError> {
+    fn export(&self, mut p: ExportRequest) -> Result<ExportResponse, ApiError> {
+        p.out_dir = self.paths.check("export folder", &p.out_dir, Use::Write)?;
         self.lib()?.export(&p)
     }
 }

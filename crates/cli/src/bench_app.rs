@@ -35,7 +35,7 @@ impl Client {
     fn call(&mut self, req: &Value) -> Result<Value> {
         let body = serde_json::to_vec(req)?;
         let head = format!(
-            "POST /api HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            "POST /api HTTP/1.1\r\nHost: {0}\r\nOrigin: http://{0}\r\nAuthorization: Bearer {1}\r\nContent-Type: application/json\r\nContent-Length: {2}\r\n\r\n",
             self.addr, self.token, body.len()
         );
         let s = self.conn.get_mut();
@@ -98,7 +98,7 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
     let t_start = Instant::now();
     let service = Arc::new(Service::new(Library::open(db).with_context(|| format!("cannot open {}", db.display()))?));
     let (tx, rx) = std::sync::mpsc::channel();
-    let opts = trawl_server::ServeOptions { token: token.clone(), ui_dir: None, extra_hosts: vec![] };
+    let opts = trawl_server::ServeOptions::new(token.clone());
     std::thread::spawn(move || -> Result<()> {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         rt.block_on(async move {

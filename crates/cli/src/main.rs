@@ -170,12 +170,24 @@ enum Command {
         /// The built UI (default: ui/dist beside the binary's source tree, or $TRAWL_UI).
         #[arg(long, env = "TRAWL_UI")]
         ui: Option<PathBuf>,
-        /// The token API calls must carry (default: $TRAWL_TOKEN, else a random one).
-        #[arg(long, env = "TRAWL_TOKEN", hide_env_values = true)]
+        /// Removed: a token on the command line is visible to every local user (`ps`). Use
+        /// $TRAWL_TOKEN or --token-file.
+        #[arg(long, hide = true, allow_hyphen_values = true)]
         token: Option<String>,
+        /// Read the token API calls must carry from this file (its first line), or from stdin with
+        /// `-` (default: $TRAWL_TOKEN, else a random one). At least 43 characters.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// Accept a token shorter than 43 characters (32 random bytes); only for throwaway tests.
+        #[arg(long)]
+        insecure_short_token: bool,
         /// Also accept this Host header (e.g. the name of a reverse proxy); repeatable.
         #[arg(long = "allow-host")]
         allow_host: Vec<String>,
+        /// A directory whose files the API may read and write (databases, ingest inputs, label
+        /// files, exports); repeatable. Default: the database's directory.
+        #[arg(long = "data-dir")]
+        data_dir: Vec<PathBuf>,
     },
     /// Show, export or import labels.
     #[command(subcommand)]
@@ -382,9 +394,23 @@ fn run(cli: Cli) -> Result<()> {
             let db = cli.db.clone().unwrap_or_else(default_db);
             bench_app::run(&db, repeat, json)?
         }
-        Command::Serve { port, bind, ui, token, allow_host } => {
+        Command::Serve { port, bind, ui, token, token_file, insecure_short_token, allow_host, data_dir } => {
+            if token.is_some() {
+                bail!(
+                    "--token is gone: a token on the command line is visible to every local user in `ps`; \
+                     set TRAWL_TOKEN or pass --token-file FILE (or - for stdin)"
+                );
+            }
+            let token = serve::token(token_file.as_deref(), insecure_short_token)?;
             let lib = open(&cli.db)?;
-            serve::run(lib, std::net::SocketAddr::new(bind, port), ui, token, allow_host)?
+            let opts = serve::Options {
+                addr: std::net::SocketAddr::new(bind, port),
+                ui,
+                token,
+                hosts: allow_host,
+                data_dirs: data_dir,
+            };
+            serve::run(lib, opts)?
         }
         Command::Label(a) => labels::label(&cli.db, a)?,
         Command::Undo { batch, json } => labels::undo(&cli.db, batch, json)?,

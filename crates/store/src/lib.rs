@@ -136,6 +136,12 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+
+    /// True when `path` (canonical, as ingest records it) is a source file of this database.
+    pub fn is_source(&self, path: &str) -> Result<bool, StoreError> {
+        let n: i64 = self.conn.query_row("SELECT count(*) FROM sources WHERE path = ?1", [path], |r| r.get(0))?;
+        Ok(n > 0)
+    }
 }
 
 /// The index directory that belongs to a database file.

@@ -30,11 +30,13 @@ export function inTauri(): boolean {
 }
 
 /**
- * Takes `?token=` from the page URL into sessionStorage and removes it from the address bar, so a
- * bookmarked or shared view never carries the token. The server has also set its cookie.
+ * Takes `?token=` from the page URL into sessionStorage and removes it from the address bar (the
+ * history entry is replaced), so a bookmarked or shared view, the history and any Referer never
+ * carry the token. The token is only ever sent in the `Authorization` header: no cookie carries
+ * authority. True when the URL carried a token.
  */
-export function captureToken(): void {
-  if (typeof window === 'undefined') return;
+export function captureToken(): boolean {
+  if (typeof window === 'undefined') return false;
   const url = new URL(window.location.href);
   const token = url.searchParams.get('token');
   if (token) {
@@ -45,7 +47,9 @@ export function captureToken(): void {
     }
     url.searchParams.delete('token');
     window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+    return true;
   }
+  return false;
 }
 
 function storedToken(): string | null {
@@ -77,7 +81,8 @@ async function viaHttp(method: Method, params: unknown, signal?: AbortSignal): P
   try {
     res = await fetch('/api', {
       method: 'POST',
-      credentials: 'same-origin',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
       headers,
       body: JSON.stringify({ method, params }),
       signal,

@@ -1,7 +1,74 @@
 // Hash routing: the route is parsed from location.hash; navigate() pushes (or replaces) a hash.
 
 import { useSyncExternalStore } from 'react';
-import { decodeRoute, encodeRoute, type Route } from '../lib/url';
+import { decodeRoute, encodeRoute, routeQuery, type Route } from '../lib/url';
+
+// URLs the app made (navigate, its own links, a confirmed link), newest first, in sessionStorage:
+// a query that arrives in a URL the app did not make (a link from another page) is shown for
+// confirmation before it runs, so a page elsewhere cannot make the app run a query it chose.
+const APP_URLS = 'trawl_app_urls';
+const APP_URLS_KEPT = 200;
+
+function loadAppUrls(): string[] {
+  try {
+    const v: unknown = JSON.parse(sessionStorage.getItem(APP_URLS) ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+let appUrls: string[] = typeof window === 'undefined' ? [] : loadAppUrls();
+
+/** A hash as `location.hash` reports it (the browser percent-encodes some characters). */
+function normalHash(hash: string): string {
+  try {
+    return new URL(hash.startsWith('#') ? hash : `#${hash}`, window.location.href).hash;
+  } catch {
+    return hash;
+  }
+}
+
+/** Records a hash as made by the app: its query runs without asking. */
+export function markAppMade(hash: string): void {
+  const h = normalHash(hash);
+  appUrls = [h, ...appUrls.filter((x) => x !== h)].slice(0, APP_URLS_KEPT);
+  try {
+    sessionStorage.setItem(APP_URLS, JSON.stringify(appUrls));
+  } catch {
+    // storage disabled: this page still remembers it
+  }
+}
+
+/** True when the current URL's query may run: it carries none, or the app made this URL. */
+export function isConfirmed(hash: string = window.location.hash): boolean {
+  return routeQuery(decodeRoute(hash)) === '' || appUrls.includes(normalHash(hash));
+}
+
+/** The user chose to run the query of the current URL. */
+export function confirmCurrent(): void {
+  markAppMade(window.location.hash);
+  notifiedHash = null;
+  notify();
+}
+
+/** Whether the current URL's query may run (see isConfirmed); re-renders when that changes. */
+export function useConfirmed(): boolean {
+  return useSyncExternalStore(subscribe, () => isConfirmed());
+}
+
+// A click on one of the app's own links (`href="#/…"`) makes that URL app-made.
+if (typeof document !== 'undefined') {
+  document.addEventListener(
+    'click',
+    (e) => {
+      const a = e.target instanceof Element ? e.target.closest('a[href^="#"]') : null;
+      const href = a?.getAttribute('href');
+      if (href) markAppMade(href);
+    },
+    true,
+  );
+}
 
 const listeners = new Set<() => void>();
 let cachedHash: string | null = null;
@@ -34,7 +101,7 @@ let notifiedHash: string | null = null;
 function notify() {
   if (window.location.hash === notifiedHash) return;
   notifiedHash = window.location.hash;
-  if (prefetchers.size > 0) {
+  if (prefetchers.size > 0 && isConfirmed()) {
     const r = current();
     for (const f of prefetchers) f(r);
   }
@@ -58,6 +125,7 @@ export function useRoute(): Route {
 /** Goes to a route. `replace` keeps history short (typing in the search box). */
 export function navigate(r: Route, opts: { replace?: boolean } = {}): void {
   const hash = encodeRoute(r);
+  markAppMade(hash);
   if (hash === window.location.hash) return;
   // pushState rather than `location.hash =`: the latter is a fragment navigation (the browser
   // looks for an element to scroll to, then fires hashchange in a later task), a few ms of every
@@ -70,6 +138,7 @@ export function navigate(r: Route, opts: { replace?: boolean } = {}): void {
 /** Rewrites the URL to a route without re-rendering (the focused step, for bookmarks). */
 export function replaceSilently(r: Route): void {
   const hash = encodeRoute(r);
+  markAppMade(hash);
   if (hash === window.location.hash) return;
   window.history.replaceState(window.history.state, '', hash);
   cachedHash = hash;

@@ -14,3 +14,5 @@ mod contract;
 mod labels;
 // Subsets with lineage, dedup, contamination and exports (formats, splits, manifests, kills).
 mod curation;
+// `trawl serve` probed as a hostile local user would: file reads, idle sockets, token hygiene.
+mod serve;

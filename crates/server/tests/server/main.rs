@@ -1,4 +1,8 @@
-//! `trawl serve` over real HTTP on loopback: token, Host check, CSP, the API's answers.
+//! `trawl serve` over real HTTP on loopback: token, Host check, CSP, the API's answers; the
+//! security suite (issue 16) in `security.rs`, the HTTP fuzz test in `fuzz.rs`.
+
+mod fuzz;
+mod security;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -6,18 +10,24 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use trawl_api::protocol::IngestRequest;
-use trawl_api::{Library, Service};
-use trawl_server::{ServeOptions, CSP};
+use trawl_api::{Library, PathPolicy, Service};
+use trawl_server::{Limits, ServeOptions, CSP};
 
-const TOKEN: &str = "test-token-0123456789";
+const TOKEN: &str = "test-token-0123456789-0123456789-0123456789-0123456789";
 
 struct Server {
     addr: SocketAddr,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// Starts a server on a free port over a database of 200 generated trajectories plus the real fixtures.
 fn start(ui: Option<PathBuf>) -> Server {
+    start_with(ui, None, Limits::default())
+}
+
+/// Starts a server; `data_dir`: restrict paths to this directory (created inside the server's
+/// temporary directory), as `trawl serve` does.
+fn start_with(ui: Option<PathBuf>, data_dir: Option<&str>, limits: Limits) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("gen.jsonl");
     trawl_gen::write_jsonl(&trawl_gen::GenConfig::new(7), 200, std::fs::File::create(&data).unwrap()).unwrap();
@@ -25,18 +35,28 @@ fn start(ui: Option<PathBuf>) -> Server {
     let mut lib = Library::open(&dir.path().join("t.db")).unwrap();
     let paths = vec![data.display().to_string(), fixtures.display().to_string()];
     lib.ingest(&IngestRequest { paths, force: false }, |_| {}).unwrap();
-    let service = Arc::new(Service::new(lib));
+    let policy = match data_dir {
+        Some(d) => {
+            let d = dir.path().join(d);
+            std::fs::create_dir_all(&d).unwrap();
+            PathPolicy::within(&[d]).unwrap()
+        }
+        None => PathPolicy::Unrestricted,
+    };
+    let service = Arc::new(Service::with_paths(lib, policy));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            let opts = ServeOptions { token: TOKEN.into(), ui_dir: ui, extra_hosts: vec![] };
+            let mut opts = ServeOptions::new(TOKEN);
+            opts.ui_dir = ui;
+            opts.limits = limits;
             trawl_server::serve(listener, service, opts).await.unwrap();
         });
     });
-    Server { addr: rx.recv().unwrap(), _dir: dir }
+    Server { addr: rx.recv().unwrap(), dir }
 }
 
 struct Reply {
@@ -92,7 +112,8 @@ fn http(addr: SocketAddr, method: &str, path: &str, host: &str, headers: &[(&str
 fn api(s: &Server, body: &str, auth: Option<&str>) -> Reply {
     let host = format!("127.0.0.1:{}", s.addr.port());
     let bearer = auth.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![("Content-Type", "application/json")];
+    let origin = format!("http://{host}");
+    let mut headers = vec![("Content-Type", "application/json"), ("Origin", &origin)];
     if let Some(b) = &bearer {
         headers.push(("Authorization", b));
     }
@@ -120,19 +141,33 @@ fn a_foreign_host_header_is_refused_even_with_the_token() {
     let body = r#"{"method":"stats","params":{}}"#;
     let bearer = format!("Bearer {TOKEN}");
     for host in [format!("evil.example:{port}"), "127.0.0.1".to_string(), format!("127.0.0.1:{}", port + 1)] {
-        let r = http(s.addr, "POST", "/api", &host, &[("Authorization", &bearer)], body);
+        let r = http(
+            s.addr,
+            "POST",
+            "/api",
+            &host,
+            &[("Authorization", &bearer), ("Content-Type", "application/json")],
+            body,
+        );
         assert_eq!(r.status, 403, "host {host}: {}", r.body);
         let r = http(s.addr, "GET", "/", &host, &[], "");
         assert_eq!(r.status, 403, "host {host}");
     }
     for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
-        let r = http(s.addr, "POST", "/api", &host, &[("Authorization", &bearer)], body);
+        let r = http(
+            s.addr,
+            "POST",
+            "/api",
+            &host,
+            &[("Authorization", &bearer), ("Content-Type", "application/json")],
+            body,
+        );
         assert_eq!(r.status, 200, "host {host}: {}", r.body);
     }
 }
 
 #[test]
-fn the_token_url_sets_a_cookie_that_authorizes_api_calls() {
+fn the_token_url_loads_the_app_but_no_cookie_authorizes_api_calls() {
     let ui = tempfile::tempdir().unwrap();
     std::fs::write(ui.path().join("index.html"), "<!doctype html><title>trawl</title>").unwrap();
     let s = start(Some(ui.path().to_path_buf()));
@@ -140,14 +175,19 @@ fn the_token_url_sets_a_cookie_that_authorizes_api_calls() {
     let page = http(s.addr, "GET", &format!("/?token={TOKEN}"), &host, &[], "");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<title>trawl</title>"));
-    let cookie = page.header("set-cookie").expect("cookie set");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    let pair = cookie.split(';').next().unwrap();
-    let r = http(s.addr, "POST", "/api", &host, &[("Cookie", pair)], r#"{"method":"db_info","params":{}}"#);
-    assert_eq!(r.status, 200, "{}", r.body);
-    // A wrong token in the URL sets nothing.
-    let page = http(s.addr, "GET", "/?token=wrong", &host, &[], "");
-    assert!(page.header("set-cookie").is_none());
+    assert!(page.header("set-cookie").is_none(), "no cookie: the app keeps the token in sessionStorage");
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    // A cookie with the token (as older versions set) carries no authority over the API.
+    let cookie = format!("trawl_token={TOKEN}");
+    let r = http(
+        s.addr,
+        "POST",
+        "/api",
+        &host,
+        &[("Cookie", &cookie), ("Content-Type", "application/json")],
+        r#"{"method":"db_info","params":{}}"#,
+    );
+    assert_eq!(r.status, 401, "{}", r.body);
 }
 
 #[test]

@@ -3,4 +3,4 @@
 /**
  * Error codes the UI and scripts branch on.
  */
-export type ErrorCode = "bad_query" | "not_found" | "database_too_new" | "io" | "bad_request" | "unauthorized" | "internal";
+export type ErrorCode = "bad_query" | "not_found" | "database_too_new" | "io" | "bad_request" | "unauthorized" | "forbidden" | "too_expensive" | "internal";
