@@ -954,6 +954,11 @@ export const tests = [
     async run(page, env) {
       await open(page, env, '#/search');
       await until(() => count(page), 'a result count');
+      // The token left the address bar for sessionStorage; no cookie carries it.
+      assert(!page.url().includes('token='), `the address bar has no token: ${page.url()}`);
+      assert((await page.evaluate(() => sessionStorage.getItem('trawl_token'))) === env.token, 'the token is in sessionStorage');
+      const cookies = await page.context().cookies(env.url);
+      assert(!cookies.some((c) => c.value.includes(env.token)), `no cookie holds the token: ${JSON.stringify(cookies)}`);
       const rejects = async () => (await api(env, 'search', { query: 'label:verdict=reject', limit: 1 })).total;
       const before = await rejects();
       const payload = JSON.stringify({ method: 'label_bulk', params: { query: '', set: 'verdict', value: 'reject' } });

@@ -117,6 +117,8 @@ export function App() {
   };
 
   const q = routeQuery(shownRoute);
+  // The tabs carry the query to the next view only once it may run (a click on them is app-made).
+  const tabQ = confirmed ? q : '';
   const sort = shownRoute.view === 'search' || shownRoute.view === 'trajectory' ? shownRoute.sort : 'relevance';
 
   const commitQuery = (nq: string) => {
@@ -224,8 +226,8 @@ export function App() {
           Trawl
         </a>
         <nav className="tabs">
-          {tab({ view: 'search', q, sort }, 'Explorer', shownRoute.view === 'search' || shownRoute.view === 'trajectory' || shownRoute.view === 'compare')}
-          {tab({ view: 'stats', q }, 'Stats', shownRoute.view === 'stats')}
+          {tab({ view: 'search', q: tabQ, sort }, 'Explorer', shownRoute.view === 'search' || shownRoute.view === 'trajectory' || shownRoute.view === 'compare')}
+          {tab({ view: 'stats', q: tabQ }, 'Stats', shownRoute.view === 'stats')}
           {tab({ view: 'review', set: 'verdict' }, 'Review', shownRoute.view === 'review')}
           {tab({ view: 'subsets', name: null, version: null }, 'Subsets', shownRoute.view === 'subsets')}
           {tab({ view: 'library' }, 'Library', shownRoute.view === 'library')}
