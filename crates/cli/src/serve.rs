@@ -62,6 +62,17 @@ pub fn token(file: Option<&Path>, allow_short: bool) -> Result<Option<String>> {
     Ok(Some(t))
 }
 
+/// The token as a URL query value: anything but unreserved characters percent-encoded (a base64
+/// token's `+` would otherwise read as a space).
+fn url_encoded(t: &str) -> String {
+    t.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Binds, prints the URL with the token, and serves until interrupted.
 pub fn run(lib: Library, o: Options) -> Result<()> {
     let db = lib.db_path().display().to_string();
@@ -90,7 +101,7 @@ pub fn run(lib: Library, o: Options) -> Result<()> {
         }
         println!("    Files the API may use: under {allowed} (--data-dir)");
         println!("    Open this URL (it carries the access token):");
-        println!("    http://{shown}/?token={token}");
+        println!("    http://{shown}/?token={}", url_encoded(&token));
         use std::io::Write;
         std::io::stdout().flush().ok();
         let mut opts = ServeOptions::new(token);

@@ -708,3 +708,39 @@ async fn security_headers(req: Request, next: Next) -> Response {
     }
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_lists_name_real_methods() {
+        use trawl_api::protocol::Request;
+        for name in READ_ONLY.iter().chain(LARGE).chain(TIMED) {
+            assert!(Request::METHODS.contains(name), "{name} is not an API method");
+        }
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_tokens_compare_by_digest() {
+        let mut h = HeaderMap::new();
+        for v in ["Bearer abc", "bearer abc", "BEARER  abc ", "bEaReR abc"] {
+            h.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+            assert_eq!(presented_token(&h).as_deref(), Some("abc"), "{v}");
+        }
+        for v in ["Basic abc", "Bearerabc", "abc"] {
+            h.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+            assert_eq!(presented_token(&h), None, "{v}");
+        }
+        let hash: [u8; 32] = Sha256::digest(b"secret").into();
+        assert!(same(&hash, "secret"));
+        assert!(!same(&hash, "secre") && !same(&hash, "secrets") && !same(&hash, ""));
+    }
+
+    #[test]
+    fn paren_depth_ignores_quoted_text() {
+        assert_eq!(paren_depth("((a) (b (c)))"), 3);
+        assert_eq!(paren_depth(r#""((((" (x)"#), 1);
+        assert_eq!(paren_depth(r#""a\"((" ("#), 1);
+    }
+}
