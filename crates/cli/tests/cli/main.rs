@@ -14,3 +14,7 @@ mod contract;
 mod labels;
 // Subsets with lineage, dedup, contamination and exports (formats, splits, manifests, kills).
 mod curation;
+// The index belongs to its database (deleted, copied over, restored, damaged, read-only) and `trawl check`.
+mod index_truth;
+// Many processes on one database: two ingests at once, reads and label writes during ingests, fresh server views.
+mod concurrency;
