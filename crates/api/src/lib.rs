@@ -345,6 +345,7 @@ impl Library {
 
     /// Counts about the database.
     pub fn stats(&self) -> Result<StatsResponse, ApiError> {
+        let index_behind = self.store.index_behind()?;
         Ok(trawl_store::stats::stats(&self.store).map(|s| StatsResponse {
             trajectories: s.trajectories,
             by_format: s.by_format,
@@ -357,6 +358,7 @@ impl Library {
             sources: s.sources,
             blobs: s.blobs,
             indexed: s.indexed,
+            index_behind,
             db_bytes: s.db_bytes,
         })?)
     }

@@ -303,6 +303,11 @@ pub struct StatsResponse {
     pub blobs: u64,
     /// Documents in the search index.
     pub indexed: u64,
+    /// The index has not reached the database's last change yet: an ingest is writing, and
+    /// `indexed` catches up as it commits. Otherwise `indexed` different from `trajectories` is
+    /// an error (`trawl check --repair`).
+    #[serde(default)]
+    pub index_behind: bool,
     /// Size of the database file in bytes.
     pub db_bytes: u64,
 }

@@ -101,7 +101,13 @@ pub fn stats(s: &StatsResponse) {
     out!("resolved: {}", fmt_map(&s.resolved));
     out!("flags: {}", fmt_map(&s.flags));
     out!("diagnostics: {} errors, {} warnings", s.errors, s.warnings);
-    if s.indexed != s.trajectories {
+    if s.index_behind {
+        out!(
+            "note: an ingest is writing; the index catches up as it commits ({} of {} indexed)",
+            s.indexed,
+            s.trajectories
+        );
+    } else if s.indexed != s.trajectories {
         out!(
             "error: the index holds {} documents for {} trajectories: search results are wrong until `trawl check --repair`",
             s.indexed,

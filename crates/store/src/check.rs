@@ -72,13 +72,21 @@ pub fn check(store: &mut Store, repair: bool) -> Result<CheckReport, StoreError>
     match (&payload.db, &store.db_id) {
         (Some(a), Some(b)) if a != b => {
             index_broken = true;
-            find(&mut report, "index_foreign", format!("the index belongs to another database (identity {a}, this one is {b})"));
+            find(
+                &mut report,
+                "index_foreign",
+                format!("the index belongs to another database (identity {a}, this one is {b})"),
+            );
         }
         _ => {}
     }
     if payload.seq > db_seq {
         index_broken = true;
-        find(&mut report, "index_ahead", format!("the index records change {} but the database is at change {db_seq}", payload.seq));
+        find(
+            &mut report,
+            "index_ahead",
+            format!("the index records change {} but the database is at change {db_seq}", payload.seq),
+        );
     } else if payload.seq < db_seq {
         index_broken = true;
         find(&mut report, "index_behind", format!("the index records change {} and the database is at change {db_seq}: the latest changes are not indexed", payload.seq));
@@ -229,7 +237,8 @@ fn derived_differences(
             "SELECT steps, tool_calls, patch_files, patch_added, patch_removed, flags, facts FROM trajectories WHERE id = ?1",
         )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
-    let calls: i64 = conn.prepare_cached("SELECT count(*) FROM calls WHERE traj = ?1")?.query_row([id], |r| r.get(0))?;
+    let calls: i64 =
+        conn.prepare_cached("SELECT count(*) FROM calls WHERE traj = ?1")?.query_row([id], |r| r.get(0))?;
     let fresh = (
         f.steps as i64,
         f.tool_calls as i64,

@@ -49,7 +49,13 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
             return Err(not_a_database(path));
         }
-        Err(e) if path.is_file() && matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)) => {
+        Err(e)
+            if path.is_file()
+                && matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+                ) =>
+        {
             // A WAL database in a folder that cannot be written (its shared-memory file cannot be
             // created): read it as an immutable file.
             return open_immutable(path);

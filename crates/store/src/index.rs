@@ -181,13 +181,18 @@ pub fn try_lock_writer(dir: &Path, what: &str) -> Result<TryLock, StoreError> {
         Err(e) if is_read_only_error(&e) => return Ok(TryLock::ReadOnly),
         Err(e) => return Err(StoreError::Io { path: path.display().to_string(), source: e }),
     };
-    let locked = file.try_lock_exclusive().map_err(|e| StoreError::Io { path: path.display().to_string(), source: e })?;
+    let locked =
+        file.try_lock_exclusive().map_err(|e| StoreError::Io { path: path.display().to_string(), source: e })?;
     if !locked {
         let mut text = String::new();
         let _ = file.read_to_string(&mut text);
         return Ok(TryLock::Busy(parse_holder(&text)));
     }
-    let line = format!("{what} pid {} since {}\n", std::process::id(), chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    let line = format!(
+        "{what} pid {} since {}\n",
+        std::process::id(),
+        chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    );
     let io = |e| StoreError::Io { path: path.display().to_string(), source: e };
     file.set_len(0).map_err(io)?;
     file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
@@ -260,7 +265,10 @@ impl tantivy::Directory for ReadableDir {
     fn exists(&self, path: &Path) -> Result<bool, tantivy::directory::error::OpenReadError> {
         self.0.exists(path)
     }
-    fn open_write(&self, path: &Path) -> Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError> {
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError> {
         self.0.open_write(path)
     }
     fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
@@ -277,9 +285,7 @@ impl tantivy::Directory for ReadableDir {
         lock: &tantivy::directory::Lock,
     ) -> Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError> {
         match self.0.acquire_lock(lock) {
-            Err(tantivy::directory::error::LockError::IoError(e))
-                if lock.is_blocking && is_read_only_error(&e) =>
-            {
+            Err(tantivy::directory::error::LockError::IoError(e)) if lock.is_blocking && is_read_only_error(&e) => {
                 Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
             }
             other => other,
@@ -304,7 +310,11 @@ impl Index {
         if index.schema() != schema {
             return Err("it was written by another version of trawl".into());
         }
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(|e: tantivy::TantivyError| e.to_string())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| e.to_string())?;
         let loaded_opstamp = index.load_metas().map_err(|e| e.to_string())?.opstamp;
         Ok(Index { index, reader, fields, writer: None, db_id: None, loaded_opstamp })
     }
@@ -322,8 +332,10 @@ impl Index {
             }
         }
         let (schema, fields) = schema();
-        let mmap = tantivy::directory::MmapDirectory::open(dir)
-            .map_err(|e| StoreError::Io { path: dir.display().to_string(), source: std::io::Error::other(e.to_string()) })?;
+        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| StoreError::Io {
+            path: dir.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
         let index = tantivy::Index::create(ReadableDir(mmap), schema, tantivy::IndexSettings::default())?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let loaded_opstamp = index.load_metas()?.opstamp;

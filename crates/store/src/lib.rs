@@ -149,7 +149,8 @@ impl Store {
         let started = std::time::Instant::now();
         let mut notices = Vec::new();
         let (index, lock) = loop {
-            let attempt = if read_only { index::TryLock::ReadOnly } else { index::try_lock_writer(&dir, "index check")? };
+            let attempt =
+                if read_only { index::TryLock::ReadOnly } else { index::try_lock_writer(&dir, "index check")? };
             match attempt {
                 index::TryLock::Acquired(lock) => {
                     let index = match index::Index::open(&dir) {
@@ -296,6 +297,11 @@ impl Store {
             ));
         }
         Ok(())
+    }
+
+    /// Whether the index has not yet reached the database's last change (an ingest is writing).
+    pub fn index_behind(&self) -> Result<bool, StoreError> {
+        Ok(self.index.payload()?.seq < index::db_seq(&self.conn)?)
     }
 
     pub(crate) fn trajectory_count(&self) -> Result<u64, StoreError> {

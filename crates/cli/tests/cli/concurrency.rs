@@ -186,7 +186,10 @@ fn reads_and_label_writes_during_ingests_never_meet_a_lock() {
     let (label_ok, label_failed) = labels.report("label writes through trawl serve");
     assert_eq!(read_failed, 0, "CLI reads failed during ingests");
     assert_eq!(label_failed, 0, "label writes failed during ingests");
-    assert!(read_ok >= 50 && label_ok >= 200, "too few operations to mean anything: {read_ok} reads, {label_ok} labels");
+    assert!(
+        read_ok >= 50 && label_ok >= 200,
+        "too few operations to mean anything: {read_ok} reads, {label_ok} labels"
+    );
     assert_eq!(search_count(&db, ""), 820);
     let stats = run_json(&db, &["stats", "--json"]);
     assert_eq!((u(&stats, "trajectories"), u(&stats, "indexed")), (820, 820));
@@ -227,7 +230,10 @@ fn a_server_sees_a_terminal_ingest_within_a_second() {
     let mut seen: Option<Duration> = None;
     while ingested.elapsed() < Duration::from_secs(3) {
         let stats = serve.ok("stats", json!({}));
-        if total("") == 13 && total("zanzibarquux") == 3 && u(&stats, "trajectories") == 13 && total("label:verdict=reject") == 1
+        if total("") == 13
+            && total("zanzibarquux") == 3
+            && u(&stats, "trajectories") == 13
+            && total("label:verdict=reject") == 1
         {
             seen = Some(ingested.elapsed());
             break;
