@@ -346,7 +346,12 @@ impl Store {
                     self.writer_lock = Some(lock);
                     break;
                 }
-                index::TryLock::ReadOnly => return Err(StoreError::ReadOnly),
+                index::TryLock::ReadOnly => {
+                    return Err(StoreError::Invalid(format!(
+                        "the index folder {} cannot be written, and {what} must write it",
+                        dir.display()
+                    )))
+                }
                 index::TryLock::Busy(h) => {
                     if h.what == "ingest" || started.elapsed() > WAIT_FOR_WRITER {
                         return Err(StoreError::Busy(format!(

@@ -362,3 +362,38 @@ fn check_names_a_record_whose_bytes_do_not_match_its_id_and_repair_restores_it_f
     assert_eq!(shown["id"].as_str(), Some(uid.as_str()));
     assert!(!raw.is_empty());
 }
+
+#[test]
+fn a_database_from_before_identities_keeps_its_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = healthy_db(dir.path(), 10);
+    // Make it look like a database and index written by an earlier trawl: no identity in `meta`,
+    // a commit payload of only `seq:N`.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute("DELETE FROM meta WHERE key = 'db_id'", []).unwrap();
+    }
+    let index = tantivy::Index::open_in_dir(index_dir(&db)).unwrap();
+    let payload = index.load_metas().unwrap().payload.unwrap();
+    let seq_only = payload.split_whitespace().next().unwrap().to_string();
+    assert!(seq_only.starts_with("seq:"), "{payload}");
+    let mut w: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+    let mut prepared = w.prepare_commit().unwrap();
+    prepared.set_payload(&seq_only);
+    prepared.commit().unwrap();
+    w.wait_merging_threads().unwrap();
+    drop(index);
+
+    let out = output(&db, &["search", "", "--count"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.is_empty(), "the agreeing index is kept, without a rebuild: {err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "10");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let id: String = conn.query_row("SELECT value FROM meta WHERE key = 'db_id'", [], |r| r.get(0)).unwrap();
+    let index = tantivy::Index::open_in_dir(index_dir(&db)).unwrap();
+    let payload = index.load_metas().unwrap().payload.unwrap();
+    assert!(payload.contains(&format!("db:{id}")), "the index now records the identity: {payload}");
+    let (code, v, _) = check(&db, false);
+    assert_eq!(code, Some(0), "{v}");
+}
