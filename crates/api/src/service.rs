@@ -83,10 +83,11 @@ impl Service {
         let job_committed = self.seen.swap(now, Ordering::AcqRel) != now;
         let mut refreshed = lock(&self.refreshed);
         if job_committed || refreshed.is_none_or(|at| at.elapsed() >= FRESH_WITHIN) {
-            *refreshed = Some(std::time::Instant::now());
-            drop(refreshed);
-            lib.refresh()?;
+            // A refresh that fails (another process is replacing a damaged index this very
+            // moment) leaves the current view in place; the next request tries again.
+            *refreshed = lib.refresh().ok().map(|_| std::time::Instant::now());
         }
+        drop(refreshed);
         Ok(lib)
     }
 

@@ -179,7 +179,13 @@ fn as_reader(db: &Path, args: &[&str]) -> Output {
     } else {
         std::process::Command::new(bin)
     };
-    cmd.env("HOME", "/nonexistent").arg("--db").arg(db).args(args).output().expect("run trawl")
+    cmd.env("HOME", "/nonexistent")
+        .env("TRAWL_ANNOTATOR", "reader")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run trawl")
 }
 
 fn set_mode(path: &Path, mode: u32) {
@@ -396,4 +402,36 @@ fn a_database_from_before_identities_keeps_its_index() {
     assert!(payload.contains(&format!("db:{id}")), "the index now records the identity: {payload}");
     let (code, v, _) = check(&db, false);
     assert_eq!(code, Some(0), "{v}");
+}
+
+#[test]
+fn a_read_only_index_folder_is_searched_as_it_is_and_an_ingest_is_refused_with_a_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, d2) = (dir.path().join("one.jsonl"), dir.path().join("two.jsonl"));
+    gen(&d1, 9, 8);
+    gen(&d2, 10, 4);
+    let folder = dir.path().join("db");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("t.db");
+    run(&db, &["ingest", d1.to_str().unwrap(), "-q"]);
+    let id = run_json(&db, &["search", "", "--json", "--limit", "1"])["hits"][0]["id"].as_str().unwrap().to_string();
+    set_mode(dir.path(), 0o755);
+    set_mode(&d2, 0o644);
+    set_mode(&folder, 0o777);
+    set_mode(&db, 0o666);
+    chmod_tree(&index_dir(&db), 0o444, 0o555);
+    let search = as_reader(&db, &["search", "", "--count"]);
+    let label = as_reader(&db, &["label", &id, "verdict", "keep", "--json"]);
+    let ingest = as_reader(&db, &["ingest", d2.to_str().unwrap(), "-q"]);
+    chmod_tree(&index_dir(&db), 0o644, 0o755);
+    let text = |o: &Output| format!("{} {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(search.status.success(), "search: {}", text(&search));
+    assert_eq!(String::from_utf8_lossy(&search.stdout).trim(), "8");
+    assert!(label.status.success(), "a label needs only the database: {}", text(&label));
+    let err = String::from_utf8_lossy(&ingest.stderr);
+    assert_eq!(ingest.status.code(), Some(1), "{}", text(&ingest));
+    assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
+    assert!(err.contains("cannot be written") && err.contains(&index_dir(&db).display().to_string()), "{err}");
+    // Nothing of the refused ingest reached the database.
+    assert_counts(&db, 8, "after the refused ingest");
 }
