@@ -35,7 +35,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// A database that can only be read (a read-only file, folder or file system) opens read-only,
 /// and is not changed in any way.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    if let Some(parent) = path.parent() {
+    if let Some(parent) = fs_path(path).parent() {
         if !parent.as_os_str().is_empty() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Io { path: parent.display().to_string(), source: e })?;
@@ -50,7 +50,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
             return Err(not_a_database(path));
         }
         Err(e)
-            if path.is_file()
+            if fs_path(path).is_file()
                 && matches!(
                     e.sqlite_error_code(),
                     Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
@@ -58,7 +58,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
         {
             // A WAL database in a folder that cannot be written (its shared-memory file cannot be
             // created): read it as an immutable file.
-            return open_immutable(path);
+            return open_immutable(&fs_path(path));
         }
         Err(e) => return Err(e.into()),
     }
@@ -77,6 +77,31 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "cache_size", -64_000)?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// The file of a database given as a path or as an SQLite URI (`file:PATH?mode=ro`, which SQLite
+/// honours when opening): its index folder and the checks on the file use this path.
+pub fn fs_path(path: &Path) -> std::path::PathBuf {
+    let s = path.to_string_lossy();
+    let Some(rest) = s.strip_prefix("file:") else { return path.to_path_buf() };
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let rest = rest.strip_prefix("//localhost").or_else(|| rest.strip_prefix("//")).unwrap_or(rest);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    std::path::PathBuf::from(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn not_a_database(path: &Path) -> StoreError {

@@ -145,7 +145,7 @@ impl Store {
         let conn = db::open(db_path)?;
         let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
         let (db_id, legacy) = db::identity(&conn, !read_only)?;
-        let dir = index_dir_for(db_path);
+        let dir = index_dir_for(&db::fs_path(db_path));
         let started = std::time::Instant::now();
         let mut notices = Vec::new();
         let (index, lock) = loop {
@@ -230,7 +230,18 @@ impl Store {
         if store.writer_lock.is_some() {
             let result = if maintain { store.maintain_index() } else { Ok(()) };
             store.release_writer()?;
-            result?;
+            if let Err(e) = result {
+                // A reader is not stopped by an index it could not update (a full disk) as long
+                // as the index it has answers for this database; it says what may be missing.
+                let _ = store.index.reload_if_changed();
+                if !usable(&store.conn, &store.index, store.db_id.as_deref(), store.legacy)? {
+                    return Err(e);
+                }
+                store.notices.push(format!(
+                    "could not bring the index of {} up to date ({e}); the latest changes may be missing from search results",
+                    db_path.display()
+                ));
+            }
         }
         Ok(store)
     }
@@ -338,7 +349,7 @@ impl Store {
         if self.read_only {
             return Err(StoreError::ReadOnly);
         }
-        let dir = index_dir_for(&self.db_path);
+        let dir = index_dir_for(&db::fs_path(&self.db_path));
         let started = std::time::Instant::now();
         loop {
             match index::try_lock_writer(&dir, what)? {
@@ -389,7 +400,7 @@ impl Store {
             let behind = self.index.payload()?.seq < index::db_seq(&self.conn)?;
             if behind {
                 if let index::TryLock::Acquired(lock) =
-                    index::try_lock_writer(&index_dir_for(&self.db_path), "index catch-up")?
+                    index::try_lock_writer(&index_dir_for(&db::fs_path(&self.db_path)), "index catch-up")?
                 {
                     self.writer_lock = Some(lock);
                     self.index.reload_if_changed()?;

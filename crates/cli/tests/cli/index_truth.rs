@@ -435,3 +435,25 @@ fn a_read_only_index_folder_is_searched_as_it_is_and_an_ingest_is_refused_with_a
     // Nothing of the refused ingest reached the database.
     assert_counts(&db, 8, "after the refused ingest");
 }
+
+#[test]
+fn a_database_opened_with_mode_ro_is_searchable_and_refuses_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = healthy_db(dir.path(), 6);
+    let id = run_json(&db, &["search", "", "--json", "--limit", "1"])["hits"][0]["id"].as_str().unwrap().to_string();
+    let uri = format!("file:{}?mode=ro", db.display());
+    let ro =
+        |args: &[&str]| trawl().current_dir(dir.path()).arg("--db").arg(&uri).args(args).output().expect("run trawl");
+    let out = ro(&["search", "", "--count"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "6");
+    let out = ro(&["show", &id, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = ro(&["label", &id, "verdict", "keep"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("read-only") && err.trim_end().lines().count() == 1, "{err}");
+    let stray: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(stray.iter().all(|n| !n.to_string_lossy().starts_with("file:")), "nothing created beside: {stray:?}");
+    assert_counts(&db, 6, "after read-only use");
+}
