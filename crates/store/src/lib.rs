@@ -157,8 +157,13 @@ impl Store {
                         Ok(i) => i,
                         Err(reason) => {
                             if reason != "missing" {
+                                let done = if maintain {
+                                    "rebuilt it from the database"
+                                } else {
+                                    "replaced it with an empty one (`trawl check --repair` rebuilds it)"
+                                };
                                 notices.push(format!(
-                                    "the index of {} was unreadable ({reason}); rebuilt it from the database",
+                                    "the index of {} was unreadable ({reason}); {done}",
                                     db_path.display()
                                 ));
                             }
