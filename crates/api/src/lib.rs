@@ -52,7 +52,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::NotFound(_) => ErrorCode::NotFound,
             StoreError::Io { .. } => ErrorCode::Io,
-            StoreError::Invalid(_) => ErrorCode::BadRequest,
+            StoreError::Invalid(_) | StoreError::ReadOnly | StoreError::Busy(_) => ErrorCode::BadRequest,
             _ => ErrorCode::Internal,
         };
         ApiError::new(code, e.to_string())
@@ -66,7 +66,8 @@ pub struct Library {
 }
 
 impl Library {
-    /// Opens or creates the database at `path`.
+    /// Opens or creates the database at `path`. Notices about opening it (an index rebuilt, and
+    /// why) wait in [`Library::take_notices`].
     pub fn open(path: &Path) -> Result<Library, ApiError> {
         Ok(Library { store: Store::open(path)?, annotator: labels::Annotator::from_environment() })
     }
@@ -74,6 +75,36 @@ impl Library {
     /// True when `path` (canonical, as ingest records it) is a source file of this database.
     pub fn is_source(&self, path: &str) -> Result<bool, ApiError> {
         Ok(self.store.is_source(path)?)
+    }
+
+    /// Opens the database and its index as they are, for [`Library::check`]: nothing is caught up
+    /// or rebuilt on the way in.
+    pub fn open_as_is(path: &Path) -> Result<Library, ApiError> {
+        Ok(Library { store: Store::open_as_is(path)?, annotator: labels::Annotator::from_environment() })
+    }
+
+    /// One-line notices gathered since the last call (an index rebuilt on opening or refreshing,
+    /// and why): the CLI prints them on stderr, the app shows them.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        self.store.take_notices()
+    }
+
+    /// Verifies the whole database (index against SQLite, derived facts, record hashes); with
+    /// `repair`, repairs what it can.
+    pub fn check(&mut self, repair: bool) -> Result<CheckReport, ApiError> {
+        let r = trawl_store::check::check(&mut self.store, repair)?;
+        Ok(CheckReport {
+            trajectories: r.trajectories,
+            indexed: r.indexed,
+            healthy: r.findings.is_empty(),
+            findings: r
+                .findings
+                .into_iter()
+                .map(|f| CheckFinding { kind: f.kind.to_string(), message: f.message })
+                .collect(),
+            repaired: r.repaired,
+            unrepaired: r.unrepaired,
+        })
     }
 
     /// The database file.
@@ -321,6 +352,7 @@ impl Library {
 
     /// Counts about the database.
     pub fn stats(&self) -> Result<StatsResponse, ApiError> {
+        let index_behind = self.store.index_behind()?;
         Ok(trawl_store::stats::stats(&self.store).map(|s| StatsResponse {
             trajectories: s.trajectories,
             by_format: s.by_format,
@@ -333,6 +365,7 @@ impl Library {
             sources: s.sources,
             blobs: s.blobs,
             indexed: s.indexed,
+            index_behind,
             db_bytes: s.db_bytes,
         })?)
     }
@@ -343,9 +376,9 @@ impl Library {
         Ok(DiagnosticsResponse { total, diagnostics: list.iter().map(diagnostic_view).collect() })
     }
 
-    /// Makes changes committed by another handle of the same database (a background ingest)
-    /// visible.
-    pub fn refresh(&self) -> Result<(), ApiError> {
+    /// Makes changes committed by any other handle or process on the same database visible (and
+    /// catches the index up when it is behind and nobody is writing it).
+    pub fn refresh(&mut self) -> Result<(), ApiError> {
         Ok(self.store.refresh()?)
     }
 
@@ -380,7 +413,7 @@ impl Library {
     /// Rebuilds the search index (and the derived facts) from SQLite.
     pub fn reindex(&mut self) -> Result<ReindexReport, ApiError> {
         let started = std::time::Instant::now();
-        let n = trawl_store::index::rebuild(&mut self.store)?;
+        let n = self.store.reindex()?;
         Ok(ReindexReport { indexed: n as u64, elapsed_s: started.elapsed().as_secs_f64() })
     }
 }

@@ -303,6 +303,11 @@ pub struct StatsResponse {
     pub blobs: u64,
     /// Documents in the search index.
     pub indexed: u64,
+    /// The index has not reached the database's last change yet: an ingest is writing, and
+    /// `indexed` catches up as it commits. Otherwise `indexed` different from `trajectories` is
+    /// an error (`trawl check --repair`).
+    #[serde(default)]
+    pub index_behind: bool,
     /// Size of the database file in bytes.
     pub db_bytes: u64,
 }
@@ -332,6 +337,33 @@ pub struct ReindexReport {
     pub indexed: u64,
     /// Seconds.
     pub elapsed_s: f64,
+}
+
+/// One thing `check` found wrong.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct CheckFinding {
+    /// `index_foreign`, `index_ahead`, `index_behind`, `index_missing`, `index_stale`,
+    /// `index_doubled`, `derived`, `hash` or `damaged`.
+    pub kind: String,
+    /// What, naming the trajectories and values.
+    pub message: String,
+}
+
+/// What `check` found in the whole database and, with `--repair`, what it repaired.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct CheckReport {
+    /// Trajectories in the database.
+    pub trajectories: u64,
+    /// Trajectory documents in the index, as found.
+    pub indexed: u64,
+    /// True when nothing was found wrong.
+    pub healthy: bool,
+    /// What was found wrong (before any repair).
+    pub findings: Vec<CheckFinding>,
+    /// What was repaired, one line each.
+    pub repaired: Vec<String>,
+    /// What is still wrong (without `--repair`: every finding).
+    pub unrepaired: Vec<String>,
 }
 
 /// Error codes the UI and scripts branch on.

@@ -25,11 +25,17 @@ pub struct Service {
     /// Bumped whenever a job commits: readers reload their view of the index when it moved.
     changes: Arc<AtomicU64>,
     seen: AtomicU64,
+    /// When the view was last brought up to date with what other processes wrote.
+    refreshed: Mutex<Option<std::time::Instant>>,
     /// Held by the job that is writing; jobs queue on it.
     writing: Arc<Mutex<()>>,
     /// Where path-taking methods may go.
     paths: PathPolicy,
 }
+
+/// How stale a view of the database may get: the service looks for other processes' writes at
+/// most this long after the previous look.
+pub const FRESH_WITHIN: std::time::Duration = std::time::Duration::from_millis(250);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -57,6 +63,7 @@ impl Service {
             next_job: AtomicU64::new(1),
             changes: Arc::new(AtomicU64::new(0)),
             seen: AtomicU64::new(0),
+            refreshed: Mutex::new(None),
             writing: Arc::new(Mutex::new(())),
             paths,
         }
@@ -80,13 +87,22 @@ impl Service {
         self.call(req)
     }
 
-    /// The library, with the index view refreshed when a job committed since the last call.
+    /// The library, with its view brought up to date: at once when a job of this service
+    /// committed since the last call, and otherwise at most every [`FRESH_WITHIN`], so that what
+    /// any other process wrote (a terminal's ingest, labels, a reindex) shows within a second.
+    /// SQLite reads always see the latest commit; the index reader is reloaded when the index has
+    /// a newer commit (and caught up when it is behind and nobody is writing it).
     fn lib(&self) -> Result<MutexGuard<'_, Library>, ApiError> {
-        let lib = lock(&self.lib);
+        let mut lib = lock(&self.lib);
         let now = self.changes.load(Ordering::Acquire);
-        if self.seen.swap(now, Ordering::AcqRel) != now {
-            lib.refresh()?;
+        let job_committed = self.seen.swap(now, Ordering::AcqRel) != now;
+        let mut refreshed = lock(&self.refreshed);
+        if job_committed || refreshed.is_none_or(|at| at.elapsed() >= FRESH_WITHIN) {
+            // A refresh that fails (another process is replacing a damaged index this very
+            // moment) leaves the current view in place; the next request tries again.
+            *refreshed = lib.refresh().ok().map(|_| std::time::Instant::now());
         }
+        drop(refreshed);
         Ok(lib)
     }
 
@@ -94,14 +110,15 @@ impl Service {
         lock(&self.jobs).iter().any(|j| j.db == db && lock(&j.view).state == JobState::Running)
     }
 
-    fn db_info_of(lib: &Library) -> Result<DbInfo, ApiError> {
-        Ok(DbInfo { path: lib.db_path().display().to_string(), stats: lib.stats()? })
+    fn db_info_of(lib: &mut Library) -> Result<DbInfo, ApiError> {
+        let stats = lib.stats()?;
+        Ok(DbInfo { path: lib.db_path().display().to_string(), stats, notices: lib.take_notices() })
     }
 }
 
 impl Methods for Service {
     fn db_info(&self, _: Empty) -> Result<DbInfo, ApiError> {
-        Service::db_info_of(&*self.lib()?)
+        Service::db_info_of(&mut *self.lib()?)
     }
 
     fn open_db(&self, p: OpenDbRequest) -> Result<DbInfo, ApiError> {
@@ -123,7 +140,7 @@ impl Methods for Service {
         }
         let opened = Library::open(&path)?;
         *lib = opened;
-        Service::db_info_of(&lib)
+        Service::db_info_of(&mut lib)
     }
 
     fn stats(&self, _: Empty) -> Result<StatsResponse, ApiError> {

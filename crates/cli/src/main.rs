@@ -107,6 +107,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Verify the whole database (index against SQLite, derived facts, record hashes); exit 1 when
+    /// something is wrong and not repaired.
+    Check {
+        /// Repair what can be repaired (rebuild the index, recompute derived facts, restore a
+        /// damaged record from its source file).
+        #[arg(long)]
+        repair: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Rebuild the search index and derived facts from the database.
     Reindex {
         /// Print JSON.
@@ -284,7 +295,16 @@ fn default_db() -> PathBuf {
 
 fn open(db: &Option<PathBuf>) -> Result<Library> {
     let path = db.clone().unwrap_or_else(default_db);
-    Library::open(&path).with_context(|| format!("cannot open database {}", path.display()))
+    let mut lib = Library::open(&path).with_context(|| format!("cannot open database {}", path.display()))?;
+    print_notices(&mut lib);
+    Ok(lib)
+}
+
+/// Notices about the database (an index rebuilt, and why), one line each on stderr.
+fn print_notices(lib: &mut Library) {
+    for n in lib.take_notices() {
+        eprintln!("trawl: {n}");
+    }
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -363,6 +383,22 @@ fn run(cli: Cli) -> Result<()> {
                     println!("{}:{}: {}: {}", x.file, x.line, x.severity, x.message);
                 }
                 eprintln!("{} diagnostics", d.total);
+            }
+        }
+        Command::Check { repair, json } => {
+            let path = cli.db.clone().unwrap_or_else(default_db);
+            let mut lib =
+                Library::open_as_is(&path).with_context(|| format!("cannot open database {}", path.display()))?;
+            let r = lib.check(repair)?;
+            print_notices(&mut lib);
+            if json {
+                print_json(&r)?;
+            } else {
+                render::check(&r);
+            }
+            if !r.unrepaired.is_empty() {
+                let what = if repair { "could not be repaired" } else { "found; run `trawl check --repair`" };
+                bail!("{} problems {what}", r.unrepaired.len());
             }
         }
         Command::Reindex { json } => {

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::sync::LazyLock;
 
-use trawl_api::protocol::{IngestReport, SearchResponse, StatsResponse, TrajectoryView};
+use trawl_api::protocol::{CheckReport, IngestReport, SearchResponse, StatsResponse, TrajectoryView};
 
 /// Whether standard output is a terminal: colours only then.
 static COLOR: LazyLock<bool> = LazyLock::new(|| std::io::stdout().is_terminal());
@@ -101,6 +101,35 @@ pub fn stats(s: &StatsResponse) {
     out!("resolved: {}", fmt_map(&s.resolved));
     out!("flags: {}", fmt_map(&s.flags));
     out!("diagnostics: {} errors, {} warnings", s.errors, s.warnings);
+    if s.index_behind {
+        out!(
+            "note: an ingest is writing; the index catches up as it commits ({} of {} indexed)",
+            s.indexed,
+            s.trajectories
+        );
+    } else if s.indexed != s.trajectories {
+        out!(
+            "error: the index holds {} documents for {} trajectories: search results are wrong until `trawl check --repair`",
+            s.indexed,
+            s.trajectories
+        );
+    }
+}
+
+/// Prints what `check` found and repaired.
+pub fn check(r: &CheckReport) {
+    out!("{} trajectories, {} index documents", r.trajectories, r.indexed);
+    for f in &r.findings {
+        out!("{}: {}", f.kind, f.message);
+    }
+    for line in &r.repaired {
+        out!("repaired: {line}");
+    }
+    if r.findings.is_empty() {
+        out!("nothing to repair");
+    } else if r.unrepaired.is_empty() {
+        out!("everything found was repaired");
+    }
 }
 
 fn fmt_map(m: &std::collections::BTreeMap<String, u64>) -> String {

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::StoreError;
 
@@ -27,15 +27,45 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Opens (creating if needed) a database file, applies pending migrations, and sets the pragmas
 /// trawl relies on (WAL, foreign keys, a busy timeout).
+///
+/// Transactions begin `IMMEDIATE`: a write transaction takes the write lock when it begins, so it
+/// waits its turn through the busy timeout; a deferred one that read first and then wrote would
+/// fail at once with "database is locked" whenever another process had written in between.
+///
+/// A database that can only be read (a read-only file, folder or file system) opens read-only,
+/// and is not changed in any way.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    if let Some(parent) = path.parent() {
+    if let Some(parent) = fs_path(path).parent() {
         if !parent.as_os_str().is_empty() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Io { path: parent.display().to_string(), source: e })?;
         }
     }
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    match conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => {}
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            return Err(not_a_database(path));
+        }
+        Err(e)
+            if fs_path(path).is_file()
+                && matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+                ) =>
+        {
+            // A WAL database in a folder that cannot be written (its shared-memory file cannot be
+            // created): read it as an immutable file.
+            return open_immutable(&fs_path(path));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        check_version(&conn, path)?;
+        return Ok(conn);
+    }
     // Takes effect only on a new database (before its first table): most of what trawl stores
     // are compressed records and blobs of a few KiB, which 64 KiB pages hold with fewer
     // overflow chains and far fewer page writes than 4 KiB ones (ingest about 10% faster, the
@@ -47,6 +77,97 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "cache_size", -64_000)?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// The file of a database given as a path or as an SQLite URI (`file:PATH?mode=ro`, which SQLite
+/// honours when opening): its index folder and the checks on the file use this path.
+pub fn fs_path(path: &Path) -> std::path::PathBuf {
+    let s = path.to_string_lossy();
+    let Some(rest) = s.strip_prefix("file:") else { return path.to_path_buf() };
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let rest = rest.strip_prefix("//localhost").or_else(|| rest.strip_prefix("//")).unwrap_or(rest);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    std::path::PathBuf::from(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn not_a_database(path: &Path) -> StoreError {
+    StoreError::Invalid(format!("{} is not a trawl database (not an SQLite file)", path.display()))
+}
+
+/// Opens a database read-only without locking or writing anything beside it.
+fn open_immutable(path: &Path) -> Result<Connection, StoreError> {
+    let mut uri = String::from("file:");
+    for b in path.display().to_string().bytes() {
+        match b {
+            b'?' | b'#' | b'%' => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(b as char),
+        }
+    }
+    uri.push_str("?immutable=1");
+    let conn = Connection::open_with_flags(
+        &uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    match conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => {}
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => return Err(not_a_database(path)),
+        Err(e) => return Err(e.into()),
+    }
+    check_version(&conn, path)?;
+    Ok(conn)
+}
+
+/// A read-only database must already have this binary's schema: it cannot be migrated.
+fn check_version(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { path: path.display().to_string(), found: current, supported: SCHEMA_VERSION });
+    }
+    if current < SCHEMA_VERSION {
+        return Err(StoreError::Invalid(format!(
+            "{} is read-only and was written by an older trawl (schema {current}, this one needs {SCHEMA_VERSION}): open it once where it can be written",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The database's identity: a random id created with it and kept in `meta` (`db_id`). The index
+/// records it in every commit, so an index left beside another database is recognised. A
+/// database written before identities existed gets one on its first writable open. Returns the
+/// id (None for a read-only database without one) and whether it was assigned just now or is
+/// missing (then an index without an identity is trusted when its counts agree).
+pub fn identity(conn: &Connection, writable: bool) -> Result<(Option<String>, bool), StoreError> {
+    let get = || -> Result<Option<String>, StoreError> {
+        Ok(rusqlite::OptionalExtension::optional(conn.query_row(
+            "SELECT value FROM meta WHERE key = 'db_id'",
+            [],
+            |r| r.get::<_, String>(0),
+        ))?)
+    };
+    if let Some(id) = get()? {
+        return Ok((Some(id), false));
+    }
+    if !writable {
+        return Ok((None, true));
+    }
+    let id = format!("{:032x}", rand::random::<u128>());
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', ?1)", [&id])?;
+    Ok((get()?, true))
 }
 
 /// Applies pending migrations, each in its own transaction together with the version bump.

@@ -78,11 +78,15 @@ pub const CHUNK_MIN: usize = 512;
 pub struct Index {
     /// The tantivy index.
     pub index: tantivy::Index,
-    /// A reader that reloads on commit.
+    /// A reader, reloaded on our commits and by [`crate::Store::refresh`].
     pub reader: IndexReader,
     /// The fields.
     pub fields: Fields,
     writer: Option<IndexWriter>,
+    /// The identity of the database this index belongs to, written into every commit.
+    pub(crate) db_id: Option<String>,
+    /// The opstamp of the commit the reader last loaded.
+    loaded_opstamp: u64,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -116,30 +120,229 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// The file in the index folder whose lock (`flock`) makes its holder the one process that writes
+/// the index: ingest, reindex, catch-up, `check --repair`. It holds a line naming the holder.
+pub const WRITER_LOCK_FILE: &str = "trawl-writer.lock";
+
+/// Held while this process is the one writer of an index; released on drop.
+pub struct WriterLock {
+    _file: std::fs::File,
+}
+
+/// Who holds a writer lock, as its lock file says.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    /// What it does (`ingest`, `reindex`, `index catch-up`, `check --repair`).
+    pub what: String,
+    /// Its process id.
+    pub pid: String,
+    /// Since when (RFC 3339).
+    pub since: String,
+}
+
+/// The outcome of trying to take the writer lock.
+pub enum TryLock {
+    /// Taken.
+    Acquired(WriterLock),
+    /// Another process (or handle) holds it.
+    Busy(Holder),
+    /// The index folder cannot be written (a read-only folder or file system).
+    ReadOnly,
+}
+
+fn not_a_folder(dir: &Path) -> StoreError {
+    StoreError::Invalid(format!(
+        "{} is not a folder: trawl keeps the database's index there; move that file away",
+        dir.display()
+    ))
+}
+
+fn is_read_only_error(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem)
+}
+
+/// Tries (without waiting) to become the writer of the index in `dir`, creating the folder when
+/// missing. `what` is written into the lock file for others to read.
+pub fn try_lock_writer(dir: &Path, what: &str) -> Result<TryLock, StoreError> {
+    use fs4::fs_std::FileExt;
+    use std::io::{Read, Seek, Write};
+    if dir.exists() && !dir.is_dir() {
+        return Err(not_a_folder(dir));
+    }
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        if is_read_only_error(&e) {
+            return Ok(TryLock::ReadOnly);
+        }
+        return Err(StoreError::Io { path: dir.display().to_string(), source: e });
+    }
+    let path = dir.join(WRITER_LOCK_FILE);
+    let mut file = match std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path) {
+        Ok(f) => f,
+        Err(e) if is_read_only_error(&e) => return Ok(TryLock::ReadOnly),
+        Err(e) => return Err(StoreError::Io { path: path.display().to_string(), source: e }),
+    };
+    let locked =
+        file.try_lock_exclusive().map_err(|e| StoreError::Io { path: path.display().to_string(), source: e })?;
+    if !locked {
+        let mut text = String::new();
+        let _ = file.read_to_string(&mut text);
+        return Ok(TryLock::Busy(parse_holder(&text)));
+    }
+    let line = format!(
+        "{what} pid {} since {}\n",
+        std::process::id(),
+        chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    );
+    let io = |e| StoreError::Io { path: path.display().to_string(), source: e };
+    file.set_len(0).map_err(io)?;
+    file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+    file.write_all(line.as_bytes()).map_err(io)?;
+    Ok(TryLock::Acquired(WriterLock { _file: file }))
+}
+
+fn parse_holder(text: &str) -> Holder {
+    let line = text.lines().next().unwrap_or("").trim();
+    let (what, rest) = line.split_once(" pid ").unwrap_or(("another trawl", line));
+    let (pid, since) = rest.split_once(" since ").unwrap_or((rest, "?"));
+    Holder {
+        what: if what.is_empty() { "another trawl".into() } else { what.to_string() },
+        pid: if pid.is_empty() { "?".into() } else { pid.to_string() },
+        since: since.to_string(),
+    }
+}
+
+/// What the index's last commit says about itself: the change sequence it covers and the
+/// identity of the database it was built from (`seq:N db:ID`; older indexes wrote `seq:N`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Payload {
+    /// Every SQLite change with a sequence up to this one is in the index.
+    pub seq: i64,
+    /// The database identity (`meta.db_id`), when recorded.
+    pub db: Option<String>,
+}
+
+impl Payload {
+    fn parse(p: Option<&str>) -> Payload {
+        let mut out = Payload::default();
+        for part in p.unwrap_or("").split_whitespace() {
+            if let Some(n) = part.strip_prefix("seq:") {
+                out.seq = n.parse().unwrap_or(0);
+            } else if let Some(id) = part.strip_prefix("db:") {
+                out.db = Some(id.to_string());
+            }
+        }
+        out
+    }
+}
+
+/// Whether a file name is one tantivy writes into an index folder (`meta.json`, `.managed.json`,
+/// its lock files, and segment files named `<32 hex digits>.<ext>`): only these are removed when
+/// a damaged index is rebuilt, so a user's own files in the folder stay.
+fn is_tantivy_file(name: &str) -> bool {
+    if matches!(name, "meta.json" | ".managed.json" | ".tantivy-meta.lock" | ".tantivy-writer.lock") {
+        return true;
+    }
+    let (stem, _) = name.split_once('.').unwrap_or((name, ""));
+    stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An mmap directory that reads a folder it cannot write: tantivy takes a short lock file while a
+/// reader opens segments; where that file cannot be created (a read-only folder, where nobody
+/// writes either), reading goes on without it.
+#[derive(Clone, Debug)]
+struct ReadableDir(tantivy::directory::MmapDirectory);
+
+impl tantivy::Directory for ReadableDir {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<std::sync::Arc<dyn tantivy::directory::FileHandle>, tantivy::directory::error::OpenReadError> {
+        self.0.get_file_handle(path)
+    }
+    fn delete(&self, path: &Path) -> Result<(), tantivy::directory::error::DeleteError> {
+        self.0.delete(path)
+    }
+    fn exists(&self, path: &Path) -> Result<bool, tantivy::directory::error::OpenReadError> {
+        self.0.exists(path)
+    }
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError> {
+        self.0.open_write(path)
+    }
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+        self.0.atomic_read(path)
+    }
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+    fn acquire_lock(
+        &self,
+        lock: &tantivy::directory::Lock,
+    ) -> Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError> {
+        match self.0.acquire_lock(lock) {
+            Err(tantivy::directory::error::LockError::IoError(e)) if lock.is_blocking && is_read_only_error(&e) => {
+                Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
+            }
+            other => other,
+        }
+    }
+    fn watch(&self, cb: tantivy::directory::WatchCallback) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.0.watch(cb)
+    }
+}
+
 impl Index {
-    /// Opens the index in `dir`, creating it when missing. An index whose schema differs from this
-    /// binary's (an older trawl) is deleted and rebuilt from SQLite on the next catch-up.
-    pub fn open_or_create(dir: &Path) -> Result<Index, StoreError> {
+    /// Opens the index in `dir` for reading: the index, its schema and a reader over every
+    /// segment. Fails (with a reason) on a missing, foreign-schema or damaged index; creates
+    /// nothing.
+    pub fn open(dir: &Path) -> Result<Index, String> {
         let (schema, fields) = schema();
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io { path: dir.display().to_string(), source: e })?;
+        if !dir.join("meta.json").is_file() {
+            return Err("missing".into());
+        }
+        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| e.to_string())?;
+        let index = tantivy::Index::open(ReadableDir(mmap)).map_err(|e| e.to_string())?;
+        if index.schema() != schema {
+            return Err("it was written by another version of trawl".into());
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| e.to_string())?;
+        let loaded_opstamp = index.load_metas().map_err(|e| e.to_string())?.opstamp;
+        Ok(Index { index, reader, fields, writer: None, db_id: None, loaded_opstamp })
+    }
+
+    /// Creates an empty index in `dir`, first removing the files of whatever index was there
+    /// (the caller holds the writer lock).
+    pub fn create(dir: &Path) -> Result<Index, StoreError> {
+        let io = |e| StoreError::Io { path: dir.display().to_string(), source: e };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if is_tantivy_file(&name) && entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                std::fs::remove_file(entry.path()).map_err(io)?;
+            }
+        }
+        let (schema, fields) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| StoreError::Io {
             path: dir.display().to_string(),
             source: std::io::Error::other(e.to_string()),
         })?;
-        let index = match tantivy::Index::open_or_create(mmap, schema.clone()) {
-            Ok(index) => index,
-            Err(tantivy::TantivyError::SchemaError(_)) => {
-                std::fs::remove_dir_all(dir).ok();
-                std::fs::create_dir_all(dir).ok();
-                tantivy::Index::create_in_dir(dir, schema)?
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let index = tantivy::Index::create(ReadableDir(mmap), schema, tantivy::IndexSettings::default())?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Index { index, reader, fields, writer: None })
+        let loaded_opstamp = index.load_metas()?.opstamp;
+        Ok(Index { index, reader, fields, writer: None, db_id: None, loaded_opstamp })
     }
 
-    /// The writer, created on first use (it takes the index lock).
+    /// The writer, created on first use (it takes tantivy's own lock; the caller holds ours).
     pub fn writer(&mut self) -> Result<&mut IndexWriter, StoreError> {
         if self.writer.is_none() {
             let w = self.index.writer_with_num_threads(WRITER_THREADS, WRITER_BUDGET)?;
@@ -148,24 +351,53 @@ impl Index {
         Ok(self.writer.as_mut().expect("writer just set"))
     }
 
-    /// The sequence number the last commit covers.
-    pub fn committed_seq(&self) -> Result<i64, StoreError> {
+    /// What the last commit recorded (read from the folder, so it sees other processes' commits).
+    pub fn payload(&self) -> Result<Payload, StoreError> {
         let metas = self.index.load_metas()?;
-        Ok(metas.payload.as_deref().and_then(|p| p.strip_prefix("seq:")).and_then(|n| n.parse().ok()).unwrap_or(0))
+        Ok(Payload::parse(metas.payload.as_deref()))
     }
 
-    /// Commits everything added so far, recording that changes up to `seq` are indexed, and
-    /// reloads the reader.
+    /// The sequence number the last commit covers.
+    pub fn committed_seq(&self) -> Result<i64, StoreError> {
+        Ok(self.payload()?.seq)
+    }
+
+    /// Trajectory documents the reader sees.
+    pub fn trajectory_docs(&self) -> Result<u64, StoreError> {
+        let kind = Term::from_field_u64(self.fields.kind, KIND_TRAJECTORY);
+        let q = tantivy::query::TermQuery::new(kind, IndexRecordOption::Basic);
+        Ok(self.reader.searcher().search(&q, &tantivy::collector::Count)? as u64)
+    }
+
+    /// Reloads the reader when the index has a newer commit than the one it shows (another
+    /// process committed); returns whether it did.
+    pub fn reload_if_changed(&mut self) -> Result<bool, StoreError> {
+        let opstamp = self.index.load_metas()?.opstamp;
+        if opstamp == self.loaded_opstamp {
+            return Ok(false);
+        }
+        self.reader.reload()?;
+        self.loaded_opstamp = opstamp;
+        Ok(true)
+    }
+
+    /// Commits everything added so far, recording that changes up to `seq` are indexed and which
+    /// database they come from, and reloads the reader.
     pub fn commit(&mut self, seq: i64) -> Result<(), StoreError> {
+        let payload = match &self.db_id {
+            Some(id) => format!("seq:{seq} db:{id}"),
+            None => format!("seq:{seq}"),
+        };
         let w = self.writer()?;
         let mut prepared = w.prepare_commit()?;
-        prepared.set_payload(&format!("seq:{seq}"));
-        prepared.commit()?;
+        prepared.set_payload(&payload);
+        let opstamp = prepared.commit()?;
         self.reader.reload()?;
+        self.loaded_opstamp = opstamp;
         Ok(())
     }
 
-    /// Waits for background merges and releases the writer lock.
+    /// Waits for background merges and releases tantivy's writer lock.
     pub fn close_writer(&mut self) -> Result<(), StoreError> {
         if let Some(w) = self.writer.take() {
             w.wait_merging_threads()?;

@@ -188,6 +188,23 @@ pub fn ingest(
     store: &mut Store,
     paths: &[PathBuf],
     opts: &IngestOptions,
+    progress: impl FnMut(&Progress),
+) -> Result<IngestSummary, StoreError> {
+    // One writer at a time: the whole ingest holds the index's writer lock, taken before anything
+    // is written, so SQLite's batches and the index commits that cover them come from one process
+    // (another ingest is refused, naming the holder). Taking it also catches the index up.
+    store.lock_writer("ingest")?;
+    let result = ingest_locked(store, paths, opts, progress);
+    let released = store.release_writer();
+    let summary = result?;
+    released?;
+    Ok(summary)
+}
+
+fn ingest_locked(
+    store: &mut Store,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
     mut progress: impl FnMut(&Progress),
 ) -> Result<IngestSummary, StoreError> {
     let started = Instant::now();
@@ -1230,7 +1247,7 @@ pub fn refresh_derived(conn: &Connection, id: i64, f: &Facts) -> Result<(), Stor
     store_calls(&mut ins_call, id, f)
 }
 
-fn facts_json(f: &Facts) -> String {
+pub(crate) fn facts_json(f: &Facts) -> String {
     serde_json::json!({
         "tool_counts": f.tool_counts,
         "edited_files": f.edited_files,

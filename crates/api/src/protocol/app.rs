@@ -24,6 +24,9 @@ pub struct DbInfo {
     pub path: String,
     /// Counts about it.
     pub stats: StatsResponse,
+    /// One-line notices about the database not shown before (an index rebuilt, and why).
+    #[serde(default)]
+    pub notices: Vec<String>,
 }
 
 /// `open_db`: open (or create) a database file.

@@ -12,3 +12,6 @@ mod trajectory;
 
 // The generated TypeScript types are fresh.
 mod ts_types;
+
+// The index and its database: notices through db_info.
+mod database;

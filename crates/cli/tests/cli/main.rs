@@ -16,3 +16,7 @@ mod labels;
 mod curation;
 // `trawl serve` probed as a hostile local user would: file reads, idle sockets, token hygiene.
 mod serve;
+// The index belongs to its database (deleted, copied over, restored, damaged, read-only) and `trawl check`.
+mod index_truth;
+// Many processes on one database: two ingests at once, reads and label writes during ingests, fresh server views.
+mod concurrency;

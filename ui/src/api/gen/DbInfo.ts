@@ -12,4 +12,8 @@ path: string,
 /**
  * Counts about it.
  */
-stats: StatsResponse, };
+stats: StatsResponse, 
+/**
+ * One-line notices about the database not shown before (an index rebuilt, and why).
+ */
+notices: Array<string>, };

@@ -49,6 +49,12 @@ blobs: number,
  */
 indexed: number, 
 /**
+ * The index has not reached the database's last change yet: an ingest is writing, and
+ * `indexed` catches up as it commits. Otherwise `indexed` different from `trajectories` is
+ * an error (`trawl check --repair`).
+ */
+index_behind: boolean, 
+/**
  * Size of the database file in bytes.
  */
 db_bytes: number, };
