@@ -55,7 +55,7 @@ pub struct Serve {
 }
 
 /// The token the test servers require.
-pub const TOKEN: &str = "test-token-0123456789";
+pub const TOKEN: &str = "test-token-0123456789-0123456789-0123456789-abcdef";
 
 impl Serve {
     /// Starts `trawl --db DB serve --port 0` and waits for the URL it prints.
@@ -64,7 +64,8 @@ impl Serve {
         let mut child = trawl()
             .arg("--db")
             .arg(db)
-            .args(["serve", "--port", "0", "--token", TOKEN])
+            .args(["serve", "--port", "0"])
+            .env("TRAWL_TOKEN", TOKEN)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()
@@ -89,7 +90,7 @@ impl Serve {
         let body = serde_json::json!({ "method": method, "params": params }).to_string();
         let mut s = std::net::TcpStream::connect(self.addr).expect("connect to trawl serve");
         let req = format!(
-            "POST /api HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST /api HTTP/1.1\r\nHost: {0}\r\nOrigin: http://{0}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {1}\r\n\r\n{body}",
             self.addr,
             body.len()
         );
