@@ -48,7 +48,7 @@ impl From<StoreError> for ApiError {
                     column: Some(q.column),
                 })
             }
-            StoreError::NotFound(_) => ErrorCode::NotFound,
+            StoreError::NotFound(_) | StoreError::Missing { .. } => ErrorCode::NotFound,
             StoreError::Io { .. } => ErrorCode::Io,
             StoreError::Invalid(_) => ErrorCode::BadRequest,
             _ => ErrorCode::Internal,
@@ -66,7 +66,13 @@ pub struct Library {
 impl Library {
     /// Opens or creates the database at `path`.
     pub fn open(path: &Path) -> Result<Library, ApiError> {
-        Ok(Library { store: Store::open(path)?, annotator: labels::Annotator::from_environment() })
+        Library::open_with(path, true)
+    }
+
+    /// Opens the database at `path`; with `create` false a missing file is an error
+    /// (`ErrorCode::NotFound`) and nothing is created.
+    pub fn open_with(path: &Path, create: bool) -> Result<Library, ApiError> {
+        Ok(Library { store: Store::open_with(path, create)?, annotator: labels::Annotator::from_environment() })
     }
 
     /// The database file.

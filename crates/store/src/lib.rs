@@ -41,6 +41,12 @@ pub enum StoreError {
         /// What this binary knows.
         supported: i64,
     },
+    /// No database file at this path (and the caller did not ask to create one).
+    #[error("no database at {path}")]
+    Missing {
+        /// The path given.
+        path: String,
+    },
     /// A migration failed to apply.
     #[error("migration {name} failed: {source}")]
     Migration {
@@ -99,7 +105,13 @@ impl Store {
     /// Opens or creates the database at `db_path` and its index at `<db_path>.index/`, applying
     /// migrations and bringing the index up to date with SQLite.
     pub fn open(db_path: &Path) -> Result<Store, StoreError> {
-        let conn = db::open(db_path)?;
+        Store::open_with(db_path, true)
+    }
+
+    /// Opens the database at `db_path` like [`Store::open`]; with `create` false, a missing file
+    /// is [`StoreError::Missing`] and nothing is created.
+    pub fn open_with(db_path: &Path, create: bool) -> Result<Store, StoreError> {
+        let conn = db::open_with(db_path, create)?;
         let index_dir = index_dir_for(db_path);
         let index = index::Index::open_or_create(&index_dir)?;
         let mut store = Store { conn, index, db_path: db_path.to_path_buf(), ranks: Default::default() };

@@ -14,3 +14,5 @@ mod contract;
 mod labels;
 // Subsets with lineage, dedup, contamination and exports (formats, splits, manifests, kills).
 mod curation;
+// Exports replace the target folder's earlier export as a whole, whatever moment a kill hits.
+mod export_replace;
