@@ -49,7 +49,7 @@ impl From<StoreError> for ApiError {
                 })
             }
             StoreError::NotFound(_) | StoreError::Missing { .. } => ErrorCode::NotFound,
-            StoreError::Io { .. } => ErrorCode::Io,
+            StoreError::Io { .. } | StoreError::DiskFull { .. } => ErrorCode::Io,
             StoreError::Invalid(_) => ErrorCode::BadRequest,
             _ => ErrorCode::Internal,
         };

@@ -1265,7 +1265,8 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Io { path: format!("cannot write {}", path.display()), source: e }
+    let full = if e.kind() == std::io::ErrorKind::StorageFull { "disk full: " } else { "" };
+    StoreError::Io { path: format!("{full}cannot write {}", path.display()), source: e }
 }
 
 fn tmp_path(dir: &Path, name: &str) -> PathBuf {

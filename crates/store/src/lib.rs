@@ -47,6 +47,14 @@ pub enum StoreError {
         /// The path given.
         path: String,
     },
+    /// The disk (or file system) holding a file trawl writes is full.
+    #[error("disk full: cannot write {path} ({detail})")]
+    DiskFull {
+        /// The file or folder being written.
+        path: String,
+        /// Free space left, or the underlying error.
+        detail: String,
+    },
     /// A migration failed to apply.
     #[error("migration {name} failed: {source}")]
     Migration {
@@ -89,6 +97,44 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// This error as [`StoreError::DiskFull`] naming `path`, when it comes from a full disk:
+    /// SQLite's `SQLITE_FULL`, an I/O error "no space left", or an index error (tantivy reports a
+    /// failed segment write as "an index writer was killed") while the file system holding
+    /// `path` has less than 1 MiB free. Other errors are returned unchanged.
+    pub fn at_disk_full(self, path: &Path) -> StoreError {
+        let free = free_bytes(path);
+        let full = match &self {
+            StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            StoreError::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            StoreError::Index(e) => e.to_string().contains("No space left") || free.is_some_and(|f| f < 1 << 20),
+            _ => false,
+        };
+        if !full {
+            return self;
+        }
+        let detail = match free {
+            Some(f) => format!("{f} bytes free on its file system"),
+            None => self.to_string(),
+        };
+        StoreError::DiskFull { path: path.display().to_string(), detail }
+    }
+}
+
+/// Free bytes (for an unprivileged user) on the file system holding `path` or its nearest
+/// existing ancestor.
+#[cfg(unix)]
+fn free_bytes(path: &Path) -> Option<u64> {
+    let existing = path.ancestors().find(|p| !p.as_os_str().is_empty() && p.exists()).unwrap_or(Path::new("."));
+    let st = rustix::fs::statvfs(existing).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &Path) -> Option<u64> {
+    None
+}
+
 /// Rank tables per text column, each with the change sequence it was built at.
 type RankCache = HashMap<search::TextKey, (i64, Arc<Vec<u32>>)>;
 
@@ -115,7 +161,16 @@ impl Store {
         let index_dir = index_dir_for(db_path);
         let index = index::Index::open_or_create(&index_dir)?;
         let mut store = Store { conn, index, db_path: db_path.to_path_buf(), ranks: Default::default() };
-        index::catch_up(&mut store)?;
+        match index::catch_up(&mut store).map_err(|e| e.at_disk_full(&index_dir)) {
+            Ok(_) => {}
+            // With the disk full the index cannot catch up, but the database can still be read
+            // (stats, show, search over what the index holds); the next open with space left
+            // catches up.
+            Err(StoreError::DiskFull { .. }) => {
+                let _ = store.index.close_writer();
+            }
+            Err(e) => return Err(e),
+        }
         Ok(store)
     }
 

@@ -16,3 +16,5 @@ mod labels;
 mod curation;
 // Exports replace the target folder's earlier export as a whole, whatever moment a kill hits.
 mod export_replace;
+// A real full disk (a small tmpfs): the error says "disk full" and where, and reads still work.
+mod disk_full;
