@@ -307,19 +307,19 @@ def main():
     bad_member[at] ^= 0x01
     write("bad_crc_member.jsonl.gz", gz(jsonl([r1, r2])) + bytes(bad_member) + gz(jsonl([r5])))
     # A zstd frame whose content checksum is wrong, between two sound frames. It is made of raw
-    # blocks of 128 KiB, so that a decoder hands out its first blocks (lines 2-7) before it
-    # reaches the checksum at the end of the frame.
+    # blocks of 1 KiB (its window) and larger than the decoder's input buffer (128 KiB), so that
+    # the decoder hands out its first lines before it reaches the checksum at the frame's end.
     def zst_raw_frame(data, checksum):
-        out = struct.pack("<I", 0xFD2FB528) + bytes([0x04, 0x50])  # checksum flag; 1 MiB window
-        blocks = [data[i : i + 128 * 1024] for i in range(0, len(data), 128 * 1024)]
+        out = struct.pack("<I", 0xFD2FB528) + bytes([0x04, 0x00])  # checksum flag; 1 KiB window
+        blocks = [data[i : i + 1024] for i in range(0, len(data), 1024)]
         for k, b in enumerate(blocks):
             last = 1 if k == len(blocks) - 1 else 0
             out += struct.pack("<I", last | (len(b) << 3))[:3] + b  # raw block
         return out + checksum
     def zst_checked(data):
         return subprocess.run(["zstd", "-q", "-19", "-c", "--check"], input=data, stdout=subprocess.PIPE, check=True).stdout
-    frame2 = jsonl([noisy_row(i, 40_000) for i in range(2, 10)])
-    write("bad_checksum_frame.jsonl.zst", zst_checked(jsonl([r1])) + zst_raw_frame(frame2, b"\0\0\0\0") + zst_checked(jsonl([row(10)])))
+    frame2 = jsonl([noisy_row(i, 40_000) for i in range(2, 7)])
+    write("bad_checksum_frame.jsonl.zst", zst_checked(jsonl([r1])) + zst_raw_frame(frame2, b"\0\0\0\0") + zst_checked(jsonl([row(7)])))
 
     # ---- mixed formats from the real fixtures ----
     ponyc = open(os.path.join(REAL, "openhands", "multi_swe_bench_c_ponyc.patch.jsonl"), "rb").read().split(b"\n")[0]

@@ -571,6 +571,7 @@ print(json.dumps(out))
     }
     // A database missing the records refuses, naming how many are missing.
     let empty = tmp.path().join("empty.db");
+    run_json(&empty, &["stats", "--json", "--create"]);
     let err = fails(
         &empty,
         &["export", "--from-manifest", s(&orig.join("manifest.json")), "--out", s(&tmp.path().join("x"))],
