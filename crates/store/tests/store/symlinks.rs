@@ -71,7 +71,7 @@ fn a_hugging_face_snapshot_is_read_through_its_symbolic_links() {
     let db = tmp.path().join("t.db");
     let mut store = Store::open(&db).unwrap();
     let opts = IngestOptions { workers: 2, ..IngestOptions::default() };
-    let s = ingest(&mut store, &[repo.clone()], &opts, |_| {}).unwrap();
+    let s = ingest(&mut store, std::slice::from_ref(&repo), &opts, |_| {}).unwrap();
     assert_eq!(s.stored, 6, "every row of the snapshot and of the linked folder is stored: {s:?}");
     assert_eq!(s.records, s.stored + s.duplicates + s.reports + s.rejected, "accounting: {s:?}");
     assert_eq!(s.files, 4);
