@@ -98,7 +98,9 @@ impl Library {
     ) -> Result<IngestReport, ApiError> {
         let paths: Vec<PathBuf> = req.paths.iter().map(PathBuf::from).collect();
         let opts = trawl_store::ingest::IngestOptions { force: req.force, cancel, ..Default::default() };
-        let s = trawl_store::ingest::ingest(&mut self.store, &paths, &opts, |p| progress(&progress_view(p)))?;
+        let db = self.store.db_path().to_path_buf();
+        let s = trawl_store::ingest::ingest(&mut self.store, &paths, &opts, |p| progress(&progress_view(p)))
+            .map_err(|e| e.at_disk_full(&db))?;
         Ok(IngestReport {
             files: s.files,
             files_unchanged: s.files_unchanged,

@@ -190,16 +190,6 @@ pub fn ingest(
     opts: &IngestOptions,
     mut progress: impl FnMut(&Progress),
 ) -> Result<IngestSummary, StoreError> {
-    let db_path = store.db_path.clone();
-    ingest_inner(store, paths, opts, &mut progress).map_err(|e| e.at_disk_full(&db_path))
-}
-
-fn ingest_inner(
-    store: &mut Store,
-    paths: &[PathBuf],
-    opts: &IngestOptions,
-    mut progress: impl FnMut(&Progress),
-) -> Result<IngestSummary, StoreError> {
     let started = Instant::now();
     let mut summary = IngestSummary::default();
     let mut early_diags = Vec::new();
