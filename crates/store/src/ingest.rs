@@ -147,8 +147,9 @@ struct Batch {
     end_line: u64,
     file_done: bool,
     disk_bytes: u64,
-    /// Records that could not even be framed (Parquet rows in a damaged row group), each range
-    /// named by a diagnostic of this batch; they count as read and rejected.
+    /// Records that could not even be framed (Parquet rows in a damaged row group) or were
+    /// dropped (lines of a compressed member that failed its checksum), each range named by a
+    /// diagnostic; they count as read and rejected.
     lost: u64,
 }
 
