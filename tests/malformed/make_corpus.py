@@ -212,6 +212,7 @@ def main():
     write("bare_scalars.jsonl", jsonl([r1, b'"just a string"', b"42", b"null", b"true", r2]))
     write("unknown_shape.jsonl", jsonl([r1, line({"id": 7, "text": "The movie was great", "label": "positive"}), r2]))
     write("lone_surrogate_escape.jsonl", jsonl([r1, r2.replace(b"drops keys", b"drops \\ud83d keys", 1), r3]))
+    write("empty_array.jsonl", jsonl([r1, b"[]", r2]))
 
     # ---- wrong types inside records ----
     def content_number(r):
@@ -298,6 +299,27 @@ def main():
     write("rows.jsonl.zst", zst(jsonl([r1, r2, b"[1, 2, 3]", r3])))
     czst = zst(big)
     write("truncated.jsonl.zst", czst[: len(czst) * 3 // 5])
+    # A gzip member whose text was corrupted but still inflates (stored blocks: level 0): only
+    # its checksum tells. Members 1 and 3 are sound.
+    r4, r5 = row(4), row(5)
+    bad_member = bytearray(gzip.compress(jsonl([r3, r4]), compresslevel=0, mtime=0))
+    at = bad_member.find(b"unique") if b"unique" in bad_member else bad_member.find(b"drops keys") + 2
+    bad_member[at] ^= 0x01
+    write("bad_crc_member.jsonl.gz", gz(jsonl([r1, r2])) + bytes(bad_member) + gz(jsonl([r5])))
+    # A zstd frame whose content checksum is wrong, between two sound frames. It is made of raw
+    # blocks of 1 KiB (its window) and larger than the decoder's input buffer (128 KiB), so that
+    # the decoder hands out its first lines before it reaches the checksum at the frame's end.
+    def zst_raw_frame(data, checksum):
+        out = struct.pack("<I", 0xFD2FB528) + bytes([0x04, 0x00])  # checksum flag; 1 KiB window
+        blocks = [data[i : i + 1024] for i in range(0, len(data), 1024)]
+        for k, b in enumerate(blocks):
+            last = 1 if k == len(blocks) - 1 else 0
+            out += struct.pack("<I", last | (len(b) << 3))[:3] + b  # raw block
+        return out + checksum
+    def zst_checked(data):
+        return subprocess.run(["zstd", "-q", "-19", "-c", "--check"], input=data, stdout=subprocess.PIPE, check=True).stdout
+    frame2 = jsonl([noisy_row(i, 40_000) for i in range(2, 7)])
+    write("bad_checksum_frame.jsonl.zst", zst_checked(jsonl([r1])) + zst_raw_frame(frame2, b"\0\0\0\0") + zst_checked(jsonl([row(7)])))
 
     # ---- mixed formats from the real fixtures ----
     ponyc = open(os.path.join(REAL, "openhands", "multi_swe_bench_c_ponyc.patch.jsonl"), "rb").read().split(b"\n")[0]

@@ -50,8 +50,8 @@ impl From<StoreError> for ApiError {
                     column: Some(q.column),
                 })
             }
-            StoreError::NotFound(_) => ErrorCode::NotFound,
-            StoreError::Io { .. } => ErrorCode::Io,
+            StoreError::NotFound(_) | StoreError::Missing { .. } => ErrorCode::NotFound,
+            StoreError::Io { .. } | StoreError::DiskFull { .. } => ErrorCode::Io,
             StoreError::Invalid(_) | StoreError::ReadOnly | StoreError::Busy(_) => ErrorCode::BadRequest,
             _ => ErrorCode::Internal,
         };
@@ -69,7 +69,13 @@ impl Library {
     /// Opens or creates the database at `path`. Notices about opening it (an index rebuilt, and
     /// why) wait in [`Library::take_notices`].
     pub fn open(path: &Path) -> Result<Library, ApiError> {
-        Ok(Library { store: Store::open(path)?, annotator: labels::Annotator::from_environment() })
+        Library::open_with(path, true)
+    }
+
+    /// Opens the database at `path`; with `create` false a missing file is an error
+    /// (`ErrorCode::NotFound`) and nothing is created.
+    pub fn open_with(path: &Path, create: bool) -> Result<Library, ApiError> {
+        Ok(Library { store: Store::open_with(path, create)?, annotator: labels::Annotator::from_environment() })
     }
 
     /// True when `path` (canonical, as ingest records it) is a source file of this database.
@@ -130,7 +136,9 @@ impl Library {
     ) -> Result<IngestReport, ApiError> {
         let paths: Vec<PathBuf> = req.paths.iter().map(PathBuf::from).collect();
         let opts = trawl_store::ingest::IngestOptions { force: req.force, cancel, ..Default::default() };
-        let s = trawl_store::ingest::ingest(&mut self.store, &paths, &opts, |p| progress(&progress_view(p)))?;
+        let db = self.store.db_path().to_path_buf();
+        let s = trawl_store::ingest::ingest(&mut self.store, &paths, &opts, |p| progress(&progress_view(p)))
+            .map_err(|e| e.at_disk_full(&db))?;
         Ok(IngestReport {
             files: s.files,
             files_unchanged: s.files_unchanged,

@@ -96,7 +96,8 @@ fn timed(c: &mut Client, req: Value) -> Result<(f64, Value)> {
 pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
     let token = trawl_server::random_token();
     let t_start = Instant::now();
-    let service = Arc::new(Service::new(Library::open(db).with_context(|| format!("cannot open {}", db.display()))?));
+    let service =
+        Arc::new(Service::new(Library::open_with(db, false).with_context(|| format!("cannot open {}", db.display()))?));
     let (tx, rx) = std::sync::mpsc::channel();
     let opts = trawl_server::ServeOptions::new(token.clone());
     std::thread::spawn(move || -> Result<()> {

@@ -33,6 +33,10 @@ struct Cli {
     /// The database file (default: trawl.db in the user's data directory).
     #[arg(long, global = true, env = "TRAWL_DB")]
     db: Option<PathBuf>,
+    /// Create the database if it does not exist (`ingest` and `demo` always may; every other
+    /// command refuses a missing database instead of creating an empty one).
+    #[arg(long, global = true)]
+    create: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,10 +64,10 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         query: String,
         /// Hits per page.
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, allow_negative_numbers = true)]
         limit: usize,
         /// Hits to skip.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
         offset: usize,
         /// relevance, ingest, steps_desc, steps_asc, patch_lines_desc.
         #[arg(long)]
@@ -278,7 +282,11 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
+    CREATE.store(cli.create, std::sync::atomic::Ordering::Relaxed);
     if let Err(e) = run(cli) {
         let mut msg = format!("{e}");
         for cause in e.chain().skip(1) {
@@ -289,13 +297,55 @@ fn main() {
     }
 }
 
+/// A command line that does not parse: `--help` and `--version` print and exit 0; anything else
+/// is a usage error, one line on stderr and exit status 1 (the README's exit-status contract),
+/// not clap's several lines and exit status 2.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            std::process::exit(0);
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!("trawl: a command is required (see `trawl --help`)");
+        }
+        _ => {
+            let text = e.to_string();
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            let first = first.trim().strip_prefix("error: ").unwrap_or(first.trim());
+            eprintln!("trawl: {first} (see `trawl --help`)");
+        }
+    }
+    std::process::exit(1);
+}
+
+/// `--create`: commands other than `ingest` and `demo` may create a missing database.
+static CREATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn default_db() -> PathBuf {
     dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("trawl").join("trawl.db")
 }
 
+/// Opens the database of `--db` (or the default one). A missing database is an error naming it
+/// unless `--create` was given: a mistyped path must not become a new empty database.
 fn open(db: &Option<PathBuf>) -> Result<Library> {
+    open_with(db, CREATE.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Opens the database, creating it when it does not exist (`ingest`).
+fn open_creating(db: &Option<PathBuf>) -> Result<Library> {
+    open_with(db, true)
+}
+
+fn open_with(db: &Option<PathBuf>, create: bool) -> Result<Library> {
     let path = db.clone().unwrap_or_else(default_db);
-    let mut lib = Library::open(&path).with_context(|| format!("cannot open database {}", path.display()))?;
+    // A `file:` URI (`file:PATH?mode=ro`) is SQLite's to resolve; the store checks it exists.
+    if !create && !path.exists() && !path.to_string_lossy().starts_with("file:") {
+        bail!("no database at {} (`trawl ingest` creates one, or pass --create)", path.display());
+    }
+    let mut lib =
+        Library::open_with(&path, create).with_context(|| format!("cannot open database {}", path.display()))?;
     print_notices(&mut lib);
     Ok(lib)
 }
@@ -322,7 +372,7 @@ fn run(cli: Cli) -> Result<()> {
                     bail!("cannot read {}: no such file or directory", p.display());
                 }
             }
-            let mut lib = open(&cli.db)?;
+            let mut lib = open_creating(&cli.db)?;
             let report = ingest_with_progress(&mut lib, &paths, force, quiet || json)?;
             if json {
                 print_json(&report)?;

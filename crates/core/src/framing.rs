@@ -78,7 +78,8 @@ pub fn is_blank(bytes: &[u8]) -> bool {
 /// Parses one record's bytes (already trimmed with [`trim_line`]) as JSON.
 ///
 /// The error is a lowercase reason: invalid UTF-8 (with the byte offset), a NUL byte outside a
-/// string, truncated input, or a syntax error with its column.
+/// string, truncated input, or a syntax error with its column. An escaped lone UTF-16 surrogate
+/// is read as U+FFFD (see [`parse_lenient`]).
 pub fn parse_record(bytes: &[u8]) -> Result<Value, String> {
     if let Err(e) = std::str::from_utf8(bytes) {
         return Err(format!("invalid utf-8 at byte {}", e.valid_up_to()));
@@ -86,7 +87,72 @@ pub fn parse_record(bytes: &[u8]) -> Result<Value, String> {
     if looks_binary(bytes) {
         return Err("binary data, not json".into());
     }
-    serde_json::from_slice(bytes).map_err(|e| describe_json_error(&e))
+    parse_lenient(bytes).map(|(v, _)| v)
+}
+
+/// Parses JSON, replacing escaped lone UTF-16 surrogates (`\ud83d` not followed by a low
+/// surrogate, as Python's `json` writes half an emoji) with U+FFFD; returns the value and how many
+/// were replaced. The bytes themselves are not changed (the record id and the stored record stay
+/// those of the original), only the parsed value carries the replacement.
+pub fn parse_lenient(bytes: &[u8]) -> Result<(Value, usize), String> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok((v, 0)),
+        Err(e) => {
+            let Some((patched, n)) = replace_lone_surrogates(bytes) else { return Err(describe_json_error(&e)) };
+            let v = serde_json::from_slice(&patched).map_err(|e| describe_json_error(&e))?;
+            Ok((v, n))
+        }
+    }
+}
+
+/// Parses one record like [`parse_record`], and also says how many escaped lone surrogates were
+/// replaced with U+FFFD (ingest reports them as a warning).
+pub fn parse_record_counting(bytes: &[u8]) -> Result<(Value, usize), String> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(format!("invalid utf-8 at byte {}", e.valid_up_to()));
+    }
+    if looks_binary(bytes) {
+        return Err("binary data, not json".into());
+    }
+    parse_lenient(bytes)
+}
+
+/// The warning for a record whose lone surrogate escapes were replaced.
+pub fn surrogate_warning(n: usize) -> String {
+    let what = if n == 1 { "an escaped lone utf-16 surrogate" } else { "escaped lone utf-16 surrogates" };
+    format!("{what} ({n}) replaced with U+FFFD; the stored record keeps its original bytes")
+}
+
+/// A copy of JSON text with every escaped lone surrogate (`\uD800`–`\uDFFF` not forming a
+/// high–low pair) replaced by `\uFFFD` (same length, so error columns do not move); `None` when
+/// there is none. Backslashes occur in JSON only inside strings, so a scan of escapes is exact.
+fn replace_lone_surrogates(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
+    fn unit(b: &[u8], at: usize) -> Option<u16> {
+        if b.get(at) != Some(&b'\\') || b.get(at + 1) != Some(&b'u') {
+            return None;
+        }
+        let hex = std::str::from_utf8(b.get(at + 2..at + 6)?).ok()?;
+        u16::from_str_radix(hex, 16).ok()
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let mut n = 0;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'\\', &bytes[i..]) {
+        let at = i + k;
+        match unit(bytes, at) {
+            Some(0xD800..=0xDBFF) if matches!(unit(bytes, at + 6), Some(0xDC00..=0xDFFF)) => i = at + 12,
+            Some(0xD800..=0xDFFF) => {
+                out.get_or_insert_with(|| bytes.to_vec())[at..at + 6].copy_from_slice(b"\\ufffd");
+                n += 1;
+                i = at + 6;
+            }
+            _ => i = (at + 2).min(bytes.len()),
+        }
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    out.map(|o| (o, n))
 }
 
 /// A heuristic for binary content: NUL bytes or many control characters in the first 4 KiB.
@@ -124,4 +190,23 @@ pub fn record_id(raw: &[u8]) -> String {
     let hash = blake3::hash(raw);
     let hex = hash.to_hex();
     format!("t{}", &hex.as_str()[..19])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let (v, n) =
+            parse_record_counting(br#"{"a": "x\ud83d y", "b": "\ud83d\ude00", "c": "\\ud83d", "d": "\udc00"}"#)
+                .expect("parses");
+        assert_eq!(n, 2);
+        assert_eq!(v["a"], "x\u{fffd} y");
+        assert_eq!(v["b"], "\u{1f600}");
+        assert_eq!(v["c"], "\\ud83d");
+        assert_eq!(v["d"], "\u{fffd}");
+        assert_eq!(parse_record_counting(br#"{"a": 1}"#).expect("parses").1, 0);
+        assert!(parse_record(br#"{"a": "\ud83d"#).is_err());
+    }
 }

@@ -35,13 +35,25 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// A database that can only be read (a read-only file, folder or file system) opens read-only,
 /// and is not changed in any way.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    if let Some(parent) = fs_path(path).parent() {
-        if !parent.as_os_str().is_empty() {
+    open_with(path, true)
+}
+
+/// [`open`], except that with `create` false a missing file is an error ([`StoreError::Missing`])
+/// and nothing (no folder, no file) is created. A database newer than this binary is refused
+/// before anything is written to it (not even the journal mode in its header).
+pub fn open_with(path: &Path, create: bool) -> Result<Connection, StoreError> {
+    let file = fs_path(path);
+    if !create && !file.is_file() {
+        return Err(StoreError::Missing { path: file.display().to_string() });
+    }
+    if let Some(parent) = file.parent() {
+        if create && !parent.as_os_str().is_empty() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Io { path: parent.display().to_string(), source: e })?;
         }
     }
-    let mut conn = Connection::open(path)?;
+    let flags = if create { OpenFlags::default() } else { OpenFlags::default().difference(OpenFlags::SQLITE_OPEN_CREATE) };
+    let mut conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.set_transaction_behavior(TransactionBehavior::Immediate);
     match conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)) {
@@ -50,7 +62,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
             return Err(not_a_database(path));
         }
         Err(e)
-            if fs_path(path).is_file()
+            if file.is_file()
                 && matches!(
                     e.sqlite_error_code(),
                     Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
@@ -58,12 +70,14 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
         {
             // A WAL database in a folder that cannot be written (its shared-memory file cannot be
             // created): read it as an immutable file.
-            return open_immutable(&fs_path(path));
+            return open_immutable(&file);
         }
         Err(e) => return Err(e.into()),
     }
+    // Before any pragma below writes to the file: a refused database is left byte-identical.
+    check_version(&conn, path)?;
     if conn.is_readonly(rusqlite::MAIN_DB)? {
-        check_version(&conn, path)?;
+        check_read_only_version(&conn, path)?;
         return Ok(conn);
     }
     // Takes effect only on a new database (before its first table): most of what trawl stores
@@ -127,16 +141,13 @@ fn open_immutable(path: &Path) -> Result<Connection, StoreError> {
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => return Err(not_a_database(path)),
         Err(e) => return Err(e.into()),
     }
-    check_version(&conn, path)?;
+    check_read_only_version(&conn, path)?;
     Ok(conn)
 }
 
 /// A read-only database must already have this binary's schema: it cannot be migrated.
-fn check_version(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > SCHEMA_VERSION {
-        return Err(StoreError::TooNew { path: path.display().to_string(), found: current, supported: SCHEMA_VERSION });
-    }
+fn check_read_only_version(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let current = check_version(conn, path)?;
     if current < SCHEMA_VERSION {
         return Err(StoreError::Invalid(format!(
             "{} is read-only and was written by an older trawl (schema {current}, this one needs {SCHEMA_VERSION}): open it once where it can be written",
@@ -170,12 +181,18 @@ pub fn identity(conn: &Connection, writable: bool) -> Result<(Option<String>, bo
     Ok((get()?, true))
 }
 
-/// Applies pending migrations, each in its own transaction together with the version bump.
-fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+/// Refuses a database written by a newer trawl (only reads its header); returns its version.
+fn check_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         return Err(StoreError::TooNew { path: path.display().to_string(), found: current, supported: SCHEMA_VERSION });
     }
+    Ok(current)
+}
+
+/// Applies pending migrations, each in its own transaction together with the version bump.
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let current = check_version(conn, path)?;
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = i as i64 + 1;
         let tx = conn.unchecked_transaction()?;

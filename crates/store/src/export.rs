@@ -7,9 +7,14 @@
 //! groups (repository or instance) in an order given by a hash of the seed and the group key.
 //! Nothing depends on row ids, paths or time, so the same records give the same bytes.
 //!
-//! Atomicity: every file is written as `<name>.tmp-<pid>` in the output directory, synced, and
-//! renamed only when all of them are complete (the manifest last); on error the temporary files
-//! are removed, and temporary files of dead processes are removed by the next export.
+//! Atomicity: an export is written into a fresh folder beside the target
+//! (`.<target>.trawl-export-<pid>`), every file synced, and that folder then replaces the
+//! target as a whole: renamed onto it when the target is missing or empty, or swapped with it in
+//! one step (`renameat2(RENAME_EXCHANGE)` on Linux) when the target holds an earlier export, whose
+//! folder is then removed. A kill at any moment leaves the target holding either the old export
+//! or the new one, complete, never a mix (and the leftover folder of a dead process is removed by
+//! the next export). A non-empty target that is not a trawl export (or holds files besides its
+//! export) is refused, naming what is in it. On error the new folder is removed.
 //!
 //! Records are read and converted on worker threads (one read-only SQLite connection each) and
 //! written in order by the calling thread. A Parquet worker builds the Arrow columns of a chunk
@@ -1260,7 +1265,8 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Io { path: format!("cannot write {}", path.display()), source: e }
+    let full = if e.kind() == std::io::ErrorKind::StorageFull { "disk full: " } else { "" };
+    StoreError::Io { path: format!("{full}cannot write {}", path.display()), source: e }
 }
 
 fn tmp_path(dir: &Path, name: &str) -> PathBuf {
@@ -1538,10 +1544,9 @@ fn run(
 ) -> Result<Summary, StoreError> {
     let started = Instant::now();
     check_options(opts)?;
-    let dir = &opts.out_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| StoreError::Io { path: format!("cannot create output directory {}", dir.display()), source: e })?;
-    clean_stale_temps(dir);
+    let target = Target::check(&opts.out_dir)?;
+    let mut stage = Stage::create(&target)?;
+    let dir = &stage.dir.clone();
 
     let mut recs = load_recs(store, ids)?;
     recs.sort_by(|a, b| a.uid.cmp(&b.uid));
@@ -1727,7 +1732,209 @@ fn run(
     }
     guard.0.clear();
     sync_dir(dir);
-    Ok(Summary { manifest, manifest_path: dir.join(manifest_name), elapsed: started.elapsed(), write_elapsed })
+    stage.publish(&target)?;
+    Ok(Summary { manifest, manifest_path: target.dir.join(manifest_name), elapsed: started.elapsed(), write_elapsed })
+}
+
+/// Test hook: with `TRAWL_TEST_EXPORT_PAUSE=<step>`, the export stops at that step of publishing
+/// (`staged`: the new folder is complete; `swapped`: the target holds the new export and the old
+/// one is still beside it), prints `export paused at <step>` on stderr and waits to be killed.
+fn pause_point(step: &str) {
+    if std::env::var("TRAWL_TEST_EXPORT_PAUSE").is_ok_and(|v| v == step) {
+        eprintln!("export paused at {step}");
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+}
+
+/// The folder an export goes to, checked before anything is written.
+struct Target {
+    /// As given.
+    dir: PathBuf,
+    /// The folder holding it (where the new export is staged) and its name there.
+    parent: PathBuf,
+    name: std::ffi::OsString,
+    /// Missing or empty (a plain rename), or an earlier export (swapped).
+    earlier_export: bool,
+}
+
+impl Target {
+    fn check(dir: &Path) -> Result<Target, StoreError> {
+        let abs = if dir.is_absolute() {
+            dir.to_path_buf()
+        } else {
+            std::env::current_dir().map_err(|e| io_err(dir, e))?.join(dir)
+        };
+        let abs = match std::fs::canonicalize(&abs) {
+            Ok(c) => c,
+            Err(_) => abs,
+        };
+        let (Some(parent), Some(name)) = (abs.parent(), abs.file_name()) else {
+            return Err(StoreError::Invalid(format!(
+                "cannot export into {}: choose a folder inside it",
+                dir.display()
+            )));
+        };
+        std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
+            path: format!("cannot create output directory {}", parent.display()),
+            source: e,
+        })?;
+        clean_stale_stages(parent, name);
+        let mut t = Target {
+            dir: dir.to_path_buf(),
+            parent: parent.to_path_buf(),
+            name: name.to_owned(),
+            earlier_export: false,
+        };
+        let entries = match std::fs::read_dir(&abs) {
+            Ok(rd) => rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory || abs.is_file() => {
+                return Err(StoreError::Invalid(format!("cannot export into {}: it is a file", dir.display())))
+            }
+            Err(e) => return Err(StoreError::Io { path: format!("cannot read {}", dir.display()), source: e }),
+        };
+        if std::fs::metadata(&abs).is_ok_and(|m| m.permissions().readonly()) {
+            return Err(StoreError::Invalid(format!("cannot export into {}: the folder is read-only", dir.display())));
+        }
+        // Temporary files of an export killed by an earlier trawl (files were renamed in place).
+        let entries: Vec<String> = entries.into_iter().filter(|n| !n.contains(".tmp-")).collect();
+        if entries.is_empty() {
+            return Ok(t);
+        }
+        let listing = |names: &[&String]| {
+            let mut names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+            names.sort_unstable();
+            let more = names.len().saturating_sub(5);
+            let mut s = names.into_iter().take(5).collect::<Vec<_>>().join(", ");
+            if more > 0 {
+                s.push_str(&format!(" and {more} more"));
+            }
+            s
+        };
+        let manifest: Option<Manifest> =
+            std::fs::read(abs.join("manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let Some(m) = manifest else {
+            let all: Vec<&String> = entries.iter().collect();
+            return Err(StoreError::Invalid(format!(
+                "cannot export into {}: it is not empty and not a trawl export (it holds {}); choose a new or empty folder",
+                dir.display(),
+                listing(&all)
+            )));
+        };
+        let own: std::collections::HashSet<&str> =
+            m.outputs.iter().map(|o| o.file.as_str()).chain([m.members.file.as_str(), "manifest.json"]).collect();
+        let foreign: Vec<&String> = entries.iter().filter(|n| !own.contains(n.as_str())).collect();
+        if !foreign.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "cannot export into {}: it holds an earlier export and also {}, which an export would delete; move them or choose another folder",
+                dir.display(),
+                listing(&foreign)
+            )));
+        }
+        t.earlier_export = true;
+        Ok(t)
+    }
+}
+
+/// The fresh folder an export is written into, beside its target; removed on drop unless
+/// published.
+struct Stage {
+    dir: PathBuf,
+    published: bool,
+}
+
+fn stage_name(name: &std::ffi::OsStr, kind: &str, pid: u32) -> String {
+    format!(".{}.trawl-{kind}-{pid}", name.to_string_lossy())
+}
+
+impl Stage {
+    fn create(t: &Target) -> Result<Stage, StoreError> {
+        let dir = t.parent.join(stage_name(&t.name, "export", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir)
+            .map_err(|e| StoreError::Io { path: format!("cannot create {}", dir.display()), source: e })?;
+        Ok(Stage { dir, published: false })
+    }
+
+    /// Puts the complete new export in the target's place.
+    fn publish(&mut self, t: &Target) -> Result<(), StoreError> {
+        pause_point("staged");
+        let target = t.parent.join(&t.name);
+        if !t.earlier_export {
+            // A missing target, or an empty folder, which rename(2) replaces.
+            clean_stale_temps(&target);
+            std::fs::rename(&self.dir, &target).map_err(|e| io_err(&target, e))?;
+            self.published = true;
+            sync_dir(&t.parent);
+            return Ok(());
+        }
+        // The earlier export goes where the new one was staged, in the same step.
+        if exchange(&self.dir, &target).is_err() {
+            // No atomic swap here: the old folder steps aside first (a kill in between leaves
+            // it beside the target, complete, under a `.trawl-old-` name).
+            let old = t.parent.join(stage_name(&t.name, "old", std::process::id()));
+            std::fs::rename(&target, &old).map_err(|e| io_err(&target, e))?;
+            if let Err(e) = std::fs::rename(&self.dir, &target) {
+                let _ = std::fs::rename(&old, &target);
+                return Err(io_err(&target, e));
+            }
+            self.published = true;
+            sync_dir(&t.parent);
+            let _ = std::fs::remove_dir_all(&old);
+            return Ok(());
+        }
+        // `self.dir` now holds the earlier export; dropping the stage removes it.
+        sync_dir(&t.parent);
+        pause_point("swapped");
+        Ok(())
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Swaps two directory entries in one step (`renameat2` with `RENAME_EXCHANGE`, through rustix:
+/// the workspace forbids `unsafe`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// Removes what exports killed before publishing left beside a target: their staged folders and
+/// (when the swap was not atomic) the earlier export set aside.
+fn clean_stale_stages(parent: &Path, name: &std::ffi::OsStr) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let own = std::process::id();
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        for kind in ["export", "old"] {
+            let prefix = format!(".{}.trawl-{kind}-", name.to_string_lossy());
+            let Some(pid) = file.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok()) else { continue };
+            let alive = pid == own || (Path::new("/proc").is_dir() && Path::new(&format!("/proc/{pid}")).exists());
+            if !alive {
+                if kind == "old" && !parent.join(name).exists() {
+                    // Killed between the two renames of a non-atomic swap: the earlier export
+                    // is the only complete one; put it back.
+                    let _ = std::fs::rename(e.path(), parent.join(name));
+                } else {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {

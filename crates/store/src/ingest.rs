@@ -147,8 +147,9 @@ struct Batch {
     end_line: u64,
     file_done: bool,
     disk_bytes: u64,
-    /// Records that could not even be framed (Parquet rows in a damaged row group), each range
-    /// named by a diagnostic of this batch; they count as read and rejected.
+    /// Records that could not even be framed (Parquet rows in a damaged row group) or were
+    /// dropped (lines of a compressed member that failed its checksum), each range named by a
+    /// diagnostic; they count as read and rejected.
     lost: u64,
 }
 
@@ -300,10 +301,13 @@ fn plan(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Vec<PlannedFile>, StoreError> {
     let mut found: Vec<(PathBuf, bool)> = Vec::new();
+    let mut walked = HashSet::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| StoreError::Io { path: p.display().to_string(), source: e })?;
         if meta.is_dir() {
-            walk(p, &mut found).map_err(|e| StoreError::Io { path: p.display().to_string(), source: e })?;
+            let mut stack = Vec::new();
+            walk(p, &mut found, &mut stack, &mut walked, diags)
+                .map_err(|e| StoreError::Io { path: p.display().to_string(), source: e })?;
         } else {
             found.push((p.clone(), true));
         }
@@ -311,17 +315,22 @@ fn plan(
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (path, named) in found {
-        let abs = std::fs::canonicalize(&path).unwrap_or(path.clone());
-        if !seen.insert(abs.clone()) {
-            continue;
-        }
+        // A file is read once, however many links lead to it, but it is named by the path that
+        // led to it: a symbolic link's name (a Hugging Face snapshot's `data/train.parquet`, whose
+        // target is a content hash under `blobs/`) tells its format and is what diagnostics name.
+        let target = std::fs::canonicalize(&path).unwrap_or(path.clone());
+        let abs = linked_path(&path).unwrap_or(target.clone());
         let display = abs.display().to_string();
         let name = abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (framing, compression) = match framing::classify(&name) {
             Some(c) => c,
             None if named => (Framing::Lines, Compression::None),
+            // Not data by its name (a snapshot's `blobs/<hash>` is data only by a link's name).
             None => continue,
         };
+        if !seen.insert(target) {
+            continue;
+        }
         let size = match std::fs::metadata(&abs) {
             Ok(m) => m.len(),
             Err(e) => {
@@ -371,22 +380,72 @@ fn plan(
     Ok(out)
 }
 
+/// The absolute path of a file with its directory resolved but not the file itself (a symbolic
+/// link keeps its own name).
+fn linked_path(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(name))
+}
+
 /// Collects the files under a directory that look like trajectory data, in a stable order.
-fn walk(dir: &Path, out: &mut Vec<(PathBuf, bool)>) -> std::io::Result<()> {
+/// Symbolic links are followed, to files and to directories alike (a Hugging Face hub snapshot is
+/// made of them); a link back to a directory being walked is a loop, reported and not followed,
+/// and a directory reached twice by links is walked once. A broken link with a data file's name
+/// is reported; other entries that are neither files nor directories are skipped.
+fn walk(
+    dir: &Path,
+    out: &mut Vec<(PathBuf, bool)>,
+    stack: &mut Vec<PathBuf>,
+    walked: &mut HashSet<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+) -> std::io::Result<()> {
+    let canonical = std::fs::canonicalize(dir)?;
+    if let Some(ancestor) = stack.iter().find(|a| **a == canonical) {
+        diags.push(Diagnostic::warning(
+            &dir.display().to_string(),
+            0,
+            format!("symbolic link loop: leads back to {}; not followed again", ancestor.display()),
+        ));
+        return Ok(());
+    }
+    if !walked.insert(canonical.clone()) {
+        return Ok(());
+    }
+    stack.push(canonical);
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
-        let ft = e.file_type()?;
         let name = e.file_name();
         if name.to_string_lossy().starts_with('.') {
             continue;
         }
+        let mut ft = e.file_type()?;
+        if ft.is_symlink() {
+            match std::fs::metadata(e.path()) {
+                Ok(m) => ft = m.file_type(),
+                Err(err) => {
+                    if framing::classify(&name.to_string_lossy()).is_some() {
+                        diags.push(Diagnostic::error(
+                            &e.path().display().to_string(),
+                            0,
+                            format!("cannot read file: broken symbolic link ({err})"),
+                        ));
+                    }
+                    continue;
+                }
+            }
+        }
         if ft.is_dir() {
-            walk(&e.path(), out)?;
+            walk(&e.path(), out, stack, walked, diags)?;
         } else if ft.is_file() {
             out.push((e.path(), false));
         }
     }
+    stack.pop();
     Ok(())
 }
 
@@ -431,20 +490,162 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// Opens a file through its decompressor. With `past_bad_members`, a gzip member that fails its
+/// checksum does not end the stream (the next member is read; [`damaged_members`] says which
+/// records to drop); otherwise it is a read error.
 fn open_decoded(
     path: &Path,
     compression: Compression,
     disk: Arc<std::sync::atomic::AtomicU64>,
+    past_bad_members: bool,
 ) -> std::io::Result<Box<dyn BufRead + Send>> {
     let file = File::open(path)?;
     let counted = CountingReader { inner: file, count: disk };
     Ok(match compression {
         Compression::None => Box::new(BufReader::with_capacity(1 << 20, counted)),
+        Compression::Gzip if past_bad_members => {
+            Box::new(BufReader::with_capacity(1 << 20, GzMembers::new(BufReader::new(counted))))
+        }
         Compression::Gzip => {
             Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(BufReader::new(counted))))
         }
         Compression::Zstd => Box::new(BufReader::with_capacity(1 << 20, zstd::stream::read::Decoder::new(counted)?)),
     })
+}
+
+/// A compressed member (a gzip member, a zstd frame) that failed its checksum: the decompressed
+/// bytes it covers (to the end of the file when the reader cannot go on after it), which member,
+/// and why. None of its records is stored.
+#[derive(Debug, Clone)]
+struct BadMember {
+    start: u64,
+    end: Option<u64>,
+    what: String,
+    reason: String,
+}
+
+impl BadMember {
+    fn overlaps(&self, from: u64, to: u64) -> bool {
+        from < self.end.unwrap_or(u64::MAX) && to > self.start
+    }
+}
+
+fn is_checksum_error(e: &std::io::Error) -> bool {
+    e.to_string().contains("checksum")
+}
+
+/// The gzip members of a stream one after another (as `MultiGzDecoder` reads them), except that a
+/// member failing its checksum does not end the stream: its range is recorded in `bad` and the
+/// next member is read. (A member's trailer has been read when its checksum is compared, so the
+/// next member starts right after it.)
+struct GzMembers<R: BufRead> {
+    dec: Option<flate2::bufread::GzDecoder<R>>,
+    pos: u64,
+    member_start: u64,
+    member: usize,
+    bad: Vec<BadMember>,
+}
+
+impl<R: BufRead> GzMembers<R> {
+    fn new(r: R) -> GzMembers<R> {
+        GzMembers { dec: Some(flate2::bufread::GzDecoder::new(r)), pos: 0, member_start: 0, member: 1, bad: Vec::new() }
+    }
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let Some(dec) = self.dec.as_mut() else { return Ok(0) };
+            match dec.read(buf) {
+                Ok(0) => {}
+                Ok(n) => {
+                    self.pos += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if is_checksum_error(&e) => self.bad.push(BadMember {
+                    start: self.member_start,
+                    end: Some(self.pos),
+                    what: format!("gzip member {}", self.member),
+                    reason: e.to_string(),
+                }),
+                Err(e) => return Err(e),
+            }
+            let mut inner = self.dec.take().expect("a decoder").into_inner();
+            if inner.fill_buf()?.is_empty() {
+                return Ok(0);
+            }
+            self.member += 1;
+            self.member_start = self.pos;
+            self.dec = Some(flate2::bufread::GzDecoder::new(inner));
+        }
+    }
+}
+
+/// A `Write` that only counts.
+struct CountingSink(u64);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Decompresses a file once, only to find the members that fail their checksum, before any of
+/// its records is stored: a checksum is compared at the end of its member, after the member's
+/// text has been decompressed, so a reader that stored records as it decompressed them would
+/// store corrupted text. Costs one more decompression of every compressed file. Other read
+/// errors (a cut stream, a damaged deflate block) are left to the reading pass, which stores
+/// what decodes before them and reports the error, as `zcat` does.
+fn damaged_members(path: &Path, compression: Compression) -> Vec<BadMember> {
+    let Ok(file) = File::open(path) else { return Vec::new() };
+    let reader = BufReader::with_capacity(1 << 20, file);
+    match compression {
+        Compression::None => Vec::new(),
+        Compression::Gzip => {
+            let mut members = GzMembers::new(reader);
+            let _ = std::io::copy(&mut members, &mut CountingSink(0));
+            members.bad
+        }
+        Compression::Zstd => {
+            // zstd frames one by one; the reader cannot go on after a frame that fails (the
+            // reading pass stops there too), so such a frame's range runs to the end.
+            let mut reader = reader;
+            let mut pos = 0u64;
+            let mut frame = 0usize;
+            loop {
+                match reader.fill_buf() {
+                    Ok(b) if !b.is_empty() => {}
+                    _ => return Vec::new(),
+                }
+                frame += 1;
+                let Ok(dec) = zstd::stream::read::Decoder::with_buffer(reader) else { return Vec::new() };
+                let mut dec = dec.single_frame();
+                let mut sink = CountingSink(0);
+                match std::io::copy(&mut dec, &mut sink) {
+                    Ok(n) => {
+                        pos += n;
+                        reader = dec.finish();
+                    }
+                    Err(e) if is_checksum_error(&e) => {
+                        return vec![BadMember {
+                            start: pos,
+                            end: None,
+                            what: format!("zstd frame {frame}, to the end of the file"),
+                            reason: e.to_string(),
+                        }]
+                    }
+                    Err(_) => return Vec::new(),
+                }
+            }
+        }
+    }
 }
 
 /// The reader thread: frames every planned file into batches.
@@ -478,9 +679,15 @@ fn read_files(
             tx.send(b).is_ok() && !cancel.load(Ordering::SeqCst)
         };
         let keep_going = match framing {
-            Framing::Lines => {
-                read_lines(&path, &display, compression, start_offset, start_line, Arc::clone(&disk), &mut emit)
-            }
+            Framing::Lines => read_lines(
+                &path,
+                &display,
+                compression,
+                (start_offset, start_line),
+                Arc::clone(&disk),
+                &lost,
+                &mut emit,
+            ),
             Framing::Whole => read_whole(&path, &display, compression, Arc::clone(&disk), &mut emit),
             Framing::Parquet => read_parquet(&path, &display, start_line, &lost, &mut emit),
         };
@@ -496,12 +703,13 @@ fn read_lines(
     path: &Path,
     display: &str,
     compression: Compression,
-    start_offset: u64,
-    start_line: u64,
+    (start_offset, start_line): (u64, u64),
     disk: Arc<std::sync::atomic::AtomicU64>,
+    lost: &std::cell::Cell<u64>,
     emit: &mut Emit<'_>,
 ) -> bool {
-    let mut reader = match open_decoded(path, compression, disk) {
+    let bad = damaged_members(path, compression);
+    let mut reader = match open_decoded(path, compression, disk, true) {
         Ok(r) => r,
         Err(e) => {
             return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true)
@@ -553,16 +761,27 @@ fn read_lines(
     // Whether a line other than white space was seen: a file without one is reported as empty,
     // as an empty `.json` file is.
     let mut any_content = start_offset > 0;
+    // Records of a member that failed its checksum: (which member, first line, last line).
+    let mut dropped: Option<(usize, u64, u64)> = None;
+    let report_dropped = |dropped: &mut Option<(usize, u64, u64)>, diags: &mut Vec<Diagnostic>| {
+        if let Some((i, first, last)) = dropped.take() {
+            let b: &BadMember = &bad[i];
+            let lines = if first == last { format!("line {first}") } else { format!("lines {first}..{last}") };
+            diags.push(Diagnostic::error(display, first, format!("{lines} ({}) not stored: {}", b.what, b.reason)));
+        }
+    };
     loop {
         let mut buf = Vec::new();
         let n = match reader.read_until(b'\n', &mut buf) {
             Ok(n) => n,
             Err(e) => {
+                report_dropped(&mut dropped, &mut diags);
                 diags.push(Diagnostic::error(display, line_no + 1, format!("read error: {e}")));
                 return emit(records, diags, offset, line_no, true);
             }
         };
         if n == 0 {
+            report_dropped(&mut dropped, &mut diags);
             if !any_content {
                 let what = if line_no == 0 { "empty file" } else { "empty file (only blank lines)" };
                 diags.push(Diagnostic::error(display, 0, what));
@@ -577,6 +796,18 @@ fn read_lines(
             continue;
         }
         any_content = true;
+        if let Some(i) = bad.iter().position(|b| b.overlaps(rec_offset, offset)) {
+            match &mut dropped {
+                Some((j, _, last)) if *j == i => *last = line_no,
+                _ => {
+                    report_dropped(&mut dropped, &mut diags);
+                    dropped = Some((i, line_no, line_no));
+                }
+            }
+            lost.set(lost.get() + 1);
+            continue;
+        }
+        report_dropped(&mut dropped, &mut diags);
         // Keep the record's bytes exactly as they stand in the file, minus the line end and a
         // leading BOM: that is what exports write back.
         let start = buf.len() - buf.len() + (trimmed.as_ptr() as usize - buf.as_ptr() as usize);
@@ -604,7 +835,7 @@ fn read_whole(
     emit: &mut Emit<'_>,
 ) -> bool {
     let mut bytes = Vec::new();
-    let read = open_decoded(path, compression, disk).and_then(|mut r| r.read_to_end(&mut bytes));
+    let read = open_decoded(path, compression, disk, false).and_then(|mut r| r.read_to_end(&mut bytes));
     if let Err(e) = read {
         return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot read file: {e}"))], 0, 0, true);
     }
@@ -835,8 +1066,12 @@ fn process_record(
         Some(i) => format!("element {}: {msg}", i + 1),
         None => msg,
     };
-    let value = match framing::parse_record(&rec.bytes) {
-        Ok(v) => v,
+    let value = match framing::parse_record_counting(&rec.bytes) {
+        Ok((v, 0)) => v,
+        Ok((v, replaced)) => {
+            p.diagnostics.push(Diagnostic::warning(display, rec.line, at(framing::surrogate_warning(replaced))));
+            v
+        }
         Err(reason) => {
             p.diagnostics.push(Diagnostic::error(display, rec.line, at(reason)));
             p.rejected += 1;
@@ -900,6 +1135,16 @@ fn process_record(
         Recognized::Records(items) => {
             if element.is_some() {
                 p.diagnostics.push(Diagnostic::error(display, rec.line, at("nested container of records".into())));
+                p.rejected += 1;
+                return;
+            }
+            if items.is_empty() {
+                // Counted as read: it must be accounted for, as a rejection naming its line.
+                p.diagnostics.push(Diagnostic::error(
+                    display,
+                    rec.line,
+                    at("an empty json array holds no record".into()),
+                ));
                 p.rejected += 1;
                 return;
             }

@@ -43,6 +43,20 @@ pub enum StoreError {
         /// What this binary knows.
         supported: i64,
     },
+    /// No database file at this path (and the caller did not ask to create one).
+    #[error("no database at {path}")]
+    Missing {
+        /// The path given.
+        path: String,
+    },
+    /// The disk (or file system) holding a file trawl writes is full.
+    #[error("disk full: cannot write {path} ({detail})")]
+    DiskFull {
+        /// The file or folder being written.
+        path: String,
+        /// Free space left, or the underlying error.
+        detail: String,
+    },
     /// A migration failed to apply.
     #[error("migration {name} failed: {source}")]
     Migration {
@@ -100,6 +114,44 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+impl StoreError {
+    /// This error as [`StoreError::DiskFull`] naming `path`, when it comes from a full disk:
+    /// SQLite's `SQLITE_FULL`, an I/O error "no space left", or an index error (tantivy reports a
+    /// failed segment write as "an index writer was killed") while the file system holding
+    /// `path` has less than 1 MiB free. Other errors are returned unchanged.
+    pub fn at_disk_full(self, path: &Path) -> StoreError {
+        let free = free_bytes(path);
+        let full = match &self {
+            StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            StoreError::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            StoreError::Index(e) => e.to_string().contains("No space left") || free.is_some_and(|f| f < 1 << 20),
+            _ => false,
+        };
+        if !full {
+            return self;
+        }
+        let detail = match free {
+            Some(f) => format!("{f} bytes free on its file system"),
+            None => self.to_string(),
+        };
+        StoreError::DiskFull { path: path.display().to_string(), detail }
+    }
+}
+
+/// Free bytes (for an unprivileged user) on the file system holding `path` or its nearest
+/// existing ancestor.
+#[cfg(unix)]
+fn free_bytes(path: &Path) -> Option<u64> {
+    let existing = path.ancestors().find(|p| !p.as_os_str().is_empty() && p.exists()).unwrap_or(Path::new("."));
+    let st = rustix::fs::statvfs(existing).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &Path) -> Option<u64> {
+    None
+}
+
 /// Rank tables per text column, each with the change sequence it was built at.
 type RankCache = HashMap<search::TextKey, (i64, Arc<Vec<u32>>)>;
 
@@ -138,11 +190,17 @@ impl Store {
     /// Opens the database and its index as they are, without catching up or rebuilding the index
     /// (`check` reports what it finds). A missing or unreadable index is still created empty.
     pub fn open_as_is(db_path: &Path) -> Result<Store, StoreError> {
-        Store::open_with(db_path, false)
+        Store::open_inner(db_path, false, false)
     }
 
-    fn open_with(db_path: &Path, maintain: bool) -> Result<Store, StoreError> {
-        let conn = db::open(db_path)?;
+    /// Opens the database at `db_path` like [`Store::open`]; with `create` false, a missing file
+    /// is [`StoreError::Missing`] and nothing is created.
+    pub fn open_with(db_path: &Path, create: bool) -> Result<Store, StoreError> {
+        Store::open_inner(db_path, create, true)
+    }
+
+    fn open_inner(db_path: &Path, create: bool, maintain: bool) -> Result<Store, StoreError> {
+        let conn = db::open_with(db_path, create)?;
         let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
         let (db_id, legacy) = db::identity(&conn, !read_only)?;
         let dir = index_dir_for(&db::fs_path(db_path));
@@ -233,7 +291,7 @@ impl Store {
         };
         store.index.db_id.clone_from(&store.db_id);
         if store.writer_lock.is_some() {
-            let result = if maintain { store.maintain_index() } else { Ok(()) };
+            let result = if maintain { store.maintain_index().map_err(|e| e.at_disk_full(&dir)) } else { Ok(()) };
             store.release_writer()?;
             if let Err(e) = result {
                 // A reader is not stopped by an index it could not update (a full disk) as long

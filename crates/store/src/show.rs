@@ -84,8 +84,8 @@ pub fn load_row_conn(conn: &Connection, id: i64) -> Result<LoadedRow, StoreError
 /// Re-normalizes a stored record (its original bytes) read from `path`.
 pub fn normalize_record(raw: &[u8], path: &str) -> Result<Trajectory, String> {
     // Stored records passed framing's checks (UTF-8, not binary) when they were ingested.
-    let value: serde_json::Value =
-        serde_json::from_slice(raw).map_err(|e| trawl_core::framing::describe_json_error(&e))?;
+    // An escaped lone surrogate reads as U+FFFD, as it did at ingest.
+    let (value, _) = trawl_core::framing::parse_lenient(raw)?;
     let file_name =
         std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     match trawl_core::formats::recognize(value, &file_name)?.recognized {

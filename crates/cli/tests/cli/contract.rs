@@ -22,6 +22,7 @@ fn fails(db: &Path, args: &[&str]) -> String {
 fn a_bad_query_exits_1_and_names_the_column() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
+    run_json(&db, &["stats", "--json", "--create"]);
     let err = fails(&db, &["search", "repo:x (bad"]);
     assert!(err.contains("column 8"), "{err}");
     let err = fails(&db, &["search", "flag:nope"]);
@@ -39,7 +40,7 @@ fn an_unreadable_path_exits_1() {
 fn a_database_newer_than_the_binary_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    run_json(&db, &["stats", "--json"]);
+    run_json(&db, &["stats", "--json", "--create"]);
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.pragma_update(None, "user_version", 42).unwrap();
     drop(conn);
@@ -97,4 +98,69 @@ fn json_output_carries_the_documented_fields() {
     let raw = crate::support::run(&db, &["show", &id[..8], "--raw"]);
     let original = std::fs::read(real().join("mini-swe-agent-swebench/astropy__astropy-12907.traj.json")).unwrap();
     assert_eq!(raw.strip_suffix(b"\n").unwrap(), original.strip_suffix(b"\n").unwrap_or(&original));
+}
+
+#[test]
+fn a_mistyped_database_path_is_an_error_not_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("typo").join("none.db");
+    for args in [&["search", "a"][..], &["stats"], &["show", "t0123456789"], &["labelsets", "list"], &["serve"]] {
+        let err = fails(&typo, args);
+        assert!(err.contains("no database at") && err.contains("typo/none.db"), "{args:?}: {err}");
+        assert!(!dir.path().join("typo").exists(), "trawl {args:?} created the folder of a missing database");
+    }
+    // --create makes an empty database; ingest creates one by itself.
+    let created = run_json(&typo, &["search", "a", "--json", "--create"]);
+    assert_eq!(u(&created, "total"), 0);
+    assert!(typo.is_file());
+    let other = dir.path().join("new").join("t.db");
+    let bad = dir.path().join("one.jsonl");
+    std::fs::write(&bad, "{}\n").unwrap();
+    run_json(&other, &["ingest", bad.to_str().unwrap(), "--json", "-q"]);
+    assert!(other.is_file());
+}
+
+#[test]
+fn usage_errors_exit_1_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    run_json(&db, &["stats", "--json", "--create"]);
+    let err = fails(&db, &["search", "a", "--limit", "-1"]);
+    assert!(err.contains("--limit") && err.contains("-1"), "{err}");
+    let err = fails(&db, &["stats", "--no-such-flag"]);
+    assert!(err.contains("--no-such-flag"), "{err}");
+    let err = fails(&db, &["no-such-command"]);
+    assert!(err.contains("no-such-command"), "{err}");
+    let err = fails(&db, &[]);
+    assert!(err.contains("command"), "{err}");
+    for args in [&["--help"][..], &["--version"], &["search", "--help"], &["help"]] {
+        let out = trawl().args(args).output().expect("run trawl");
+        assert_eq!(out.status.code(), Some(0), "trawl {args:?}");
+        assert!(!out.stdout.is_empty(), "trawl {args:?} printed nothing");
+    }
+}
+
+#[test]
+fn a_refused_newer_database_is_left_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    run_json(&db, &["ingest", real().join("swe-agent").to_str().unwrap(), "--json", "-q"]);
+    // As a newer trawl might leave it: rollback journal, a higher schema version.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let before = std::fs::read(&db).unwrap();
+    let before_sha = sha256(&before);
+    for args in [&["stats"][..], &["search", "a"], &["ingest", real().join("openhands").to_str().unwrap()]] {
+        let err = fails(&db, args);
+        assert!(err.contains("newer than this trawl"), "{args:?}: {err}");
+        assert_eq!(sha256(&std::fs::read(&db).unwrap()), before_sha, "trawl {args:?} changed the refused database");
+    }
+    assert!(!Path::new(&format!("{}-wal", db.display())).exists(), "a WAL file was created beside it");
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -24,7 +24,7 @@ fn gen(path: &Path, seed: u64, count: u64) {
 }
 
 /// A temporary directory with `src.jsonl` (generated from the seed) ingested into `t.db`.
-fn generated_db(seed: u64, count: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+pub(crate) fn generated_db(seed: u64, count: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("src.jsonl");
     gen(&data, seed, count);
@@ -571,6 +571,7 @@ print(json.dumps(out))
     }
     // A database missing the records refuses, naming how many are missing.
     let empty = tmp.path().join("empty.db");
+    run_json(&empty, &["stats", "--json", "--create"]);
     let err = fails(
         &empty,
         &["export", "--from-manifest", s(&orig.join("manifest.json")), "--out", s(&tmp.path().join("x"))],
@@ -860,8 +861,12 @@ fn an_export_to_an_unwritable_or_full_location_fails_and_leaves_nothing() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot write") && err.contains("data.jsonl"), "{err}");
-    let left: Vec<String> =
-        std::fs::read_dir(&full).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    // Nothing is left: no target folder, no staging folder beside it.
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("full"))
+        .collect();
     assert!(left.is_empty(), "a failed export left {left:?}");
 }
 

@@ -20,3 +20,7 @@ mod serve;
 mod index_truth;
 // Many processes on one database: two ingests at once, reads and label writes during ingests, fresh server views.
 mod concurrency;
+// Exports replace the target folder's earlier export as a whole, whatever moment a kill hits.
+mod export_replace;
+// A real full disk (a small tmpfs): the error says "disk full" and where, and reads still work.
+mod disk_full;

@@ -3,6 +3,9 @@
 // Bad input: the corpus in tests/malformed/ (cases.tsv), each case ingested into a fresh store.
 mod malformed;
 
+// Directory walks follow symbolic links (a Hugging Face hub snapshot), with loop detection.
+mod symlinks;
+
 // Every real fixture in ../shared/fixtures/real: formats, outcome joins, byte-exact records, queries, reindex.
 mod real_fixtures;
 

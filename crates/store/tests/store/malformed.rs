@@ -363,7 +363,7 @@ const GENERATED: &[&str] = &[
 ];
 
 /// The committed valid row (`valid_row.json`) with another instance id and trajectory id.
-fn row(instance: &str) -> Value {
+pub(crate) fn row(instance: &str) -> Value {
     let text = std::fs::read(corpus_dir().join("valid_row.json")).expect("valid_row.json");
     let mut v: Value = serde_json::from_slice(&text).expect("valid_row.json parses");
     v["instance_id"] = json!(instance);
@@ -380,7 +380,7 @@ fn click(n: u64) -> String {
     format!("pallets__click-{n}")
 }
 
-fn compact(v: &Value) -> Vec<u8> {
+pub(crate) fn compact(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).expect("serialize")
 }
 
@@ -548,7 +548,7 @@ fn generate(name: &str, dir: &Path) -> PathBuf {
 /// The NV SWE-Zero Parquet schema: the row fields as strings, `trajectory` as
 /// list<struct{role, content, tool_calls: list<struct{id, type, function: struct{name, arguments}}>,
 /// tool_call_id, name}>.
-fn nv_schema() -> arrow_schema::Schema {
+pub(crate) fn nv_schema() -> arrow_schema::Schema {
     use arrow_schema::{DataType, Field, Fields, Schema};
     let s = |n: &str| Field::new(n, DataType::Utf8, true);
     let function = DataType::Struct(Fields::from(vec![s("name"), s("arguments")]));
@@ -587,7 +587,7 @@ fn string_schema() -> arrow_schema::Schema {
 }
 
 /// Writes JSON rows as a Parquet file of the given schema (decoded with arrow-json).
-fn write_parquet(path: &Path, schema: arrow_schema::Schema, rows: &[Value]) {
+pub(crate) fn write_parquet(path: &Path, schema: arrow_schema::Schema, rows: &[Value]) {
     write_parquet_with(path, schema, rows, None)
 }
 
