@@ -69,13 +69,20 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// Whether a trajectory with this instance id and repository is on the list.
+    /// Whether a trajectory with this instance id and repository is on the list. Callers pass
+    /// the base instance (`django__django-11099` for `django__django-11099_2`), see
+    /// `trawl_core::instance`; the id is also tried with its sample suffix removed here.
     pub fn matches(&self, instance: Option<&str>, repo: Option<&str>) -> bool {
         let v = match self.kind {
             ListKind::Instances => instance,
             ListKind::Repos => repo,
         };
-        v.is_some_and(|v| self.set.contains(&v.to_lowercase()))
+        v.is_some_and(|v| {
+            let v = v.to_lowercase();
+            self.set.contains(&v)
+                || (self.kind == ListKind::Instances
+                    && self.set.contains(trawl_core::instance::base_instance(&v)))
+        })
     }
 }
 
