@@ -213,7 +213,11 @@ pub fn trajectory(t: &TrajectoryView, full: bool) {
             p.id,
             p.file,
             p.line,
-            if p.same_patch { ", the same patch as the final patch" } else { ", a patch DIFFERENT from the final patch" }
+            if p.same_patch {
+                ", the same patch as the final patch"
+            } else {
+                ", a patch DIFFERENT from the final patch"
+            }
         );
     }
     if let Some(e) = &t.meta.error {

@@ -80,8 +80,7 @@ impl Matcher {
         v.is_some_and(|v| {
             let v = v.to_lowercase();
             self.set.contains(&v)
-                || (self.kind == ListKind::Instances
-                    && self.set.contains(trawl_core::instance::base_instance(&v)))
+                || (self.kind == ListKind::Instances && self.set.contains(trawl_core::instance::base_instance(&v)))
         })
     }
 }
@@ -254,6 +253,20 @@ mod tests {
             ]
         );
         assert!(PROVENANCE.contains("9fa561428aeef6406f534c8370c670f9ce51c630"));
+    }
+
+    #[test]
+    fn shipped_instance_ids_are_their_own_base_instance_and_match_their_samples() {
+        for name in ["swe-bench-verified.instances", "swe-bench-multilingual.instances"] {
+            let l = builtin(name).unwrap();
+            for e in &l.entries {
+                assert_eq!(trawl_core::instance::base_instance(e), e, "{name}: {e}");
+            }
+        }
+        let m = builtin("swe-bench-verified.instances").unwrap().matcher();
+        assert!(m.matches(Some("django__django-11099_2"), None));
+        assert!(m.matches(Some("django__django-11099"), None));
+        assert!(!m.matches(Some("django__django-110992"), None));
     }
 
     #[test]

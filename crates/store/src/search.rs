@@ -668,9 +668,9 @@ fn base_instance_rows(store: &Store, p: &Pattern) -> Result<Vec<i64>, StoreError
         }
         Pattern::Glob(g) => {
             ensure_regexp(&store.conn)?;
-            let mut st = store.conn.prepare_cached(
-                "SELECT id FROM trajectories WHERE regexp(?1, coalesce(base_instance, instance_id))",
-            )?;
+            let mut st = store
+                .conn
+                .prepare_cached("SELECT id FROM trajectories WHERE regexp(?1, coalesce(base_instance, instance_id))")?;
             let rows = st.query_map([format!("^(?:{})$", glob_regex(g))], |r| r.get(0))?;
             rows.collect::<Result<Vec<i64>, _>>()?
         }

@@ -926,20 +926,19 @@ fn a_killed_export_leaves_no_partial_file() {
 #[test]
 fn sample_suffixed_ids_are_contamination_and_cap_matched_on_their_base_instance() {
     let tmp = tempfile::tempdir().unwrap();
-    let rows: Vec<String> = ["django__django-11099_0", "django__django-11099_1", "django__django-11099_2", "psf__requests-1_0"]
-        .iter()
-        .enumerate()
-        .map(|(i, id)| nv_row(&format!("t{i}"), id, "x/y", &format!("attempt {i}"), ""))
-        .collect();
+    let rows: Vec<String> =
+        ["django__django-11099_0", "django__django-11099_1", "django__django-11099_2", "psf__requests-1_0"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| nv_row(&format!("t{i}"), id, "x/y", &format!("attempt {i}"), ""))
+            .collect();
     let data = tmp.path().join("converted.jsonl");
     std::fs::write(&data, rows.join("\n") + "\n").unwrap();
     let db = tmp.path().join("t.db");
     run_json(&db, &["ingest", s(&data), "--json", "-q"]);
     assert_eq!(count(&db, ""), 4);
-    let clean = run_json(
-        &db,
-        &["subset", "create", "clean", "--contamination", "swe-bench-verified.instances", "--json"],
-    );
+    let clean =
+        run_json(&db, &["subset", "create", "clean", "--contamination", "swe-bench-verified.instances", "--json"]);
     assert_eq!(u(&clean, "count"), 1, "{clean}");
     let capped = run_json(&db, &["subset", "create", "capped", "--cap", "1", "--json"]);
     assert_eq!(u(&capped, "count"), 2, "{capped}");

@@ -73,7 +73,8 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
 /// Whether a patch text is a unified diff: it has a `diff --git` line, or `--- `/`+++ ` file
 /// headers, or a hunk header.
 fn looks_like_diff(p: &str) -> bool {
-    p.lines().any(|l| l.starts_with("diff --git ") || l.starts_with("--- ") || l.starts_with("+++ ") || l.starts_with("@@ "))
+    p.lines()
+        .any(|l| l.starts_with("diff --git ") || l.starts_with("--- ") || l.starts_with("+++ ") || l.starts_with("@@ "))
 }
 
 /// A `preds.json` dict: `{instance_id: {model_patch, …}}`.

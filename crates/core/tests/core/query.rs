@@ -381,10 +381,7 @@ fn kind_and_base_terms() {
     use query::{Expr, Filter, KindFilter, Pattern};
     assert_eq!(query::parse("kind:prediction").unwrap(), Expr::Field(Filter::Kind(KindFilter::Prediction)));
     assert_eq!(query::parse("kind:any").unwrap(), Expr::Field(Filter::Kind(KindFilter::Any)));
-    assert_eq!(
-        query::parse("base:django__*").unwrap(),
-        Expr::Field(Filter::Base(Pattern::Glob("django__*".into())))
-    );
+    assert_eq!(query::parse("base:django__*").unwrap(), Expr::Field(Filter::Base(Pattern::Glob("django__*".into()))));
     assert!(query::parse("a (b OR -kind:trajectory)").unwrap().mentions_kind());
     assert!(!query::parse("a (b OR -instance:x)").unwrap().mentions_kind());
     let e = query::parse("x kind:nope").unwrap_err();

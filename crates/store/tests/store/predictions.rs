@@ -17,8 +17,11 @@ fn ingest_paths(store: &mut Store, paths: &[PathBuf]) -> IngestSummary {
 }
 
 fn find(store: &Store, q: &str) -> search::SearchResult {
-    search::search(store, &SearchParams { query: q.into(), limit: 1000, offset: 0, sort: Sort::Ingest, snippets: false })
-        .unwrap_or_else(|e| panic!("query {q:?} failed: {e}"))
+    search::search(
+        store,
+        &SearchParams { query: q.into(), limit: 1000, offset: 0, sort: Sort::Ingest, snippets: false },
+    )
+    .unwrap_or_else(|e| panic!("query {q:?} failed: {e}"))
 }
 
 fn total(store: &Store, q: &str) -> u64 {
@@ -93,7 +96,7 @@ fn a_standalone_preds_file_gives_patch_only_records() {
     });
     std::fs::write(run.join("preds.json"), preds.to_string()).unwrap();
     let mut store = Store::open(&dir.path().join("t.db")).unwrap();
-    let s = ingest_paths(&mut store, &[run.clone()]);
+    let s = ingest_paths(&mut store, std::slice::from_ref(&run));
     assert_eq!((s.stored, s.errors), (2, 0), "{:#?}", s.diagnostics);
     assert_eq!(total(&store, ""), 0, "patch-only records are not results of the default query");
     assert_eq!(total(&store, "kind:prediction"), 2);
@@ -102,12 +105,21 @@ fn a_standalone_preds_file_gives_patch_only_records() {
     assert_eq!(total(&store, "kind:trajectory"), 0);
     let st = trawl_store::stats::stats(&store).unwrap();
     assert_eq!((st.trajectories, st.predictions, st.predictions_joined), (0, 2, 0));
+    // Exportable: a subset whose rule asks for them holds them (its kind: applies to every clause).
+    let mut subset = |name: &str, rule: &str| {
+        let def = trawl_store::subsets::Definition { name: name.into(), rule: rule.into(), ..Default::default() };
+        trawl_store::subsets::create(&mut store, &def).unwrap().count
+    };
+    assert_eq!(subset("preds", "kind:prediction"), 2);
+    assert_eq!(subset("one", "kind:prediction instance:django__django-11099"), 1);
+    assert_eq!(subset("none", ""), 0, "the whole database's trajectories: none");
 }
 
 /// What a database answers, for comparing databases built in different orders.
 fn answers(store: &Store) -> Vec<String> {
     let mut out = Vec::new();
-    for q in ["", "kind:prediction", "kind:any", "repo:ponylang/ponyc", "format:swebench-preds", "\"maximum iteration\""]
+    for q in
+        ["", "kind:prediction", "kind:any", "repo:ponylang/ponyc", "format:swebench-preds", "\"maximum iteration\""]
     {
         out.push(format!("{q} => {} {:?}", total(store, q), uids(store, q)));
     }
@@ -130,8 +142,10 @@ fn file_order_and_split_ingests_give_the_same_database() {
     for variant in ["together", "reversed", "predictions first", "trajectories first"] {
         let dir = tempfile::tempdir().unwrap();
         let files = copy_runs(dir.path());
-        let (trajs, preds): (Vec<PathBuf>, Vec<PathBuf>) =
-            files.iter().cloned().partition(|p| !p.to_string_lossy().contains("preds") && !p.to_string_lossy().contains("patch.jsonl"));
+        let (trajs, preds): (Vec<PathBuf>, Vec<PathBuf>) = files
+            .iter()
+            .cloned()
+            .partition(|p| !p.to_string_lossy().contains("preds") && !p.to_string_lossy().contains("patch.jsonl"));
         let mut store = Store::open(&dir.path().join("t.db")).unwrap();
         match variant {
             "together" => {
@@ -243,7 +257,7 @@ fn predictions_whose_patches_are_not_diffs_or_match_nothing_are_kept_as_patch_on
     let text: Vec<String> = preds.iter().map(|p| p.to_string()).collect();
     std::fs::write(run.join("output.swebench.jsonl"), text.join("\n") + "\n").unwrap();
     let mut store = Store::open(&dir.path().join("t.db")).unwrap();
-    let s = ingest_paths(&mut store, &[run.clone()]);
+    let s = ingest_paths(&mut store, std::slice::from_ref(&run));
     assert_eq!(s.errors, 0, "{:#?}", s.diagnostics);
     assert_eq!(s.stored, 7, "nothing dropped");
     assert_eq!(s.records, s.stored + s.duplicates + s.reports + s.rejected);
@@ -253,7 +267,9 @@ fn predictions_whose_patches_are_not_diffs_or_match_nothing_are_kept_as_patch_on
     assert_eq!(total(&store, "kind:prediction"), 3);
     let msgs: Vec<&str> = s.diagnostics.iter().map(|d| d.message.as_str()).collect();
     let has = |needle: &str, line: u64| {
-        s.diagnostics.iter().any(|d| d.line == line && d.message.contains(needle) && d.file.ends_with("output.swebench.jsonl"))
+        s.diagnostics
+            .iter()
+            .any(|d| d.line == line && d.message.contains(needle) && d.file.ends_with("output.swebench.jsonl"))
     };
     assert!(has("not a unified diff", 2), "{msgs:#?}");
     assert!(has("differs from the final patch", 4), "{msgs:#?}");
