@@ -53,6 +53,7 @@ struct Row {
     model: Option<String>,
     patch: Option<String>,
     pred_of: Option<i64>,
+    patch_files: i64,
 }
 
 /// The message of the warning on a prediction that joins no trajectory.
@@ -74,11 +75,11 @@ pub fn relink(
     mut unjoined: Option<&mut Vec<i64>>,
 ) -> Result<(), StoreError> {
     let mut preds_st = conn.prepare_cached(
-        "SELECT t.id, t.uid, s.path, t.line, t.model, t.patch_hash, t.pred_of FROM trajectories t
+        "SELECT t.id, t.uid, s.path, t.line, t.model, t.patch_hash, t.pred_of, t.patch_files FROM trajectories t
          JOIN sources s ON s.id = t.source_id WHERE t.instance_id = ?1 AND t.kind = 1 ORDER BY t.uid",
     )?;
     let mut trajs_st = conn.prepare_cached(
-        "SELECT t.id, t.uid, s.path, t.line, t.model, t.patch_hash, NULL FROM trajectories t
+        "SELECT t.id, t.uid, s.path, t.line, t.model, t.patch_hash, NULL, t.patch_files FROM trajectories t
          JOIN sources s ON s.id = t.source_id WHERE t.instance_id = ?1 AND t.kind = 0 ORDER BY t.uid",
     )?;
     let read = |r: &rusqlite::Row<'_>| {
@@ -90,8 +91,10 @@ pub fn relink(
             model: r.get(4)?,
             patch: r.get(5)?,
             pred_of: r.get(6)?,
+            patch_files: r.get(7)?,
         })
     };
+    let empty = patch_key(Some(""));
     let mut set = conn.prepare_cached("UPDATE trajectories SET pred_of = ?2, seq = ?3 WHERE id = ?1")?;
     let mut clear = conn.prepare_cached(
         "DELETE FROM diagnostics WHERE file = ?1 AND line = ?2 AND severity = 'warning'
@@ -108,10 +111,14 @@ pub fn relink(
         let trajs: Vec<Row> = trajs_st.query_map([inst], read)?.collect::<Result<_, _>>()?;
         for p in &preds {
             let scope = outcome_scope(&p.path);
+            // A patch that is not a diff (prose, an error message) joins only a trajectory whose
+            // final patch is that same text; otherwise the prediction stays patch-only.
+            let not_diff = p.patch_files == 0 && p.patch.is_some() && p.patch != empty;
             // Best first: the same patch, then a model named alike, then the stable id.
             let best = trajs
                 .iter()
                 .filter(|t| t.path.starts_with(&scope) && models_agree(p.model.as_deref(), t.model.as_deref()))
+                .filter(|t| !not_diff || t.patch == p.patch)
                 .min_by_key(|t| {
                     let same_patch = p.patch.is_some() && p.patch == t.patch;
                     let same_model = p.model.is_some() && p.model == t.model;
@@ -175,7 +182,8 @@ pub fn relink_all(conn: &Connection, seq: i64) -> Result<Vec<i64>, StoreError> {
 
 fn no_trajectory(inst: &str) -> String {
     format!(
-        "prediction for {inst} {NO_TRAJECTORY} (same directory tree, instance id and model): stored as a patch-only record"
+        "prediction for {inst} {NO_TRAJECTORY} (same directory tree, instance id and model; a patch that is not a \
+         diff joins only the same final patch): stored as a patch-only record"
     )
 }
 

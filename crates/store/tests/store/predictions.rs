@@ -262,9 +262,9 @@ fn predictions_whose_patches_are_not_diffs_or_match_nothing_are_kept_as_patch_on
     assert_eq!(s.stored, 7, "nothing dropped");
     assert_eq!(s.records, s.stored + s.duplicates + s.reports + s.rejected);
     assert_eq!(total(&store, ""), 3);
-    // The three unmatched predictions are patch-only; the one of 4595 joins its trajectory,
-    // with a warning that its patch differs from the trajectory's final patch.
-    assert_eq!(total(&store, "kind:prediction"), 3);
+    // All four are patch-only: three match no instance, and the one of 4595 is not a diff (it
+    // would join its trajectory only if that trajectory's final patch were the same text).
+    assert_eq!(total(&store, "kind:prediction"), 4);
     let msgs: Vec<&str> = s.diagnostics.iter().map(|d| d.message.as_str()).collect();
     let has = |needle: &str, line: u64| {
         s.diagnostics
@@ -272,8 +272,25 @@ fn predictions_whose_patches_are_not_diffs_or_match_nothing_are_kept_as_patch_on
             .any(|d| d.line == line && d.message.contains(needle) && d.file.ends_with("output.swebench.jsonl"))
     };
     assert!(has("not a unified diff", 2), "{msgs:#?}");
-    assert!(has("differs from the final patch", 4), "{msgs:#?}");
-    assert!(has("no trajectory", 1), "{msgs:#?}");
+    assert!(has("not a unified diff", 4), "{msgs:#?}");
+    for line in 1..=4 {
+        assert!(has("matches no trajectory of its run", line), "line {line}: {msgs:#?}");
+    }
+    // A diff that differs from the final patch of its trajectory joins it, with a warning
+    // naming both.
+    let other = serde_json::json!({"instance_id": "ponylang__ponyc-4593",
+        "model_patch": "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"});
+    std::fs::write(run.join("preds.json"), serde_json::json!([other]).to_string()).unwrap();
+    let s = ingest_paths(&mut store, &[run.join("preds.json")]);
+    assert_eq!((s.stored, s.warnings), (1, 1), "{:#?}", s.diagnostics);
+    let d = &s.diagnostics[0];
+    assert!(
+        d.message.contains("differs from the final patch of trajectory") && d.message.contains("output.jsonl:2"),
+        "{d}"
+    );
+    assert_eq!(total(&store, "kind:prediction"), 4);
+    let st = trawl_store::stats::stats(&store).unwrap();
+    assert_eq!((st.predictions, st.predictions_joined), (4, 1));
 }
 
 /// Turns a database back into what trawl wrote before schema 5 (no kind, join, base instance or
