@@ -365,6 +365,30 @@ export const tests = [
     },
   },
   {
+    // The real ponyc runs: 3 trajectories, each with the prediction its run submitted
+    // (patch.jsonl beside output.jsonl), which is neither a result nor a Compare partner.
+    name: 'predictions',
+    async run(page, env) {
+      if (!env.fixtures) throw new Error('this test needs ../shared/fixtures/real');
+      await open(page, env, `#/search?q=${encodeURIComponent('repo:ponylang/ponyc')}`);
+      await until(async () => (await count(page)) === 3, 'three ponyc trajectories');
+      await page.getByTestId('result-row').first().click();
+      await page.getByTestId('trajectory-view').waitFor();
+      const sub = page.getByTestId('submitted-prediction');
+      await sub.waitFor();
+      const text = await sub.textContent();
+      assert(text.includes('the final patch') && text.includes('multi_swe_bench_c_ponyc.patch.jsonl'), `submitted prediction: ${text}`);
+      await page.getByTestId('compare-with').click();
+      const menu = page.getByTestId('compare-menu');
+      await until(async () => /no other trajectory of ponylang__ponyc-\d+/.test((await menu.textContent()) ?? ''), 'no partner');
+      assert((await page.getByTestId('compare-option').count()) === 0, 'a prediction is never a Compare partner');
+      await shot(page, env, 'predictions');
+      // Patch-only records are found only when the query asks for them.
+      const preds = await api(env, 'search', { query: 'kind:prediction', limit: 1, offset: 0, sort: null, snippets: false });
+      assert(preds.total === 0, `the fixtures' predictions are all joined: ${preds.total}`);
+    },
+  },
+  {
     name: 'compare',
     async run(page, env) {
       await openXss(page, env);

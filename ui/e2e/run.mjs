@@ -116,7 +116,7 @@ async function main() {
   const only = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',')) : null;
   let passed = 0;
   let failed = 0;
-  const env = { url, token, extra, artifacts, work };
+  const env = { url, token, extra, artifacts, work, fixtures };
   try {
     for (const t of tests) {
       if (only && !only.has(t.name)) continue;

@@ -208,7 +208,9 @@ impl Library {
                 .into_iter()
                 .map(|h| SearchHit {
                     id: h.uid,
+                    kind: h.kind.as_str().to_string(),
                     instance_id: h.instance_id,
+                    base_instance: h.base_instance,
                     trajectory_id: h.trajectory_id,
                     repo: h.repo,
                     dataset: h.dataset,
@@ -363,6 +365,8 @@ impl Library {
         let index_behind = self.store.index_behind()?;
         Ok(trawl_store::stats::stats(&self.store).map(|s| StatsResponse {
             trajectories: s.trajectories,
+            predictions: s.predictions,
+            predictions_joined: s.predictions_joined,
             by_format: s.by_format,
             by_dataset: s.by_dataset,
             resolved: s.resolved,
@@ -451,6 +455,8 @@ fn meta_of(row: &mut trawl_store::show::LoadedRow) -> TrajectoryMeta {
             line: row.source.line,
         },
         format: t.format.as_str().to_string(),
+        kind: row.kind.as_str().to_string(),
+        base_instance: t.base_instance().map(str::to_string),
         instance_id: t.instance_id.take(),
         repo: t.repo.take(),
         dataset: t.dataset.take(),
@@ -469,6 +475,17 @@ fn meta_of(row: &mut trawl_store::show::LoadedRow) -> TrajectoryMeta {
         flags: FlagSet(row.flags).iter().map(|f| f.as_str().to_string()).collect(),
         facts: facts_view(facts),
         step_count: t.steps.len(),
+        prediction: row.prediction.take().map(|p| PredictionView {
+            id: p.uid,
+            file: p.file,
+            line: p.line,
+            instance_id: p.instance_id,
+            model: p.model,
+            patch: p.patch,
+            same_patch: p.same_patch,
+            count: p.count,
+        }),
+        joined_to: row.joined_to.take(),
     }
 }
 

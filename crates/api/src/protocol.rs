@@ -145,8 +145,12 @@ pub struct SnippetView {
 pub struct SearchHit {
     /// Our stable trajectory id.
     pub id: String,
-    /// Instance id.
+    /// `trajectory`, or `prediction` for a patch-only record (found with `kind:prediction`).
+    pub kind: String,
+    /// Instance id, as in the source.
     pub instance_id: Option<String>,
+    /// The instance id without a sample suffix (equal to `instance_id` when it has none).
+    pub base_instance: Option<String>,
     /// The record's own trajectory id, or null.
     pub trajectory_id: Option<String>,
     /// Repository.
@@ -281,8 +285,13 @@ pub struct TrajectoryView {
 /// Counts about the database.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct StatsResponse {
-    /// Trajectories stored.
+    /// Trajectories stored (prediction records excluded).
     pub trajectories: u64,
+    /// Patch-only records: predictions that joined no trajectory of their run (found with
+    /// `kind:prediction`).
+    pub predictions: u64,
+    /// Predictions joined to a trajectory of their run (kept as its submitted prediction).
+    pub predictions_joined: u64,
     /// Per format.
     pub by_format: BTreeMap<String, u64>,
     /// Per dataset (`(none)` when missing).
@@ -301,7 +310,7 @@ pub struct StatsResponse {
     pub sources: u64,
     /// Distinct content-addressed blobs.
     pub blobs: u64,
-    /// Documents in the search index.
+    /// Documents in the search index: trajectories and patch-only records.
     pub indexed: u64,
     /// The index has not reached the database's last change yet: an ingest is writing, and
     /// `indexed` catches up as it commits. Otherwise `indexed` different from `trajectories` is

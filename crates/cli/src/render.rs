@@ -90,6 +90,13 @@ pub fn stats(s: &StatsResponse) {
         s.sources,
         s.db_bytes as f64 / 1e6
     );
+    if s.predictions + s.predictions_joined > 0 {
+        out!(
+            "{} predictions joined to their trajectories, {} patch-only records (kind:prediction)",
+            s.predictions_joined,
+            s.predictions
+        );
+    }
     out!("by format:");
     for (k, v) in &s.by_format {
         out!("  {k:>18}: {v}");
@@ -220,6 +227,28 @@ pub fn trajectory(t: &TrajectoryView, full: bool) {
         t.meta.flags.join(", ")
     );
     out!("source {}:{}", t.meta.source.file, t.meta.source.line);
+    if let Some(b) = t.meta.base_instance.as_deref().filter(|b| Some(*b) != t.meta.instance_id.as_deref()) {
+        out!("base instance {b}");
+    }
+    if t.meta.kind == "prediction" {
+        match &t.meta.joined_to {
+            Some(j) => out!("a prediction, the submitted prediction of trajectory {j}"),
+            None => out!("a patch-only record: a prediction that joined no trajectory of its run"),
+        }
+    }
+    if let Some(p) = &t.meta.prediction {
+        out!(
+            "submitted prediction {} ({}:{}){}",
+            p.id,
+            p.file,
+            p.line,
+            if p.same_patch {
+                ", the same patch as the final patch"
+            } else {
+                ", a patch DIFFERENT from the final patch"
+            }
+        );
+    }
     if let Some(e) = &t.meta.error {
         out!("error: {e}");
     }

@@ -11,6 +11,7 @@ pub mod dedup;
 pub mod facts;
 pub mod formats;
 pub mod framing;
+pub mod instance;
 pub mod labels;
 pub mod model;
 pub mod query;

@@ -72,6 +72,36 @@ impl Format {
     pub fn from_name(name: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.as_str() == name)
     }
+
+    /// What records of this format are: SWE-bench prediction records are predictions (a run's
+    /// submitted patch), every other format holds trajectories.
+    pub fn kind(self) -> RecordKind {
+        match self {
+            Format::SwebenchPreds => RecordKind::Prediction,
+            _ => RecordKind::Trajectory,
+        }
+    }
+}
+
+/// What a stored record is. The string forms are part of the query language (`kind:<name>`) and
+/// of the JSON output contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// An agent run with its steps.
+    Trajectory,
+    /// A prediction record: a run's submitted patch for an instance, without steps. It joins a
+    /// trajectory of the same run (its *submitted prediction*) or is a patch-only record.
+    Prediction,
+}
+
+impl RecordKind {
+    /// `trajectory` or `prediction`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Trajectory => "trajectory",
+            RecordKind::Prediction => "prediction",
+        }
+    }
 }
 
 /// Where a record came from. `line` is 1-based for line-framed files; for Parquet it is the
@@ -247,6 +277,11 @@ impl Trajectory {
             outcome: Outcome::default(),
             usage: Usage::default(),
         }
+    }
+
+    /// The instance id without a trailing sample suffix (see [`crate::instance::base_instance`]).
+    pub fn base_instance(&self) -> Option<&str> {
+        self.instance_id.as_deref().map(crate::instance::base_instance)
     }
 
     /// All tool calls in order, with the index of their step.

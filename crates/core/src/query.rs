@@ -16,11 +16,12 @@
 //! word      := wchar+ , not starting with "-", and not the keywords "OR" / "AND"
 //! wchar     := any char except whitespace ( ) "
 //! field     := NAME ":" value
-//! NAME      := "repo" | "instance" | "dataset" | "format" | "model" | "id" | "tool"
+//! NAME      := "repo" | "instance" | "base" | "dataset" | "format" | "model" | "id" | "tool"
+//!            | "kind"
 //!            | "resolved" | "flag" | "steps" | "patch_files" | "patch_lines"
 //!            | "annotator" | "noted"
 //! value     := phrase | wchar+                      (non-empty)
-//!              pattern fields (repo instance dataset format model id tool):
+//!              pattern fields (repo instance base dataset format model id tool):
 //!                  exact, or a glob when it contains "*"
 //!              format:   a format name (see model::Format::as_str) or a glob
 //!              resolved: "true" | "false" | "unknown"
@@ -28,6 +29,9 @@
 //!              steps, patch_files, patch_lines: range
 //!              annotator: an annotator name or a glob
 //!              noted:    "true" | "false"
+//!              kind:     "trajectory" | "prediction" | "any"  (without a kind: term anywhere
+//!                        in the query, only trajectories match: patch-only prediction records
+//!                        are found with kind:prediction or kind:any)
 //! label     := "label:" SET [ "=" value | ":none" | ( ">" | ">=" | "<" | "<=" ) N ]
 //!              (SET := [a-z0-9_]+; no suffix = has any value in SET; "=A..B" on rating sets)
 //! range     := N | ">" N | ">=" N | "<" N | "<=" N | N ".." N     (N := [0-9]+, A..B needs A <= B)
@@ -104,6 +108,11 @@ pub enum Filter {
     Repo(Pattern),
     /// `instance:`
     Instance(Pattern),
+    /// `base:` the base instance (the instance id without a sample suffix, see
+    /// [`crate::instance::base_instance`])
+    Base(Pattern),
+    /// `kind:trajectory|prediction|any`
+    Kind(KindFilter),
     /// `dataset:`
     Dataset(Pattern),
     /// `format:` (a stable format name)
@@ -130,6 +139,30 @@ pub enum Filter {
     Annotator(Pattern),
     /// `noted:true|false` (the trajectory, or one of its steps, has a note)
     Noted(bool),
+}
+
+/// `kind:` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindFilter {
+    /// Trajectories (what a query without `kind:` matches).
+    Trajectory,
+    /// Patch-only prediction records.
+    Prediction,
+    /// Both.
+    Any,
+}
+
+impl Expr {
+    /// Whether a `kind:` term appears anywhere in the expression (a query without one matches
+    /// trajectories only).
+    pub fn mentions_kind(&self) -> bool {
+        match self {
+            Expr::And(items) | Expr::Or(items) => items.iter().any(Expr::mentions_kind),
+            Expr::Not(inner) => inner.mentions_kind(),
+            Expr::Field(Filter::Kind(_)) => true,
+            _ => false,
+        }
+    }
 }
 
 /// `label:<set>…`: a condition on the current labels of a trajectory (or of any of its steps).
@@ -194,6 +227,8 @@ pub fn fields() -> &'static [(&'static str, &'static str)] {
     &[
         ("repo", "repository owner/name; * globs (repo:django/*)"),
         ("instance", "instance id; * globs (instance:astropy__astropy-12907)"),
+        ("base", "base instance, the instance id without a sample suffix (base:django__django-11099 finds …-11099_2)"),
+        ("kind", "record kind: trajectory (the default), prediction (patch-only records) or any"),
         ("dataset", "task source dataset; * globs (dataset:SWE-Gym/*)"),
         ("format", "source format name (format:nv-swe-zero) or a glob"),
         ("model", "model that produced the trajectory; * globs (model:*qwen*)"),
@@ -448,6 +483,18 @@ impl Parser {
         let filter = match name {
             "repo" => Filter::Repo(pattern(value)),
             "instance" => Filter::Instance(pattern(value)),
+            "base" => Filter::Base(pattern(value)),
+            "kind" => match value.to_ascii_lowercase().as_str() {
+                "trajectory" | "trajectories" => Filter::Kind(KindFilter::Trajectory),
+                "prediction" | "predictions" => Filter::Kind(KindFilter::Prediction),
+                "any" | "all" => Filter::Kind(KindFilter::Any),
+                _ => {
+                    return Err(self.error_at(
+                        value_pos,
+                        format!("bad value '{value}' for 'kind:'; expected trajectory, prediction or any"),
+                    ))
+                }
+            },
             "dataset" => Filter::Dataset(pattern(value)),
             "model" => Filter::Model(pattern(value)),
             "id" => Filter::Id(pattern(value)),

@@ -69,13 +69,19 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// Whether a trajectory with this instance id and repository is on the list.
+    /// Whether a trajectory with this instance id and repository is on the list. Callers pass
+    /// the base instance (`django__django-11099` for `django__django-11099_2`), see
+    /// `trawl_core::instance`; the id is also tried with its sample suffix removed here.
     pub fn matches(&self, instance: Option<&str>, repo: Option<&str>) -> bool {
         let v = match self.kind {
             ListKind::Instances => instance,
             ListKind::Repos => repo,
         };
-        v.is_some_and(|v| self.set.contains(&v.to_lowercase()))
+        v.is_some_and(|v| {
+            let v = v.to_lowercase();
+            self.set.contains(&v)
+                || (self.kind == ListKind::Instances && self.set.contains(trawl_core::instance::base_instance(&v)))
+        })
     }
 }
 
@@ -247,6 +253,20 @@ mod tests {
             ]
         );
         assert!(PROVENANCE.contains("9fa561428aeef6406f534c8370c670f9ce51c630"));
+    }
+
+    #[test]
+    fn shipped_instance_ids_are_their_own_base_instance_and_match_their_samples() {
+        for name in ["swe-bench-verified.instances", "swe-bench-multilingual.instances"] {
+            let l = builtin(name).unwrap();
+            for e in &l.entries {
+                assert_eq!(trawl_core::instance::base_instance(e), e, "{name}: {e}");
+            }
+        }
+        let m = builtin("swe-bench-verified.instances").unwrap().matcher();
+        assert!(m.matches(Some("django__django-11099_2"), None));
+        assert!(m.matches(Some("django__django-11099"), None));
+        assert!(!m.matches(Some("django__django-110992"), None));
     }
 
     #[test]

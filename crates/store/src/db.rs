@@ -17,6 +17,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_labels", include_str!("../../../migrations/0002_labels.sql")),
     ("0003_subsets", include_str!("../../../migrations/0003_subsets.sql")),
     ("0004_lz4_records", include_str!("../../../migrations/0004_lz4_records.sql")),
+    ("0005_predictions", include_str!("../../../migrations/0005_predictions.sql")),
 ];
 
 /// The page size of new databases.
@@ -89,8 +90,25 @@ pub fn open_with(path: &Path, create: bool) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -64_000)?;
+    register_functions(&conn)?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// SQL functions the schema uses: `trawl_base_instance(id)` (migration 0005 fills
+/// `base_instance` with it).
+fn register_functions(conn: &Connection) -> Result<(), StoreError> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "trawl_base_instance",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let id: Option<String> = ctx.get(0)?;
+            Ok(id.map(|id| trawl_core::instance::base_instance(&id).to_string()))
+        },
+    )?;
+    Ok(())
 }
 
 /// The file of a database given as a path or as an SQLite URI (`file:PATH?mode=ro`, which SQLite
@@ -197,6 +215,12 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         let version = i as i64 + 1;
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql).map_err(|e| StoreError::Migration { name: (*name).to_string(), source: e })?;
+        if *name == "0005_predictions" {
+            // Predictions stored before this version join their trajectories now (the index
+            // catches up with the rows whose join changed when the store opens).
+            let seq = crate::next_seq(&tx)?;
+            crate::predictions::relink_all(&tx, seq)?;
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }

@@ -654,10 +654,14 @@ pub fn reindex_rows(store: &mut Store, ids: &[i64], seq: i64, refresh_derived: b
             };
             let facts = trawl_core::facts::derive(t);
             if refresh_derived {
-                crate::ingest::refresh_derived(&tx, id, &facts)?;
+                crate::ingest::refresh_derived(&tx, id, t, &facts)?;
+            }
+            delete_row(&mut store.index, id)?;
+            if loaded.joined_to.is_some() {
+                // A prediction joined to its trajectory is part of it, not a result of its own.
+                continue;
             }
             let (doc, chunk_docs) = build_doc(&tx, &store.index.fields, &row, t, &facts, seq, None)?;
-            delete_row(&mut store.index, id)?;
             let w = store.index.writer()?;
             w.add_document(doc)?;
             for c in chunk_docs {
@@ -680,6 +684,17 @@ pub fn rebuild(store: &mut Store) -> Result<usize, StoreError> {
     };
     let max_seq = db_seq(&store.conn)?;
     reindex_rows(store, &ids, max_seq, true)?;
+    // With the patch keys recomputed, predictions may join differently (rows stored before
+    // schema 5 had none): those rows are indexed again.
+    let changed = {
+        let tx = store.conn.unchecked_transaction()?;
+        let seq = crate::next_seq(&tx)?;
+        let changed = crate::predictions::relink_all(&tx, seq)?;
+        tx.commit()?;
+        changed
+    };
+    let max_seq = db_seq(&store.conn)?;
+    reindex_rows(store, &changed, max_seq, false)?;
     store.index.commit(max_seq)?;
     store.index.close_writer()?;
     Ok(ids.len())

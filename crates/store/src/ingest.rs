@@ -1188,6 +1188,8 @@ fn write_all(
     let mut next = 0u64;
     let mut dicts = DictCache::default();
     let mut joined = Joined::default();
+    // Predictions stored by this run that joined no trajectory when stored (warned about at the end).
+    let mut unjoined: Vec<i64> = Vec::new();
     let mut since_commit = 0u64;
     let mut last_seq = 0i64;
     let mut disk_done_before = 0u64; // disk bytes of files already finished
@@ -1200,7 +1202,7 @@ fn write_all(
             since_commit += p.bytes;
             let (records, reports, rejected, bytes, disk_bytes, file_done) =
                 (p.records, p.reports, p.rejected, p.bytes, p.disk_bytes, p.file_done);
-            let seq = write_batch(store, file, file_done, p, summary, &mut dicts, &mut joined)?;
+            let seq = write_batch(store, file, file_done, p, summary, &mut dicts, &mut joined, &mut unjoined)?;
             last_seq = seq;
             prog.records += records;
             prog.bytes += bytes;
@@ -1221,13 +1223,29 @@ fn write_all(
                 since_commit = 0;
             }
             if cancel.load(Ordering::SeqCst) {
+                warn_unjoined(store, &unjoined, summary)?;
                 store.index.commit(last_seq)?;
                 return Ok(());
             }
         }
     }
+    warn_unjoined(store, &unjoined, summary)?;
     if next > 0 {
         store.index.commit(last_seq)?;
+    }
+    Ok(())
+}
+
+/// Warns about the predictions this run stored that are still patch-only records at its end.
+fn warn_unjoined(store: &mut Store, unjoined: &[i64], summary: &mut IngestSummary) -> Result<(), StoreError> {
+    if unjoined.is_empty() {
+        return Ok(());
+    }
+    let tx = store.conn.transaction()?;
+    let diags = crate::predictions::warn_unjoined(&tx, unjoined)?;
+    tx.commit()?;
+    for d in diags {
+        note_diagnostic(summary, d);
     }
     Ok(())
 }
@@ -1297,6 +1315,7 @@ pub fn outcome_scope(path: &str) -> String {
 /// Precedence of a record's own label (beats every report).
 const PRECEDENCE_OWN: i64 = 3;
 
+#[allow(clippy::too_many_arguments)]
 fn write_batch(
     store: &mut Store,
     file: &PlannedFile,
@@ -1305,6 +1324,7 @@ fn write_batch(
     summary: &mut IngestSummary,
     dicts: &mut DictCache,
     joined: &mut Joined,
+    unjoined: &mut Vec<i64>,
 ) -> Result<i64, StoreError> {
     let tx = store.conn.transaction()?;
     let seq = crate::next_seq(&tx)?;
@@ -1314,9 +1334,10 @@ fn write_batch(
         let mut ins_traj = tx.prepare_cached(
             "INSERT OR IGNORE INTO trajectories (uid, source_id, byte_offset, byte_len, line, format, instance_id, repo, dataset,
                 license, model, trajectory_id, resolved_own, resolved, resolved_prec, exit_status, error, cost, prompt_tokens,
-                completion_tokens, api_calls, raw, steps, tool_calls, patch_files, patch_added, patch_removed, flags, facts, seq)
+                completion_tokens, api_calls, raw, steps, tool_calls, patch_files, patch_added, patch_removed, flags, facts, seq,
+                kind, base_instance, patch_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
-                ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+                ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
         )?;
         let mut ins_call =
             tx.prepare_cached("INSERT INTO calls (traj, step, tool, cmd, exit_code) VALUES (?1, ?2, ?3, ?4, ?5)")?;
@@ -1327,6 +1348,8 @@ fn write_batch(
         let mut same_tid =
             tx.prepare_cached("SELECT uid FROM trajectories WHERE trajectory_id = ?1 AND uid != ?2 LIMIT 1")?;
         let mut diags_extra = Vec::new();
+        let mut relink_instances: Vec<String> = Vec::new();
+        let mut fresh_predictions: HashSet<i64> = HashSet::new();
         for t in p.trajectories.iter() {
             for (hash, data) in &t.blobs {
                 ins_blob.execute(params![&hash[..], data])?;
@@ -1377,6 +1400,9 @@ fn write_batch(
                 i64::from(f.flags.0),
                 facts_json,
                 seq,
+                kind_code(traj.format.kind()),
+                traj.base_instance().filter(|b| Some(*b) != traj.instance_id.as_deref()),
+                crate::predictions::patch_key(traj.patch.as_deref()),
             ])?;
             if inserted == 0 {
                 summary.duplicates += 1;
@@ -1394,6 +1420,13 @@ fn write_batch(
                 }
             }
             summary.stored += 1;
+            if let Some(inst) = &traj.instance_id {
+                // Predictions of this instance may join (or change) their trajectory.
+                relink_instances.push(inst.clone());
+            }
+            if traj.format.kind() == trawl_core::RecordKind::Prediction {
+                fresh_predictions.insert(row_id);
+            }
             if own.is_none() && resolved.is_some() {
                 // Labelled from a report read before it.
                 joined.add(row_id, summary);
@@ -1438,6 +1471,25 @@ fn write_batch(
             }
             summary.outcomes += p.outcomes.len() as u64;
         }
+        // Predictions join the trajectory of their run whichever was stored first (see
+        // `predictions::relink`); rows whose join changed are re-indexed below.
+        relink_instances.sort_unstable();
+        relink_instances.dedup();
+        let mut relinked: Vec<i64> = Vec::new();
+        let mut relink_diags = Vec::new();
+        crate::predictions::relink(
+            &tx,
+            &relink_instances,
+            &fresh_predictions,
+            seq,
+            &mut relinked,
+            &mut relink_diags,
+            Some(unjoined),
+        )?;
+        joined_ids.extend(relinked);
+        for d in relink_diags {
+            note_diagnostic(summary, d);
+        }
         let all_diags: Vec<&Diagnostic> = p.diagnostics.iter().chain(diags_extra.iter()).collect();
         write_diagnostics_tx(&tx, all_diags.iter().copied())?;
         for d in all_diags {
@@ -1470,11 +1522,19 @@ fn store_calls(ins_call: &mut rusqlite::CachedStatement<'_>, row_id: i64, f: &Fa
     Ok(())
 }
 
+/// `trajectories.kind` of a record kind.
+fn kind_code(kind: trawl_core::RecordKind) -> i64 {
+    match kind {
+        trawl_core::RecordKind::Trajectory => crate::predictions::KIND_TRAJECTORY,
+        trawl_core::RecordKind::Prediction => crate::predictions::KIND_PREDICTION,
+    }
+}
+
 /// Rewrites a row's derived columns and calls from freshly derived facts (used by reindex).
-pub fn refresh_derived(conn: &Connection, id: i64, f: &Facts) -> Result<(), StoreError> {
+pub fn refresh_derived(conn: &Connection, id: i64, t: &Trajectory, f: &Facts) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE trajectories SET steps = ?2, tool_calls = ?3, patch_files = ?4, patch_added = ?5, patch_removed = ?6,
-            flags = ?7, facts = ?8 WHERE id = ?1",
+            flags = ?7, facts = ?8, kind = ?9, base_instance = ?10, patch_hash = ?11 WHERE id = ?1",
     )?
     .execute(params![
         id,
@@ -1485,6 +1545,9 @@ pub fn refresh_derived(conn: &Connection, id: i64, f: &Facts) -> Result<(), Stor
         f.patch.removed as i64,
         i64::from(f.flags.0),
         facts_json(f),
+        kind_code(t.format.kind()),
+        t.base_instance().filter(|b| Some(*b) != t.instance_id.as_deref()),
+        crate::predictions::patch_key(t.patch.as_deref()),
     ])?;
     conn.prepare_cached("DELETE FROM calls WHERE traj = ?1")?.execute([id])?;
     let mut ins_call =

@@ -18,6 +18,7 @@ pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod labels;
+pub mod predictions;
 pub mod search;
 pub mod segments;
 pub mod show;

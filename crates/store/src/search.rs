@@ -101,6 +101,10 @@ pub struct Hit {
     pub uid: String,
     /// Instance id.
     pub instance_id: Option<String>,
+    /// Base instance (the instance id without a sample suffix).
+    pub base_instance: Option<String>,
+    /// Trajectory, or a (patch-only) prediction record.
+    pub kind: trawl_core::RecordKind,
     /// The record's own trajectory id.
     pub trajectory_id: Option<String>,
     /// Repository.
@@ -163,7 +167,7 @@ pub fn search(store: &Store, params: &SearchParams) -> Result<SearchResult, Stor
     let expr = query::parse(&params.query).map_err(StoreError::Query)?;
     let analyzer = analyzer(store)?;
     let searcher = store.index.reader.searcher();
-    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
+    let compiled = trajectories_only(store, &expr, compile(store, &searcher, &analyzer, &expr)?)?;
     let limit = params.limit.max(1);
     let has_text = !text_leaves(&expr, &analyzer).is_empty();
     let sort = match params.sort {
@@ -231,7 +235,7 @@ pub fn matching_ids(store: &Store, query_text: &str) -> Result<Vec<i64>, StoreEr
     let expr = query::parse(query_text).map_err(StoreError::Query)?;
     let analyzer = analyzer(store)?;
     let searcher = store.index.reader.searcher();
-    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
+    let compiled = trajectories_only(store, &expr, compile(store, &searcher, &analyzer, &expr)?)?;
     let mut ids = searcher.search(&compiled, &IdCollector)?;
     ids.sort_unstable();
     Ok(ids.into_iter().map(|id| id as i64).collect())
@@ -296,7 +300,7 @@ pub fn count(store: &Store, query_text: &str) -> Result<(u64, Duration), StoreEr
     let expr = query::parse(query_text).map_err(StoreError::Query)?;
     let analyzer = analyzer(store)?;
     let searcher = store.index.reader.searcher();
-    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
+    let compiled = trajectories_only(store, &expr, compile(store, &searcher, &analyzer, &expr)?)?;
     let n = searcher.search(&compiled, &tantivy::collector::Count)?;
     Ok((n as u64, started.elapsed()))
 }
@@ -366,13 +370,26 @@ fn text_leaves(expr: &Expr, analyzer: &TextAnalyzer) -> Vec<Vec<String>> {
     out
 }
 
-/// Restricts a query to trajectory documents (chunk documents are never results).
-fn trajectories_only(store: &Store, q: Box<dyn Query>) -> Box<dyn Query> {
+/// Restricts a query to trajectory documents (chunk documents are never results), and, unless
+/// the query says `kind:` somewhere, to trajectories: patch-only prediction records are results
+/// only of queries that ask for them.
+fn trajectories_only(store: &Store, expr: &Expr, q: Box<dyn Query>) -> Result<Box<dyn Query>, StoreError> {
     let kind = Term::from_field_u64(store.index.fields.kind, crate::index::KIND_TRAJECTORY);
-    Box::new(BooleanQuery::new(vec![
+    let mut clauses = vec![
         (Occur::Must, Box::new(TermQuery::new(kind, IndexRecordOption::Basic)) as Box<dyn Query>),
         (Occur::Must, q),
-    ]))
+    ];
+    if !expr.mentions_kind() {
+        clauses.push((Occur::MustNot, prediction_docs(store)?));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// The index documents of prediction records. Predictions joined to a trajectory have no
+/// document (see `index::reindex_rows`), so these are the patch-only records.
+fn prediction_docs(store: &Store) -> Result<Box<dyn Query>, StoreError> {
+    let name = trawl_core::Format::SwebenchPreds.as_str().to_string();
+    dict_query(store, store.index.fields.format, DICT_FORMAT, &Pattern::Exact(name))
 }
 
 /// A full-text leaf: the trajectories that contain the text inline, or that reference a shared
@@ -495,6 +512,10 @@ fn compile_filter(store: &Store, filter: &Filter) -> Result<Box<dyn Query>, Stor
         Filter::Format(p) => dict_query(store, f.format, DICT_FORMAT, p)?,
         Filter::Model(p) => dict_query(store, f.model, DICT_MODEL, p)?,
         Filter::Instance(p) => string_query(f.instance, p)?,
+        Filter::Base(p) => id_set(store, base_instance_rows(store, p)?),
+        Filter::Kind(query::KindFilter::Prediction) => prediction_docs(store)?,
+        Filter::Kind(query::KindFilter::Trajectory) => not(prediction_docs(store)?),
+        Filter::Kind(query::KindFilter::Any) => Box::new(AllQuery),
         Filter::Id(p) => string_query(f.uid, p)?,
         Filter::Tool(p) => string_query(f.tool, p)?,
         Filter::Resolved(r) => u64_term(f.resolved, crate::index::resolved_code(*r)),
@@ -534,7 +555,7 @@ pub fn matching_row_ids(store: &Store, query_text: &str) -> Result<Vec<i64>, Sto
     let expr = query::parse(query_text).map_err(StoreError::Query)?;
     let analyzer = analyzer(store)?;
     let searcher = store.index.reader.searcher();
-    let compiled = trajectories_only(store, compile(store, &searcher, &analyzer, &expr)?);
+    let compiled = trajectories_only(store, &expr, compile(store, &searcher, &analyzer, &expr)?)?;
     let mut ids = searcher.search(&compiled, &RowIds)?;
     ids.sort_unstable();
     Ok(ids)
@@ -633,6 +654,30 @@ fn dict_query(store: &Store, field: Field, kind: i64, p: &Pattern) -> Result<Box
     })
 }
 
+/// Row ids of the records whose base instance matches (`base_instance` is stored only where it
+/// differs from `instance_id`).
+fn base_instance_rows(store: &Store, p: &Pattern) -> Result<Vec<i64>, StoreError> {
+    let ids = match p {
+        Pattern::Exact(v) => {
+            let mut st = store.conn.prepare_cached(
+                "SELECT id FROM trajectories WHERE base_instance = ?1
+                 UNION SELECT id FROM trajectories WHERE instance_id = ?1 AND base_instance IS NULL",
+            )?;
+            let rows = st.query_map([v], |r| r.get(0))?;
+            rows.collect::<Result<Vec<i64>, _>>()?
+        }
+        Pattern::Glob(g) => {
+            ensure_regexp(&store.conn)?;
+            let mut st = store
+                .conn
+                .prepare_cached("SELECT id FROM trajectories WHERE regexp(?1, coalesce(base_instance, instance_id))")?;
+            let rows = st.query_map([format!("^(?:{})$", glob_regex(g))], |r| r.get(0))?;
+            rows.collect::<Result<Vec<i64>, _>>()?
+        }
+    };
+    Ok(ids)
+}
+
 /// Row ids of trajectories with at least one call satisfying all conditions.
 fn step_matches(store: &Store, conds: &[StepCond]) -> Result<Vec<i64>, StoreError> {
     ensure_regexp(&store.conn)?;
@@ -709,7 +754,7 @@ fn dict_names(store: &Store) -> Result<HashMap<(i64, u64), String>, StoreError> 
 fn load_hits(store: &Store, ids: &[i64]) -> Result<Vec<Hit>, StoreError> {
     let mut st = store.conn.prepare_cached(
         "SELECT uid, instance_id, trajectory_id, repo, dataset, format, model, resolved, flags, steps, patch_files,
-                patch_added + patch_removed
+                patch_added + patch_removed, coalesce(base_instance, instance_id), kind
          FROM trajectories WHERE id = ?1",
     )?;
     let mut hits = Vec::with_capacity(ids.len());
@@ -720,6 +765,12 @@ fn load_hits(store: &Store, ids: &[i64]) -> Result<Vec<Hit>, StoreError> {
                 row_id: id,
                 uid: r.get(0)?,
                 instance_id: r.get(1)?,
+                base_instance: r.get(12)?,
+                kind: if r.get::<_, i64>(13)? == crate::predictions::KIND_PREDICTION {
+                    trawl_core::RecordKind::Prediction
+                } else {
+                    trawl_core::RecordKind::Trajectory
+                },
                 trajectory_id: r.get(2)?,
                 repo: r.get(3)?,
                 dataset: r.get(4)?,

@@ -10,8 +10,14 @@ use crate::{Store, StoreError};
 /// Counts about a database.
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
-    /// Trajectories stored.
+    /// Trajectories stored (prediction records excluded).
     pub trajectories: u64,
+    /// Patch-only records: predictions that joined no trajectory (each is in the index, found
+    /// with `kind:prediction`).
+    pub predictions: u64,
+    /// Predictions joined to a trajectory of their run (kept as its submitted prediction; not in
+    /// the index).
+    pub predictions_joined: u64,
     /// Per format.
     pub by_format: BTreeMap<String, u64>,
     /// Per dataset.
@@ -28,7 +34,8 @@ pub struct Stats {
     pub sources: u64,
     /// Distinct blobs.
     pub blobs: u64,
-    /// Documents in the index.
+    /// Documents in the index: trajectories and patch-only records (`trajectories + predictions`
+    /// when the index is in step).
     pub indexed: u64,
     /// Database file size.
     pub db_bytes: u64,
@@ -52,7 +59,7 @@ pub fn stats(store: &Store) -> Result<Stats, StoreError> {
     let mut flags = BTreeMap::new();
     for f in Flag::ALL {
         let n: i64 = store.conn.query_row(
-            "SELECT count(*) FROM trajectories WHERE flags & ?1 != 0",
+            "SELECT count(*) FROM trajectories WHERE kind = 0 AND flags & ?1 != 0",
             [i64::from(f.bit())],
             |r| r.get(0),
         )?;
@@ -60,12 +67,14 @@ pub fn stats(store: &Store) -> Result<Stats, StoreError> {
     }
     let resolved = grouped(
         store,
-        "SELECT CASE resolved WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE 'unknown' END, count(*) FROM trajectories GROUP BY 1",
+        "SELECT CASE resolved WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE 'unknown' END, count(*) FROM trajectories WHERE kind = 0 GROUP BY 1",
     )?;
     Ok(Stats {
-        trajectories: one("SELECT count(*) FROM trajectories")?,
-        by_format: grouped(store, "SELECT format, count(*) FROM trajectories GROUP BY format")?,
-        by_dataset: grouped(store, "SELECT dataset, count(*) FROM trajectories GROUP BY dataset")?,
+        trajectories: one("SELECT count(*) FROM trajectories WHERE kind = 0")?,
+        predictions: one("SELECT count(*) FROM trajectories WHERE kind = 1 AND pred_of IS NULL")?,
+        predictions_joined: one("SELECT count(*) FROM trajectories WHERE kind = 1 AND pred_of IS NOT NULL")?,
+        by_format: grouped(store, "SELECT format, count(*) FROM trajectories WHERE kind = 0 GROUP BY format")?,
+        by_dataset: grouped(store, "SELECT dataset, count(*) FROM trajectories WHERE kind = 0 GROUP BY dataset")?,
         resolved,
         flags,
         errors: one("SELECT count(*) FROM diagnostics WHERE severity = 'error'")?,
@@ -151,7 +160,8 @@ pub fn chart_data(store: &Store, ids: Option<&[i64]>) -> Result<ChartData, Store
         }
         " WHERE t.id IN (SELECT id FROM chart_ids)"
     } else {
-        ""
+        // The whole database: its trajectories (prediction records are not runs).
+        " WHERE t.kind = 0"
     };
     let mut out = ChartData::default();
     {

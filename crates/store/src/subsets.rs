@@ -213,6 +213,8 @@ pub fn split_clauses(rule: &str) -> Vec<String> {
 pub(crate) struct Meta {
     pub(crate) uid: String,
     pub(crate) instance_id: Option<String>,
+    /// The base instance (sample suffix removed): caps and contamination work on it.
+    pub(crate) base_instance: Option<String>,
     pub(crate) repo: Option<String>,
     pub(crate) resolved: Option<bool>,
     pub(crate) steps: i64,
@@ -221,7 +223,8 @@ pub(crate) struct Meta {
 
 pub(crate) fn load_meta(store: &Store, ids: &[i64]) -> Result<HashMap<i64, Meta>, StoreError> {
     let mut st = store.conn.prepare_cached(
-        "SELECT uid, instance_id, repo, resolved, steps, patch_added + patch_removed FROM trajectories WHERE id = ?1",
+        "SELECT uid, instance_id, repo, resolved, steps, patch_added + patch_removed, coalesce(base_instance, instance_id)
+         FROM trajectories WHERE id = ?1",
     )?;
     let mut out = HashMap::with_capacity(ids.len());
     for &id in ids {
@@ -233,6 +236,7 @@ pub(crate) fn load_meta(store: &Store, ids: &[i64]) -> Result<HashMap<i64, Meta>
                 resolved: r.get(3)?,
                 steps: r.get(4)?,
                 patch_lines: r.get(5)?,
+                base_instance: r.get(6)?,
             })
         })?;
         out.insert(id, m);
@@ -368,7 +372,7 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
         )));
     }
     // The whole rule first: a syntax error names its column in the rule as the user wrote it.
-    trawl_core::query::parse(&def.rule).map_err(StoreError::Query)?;
+    let rule_kind = trawl_core::query::parse(&def.rule).map_err(StoreError::Query)?.mentions_kind();
     if let Some(DedupRule::NearPatch { threshold }) = &def.shaping.dedup {
         if !(*threshold > 0.0 && *threshold <= 1.0) {
             return Err(StoreError::Invalid(format!("near_patch threshold must be in (0, 1], got {threshold}")));
@@ -392,7 +396,14 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
     let mut cur: Vec<i64> = match parent_vid {
         Some(vid) => member_ids(store, vid)?,
         None => {
-            let mut st = store.conn.prepare("SELECT id FROM trajectories ORDER BY id")?;
+            // The whole database: its trajectories, and its patch-only records when the rule
+            // says `kind:` (as a query does; joined predictions are part of their trajectory).
+            let sql = if rule_kind {
+                "SELECT id FROM trajectories WHERE kind = 0 OR pred_of IS NULL ORDER BY id"
+            } else {
+                "SELECT id FROM trajectories WHERE kind = 0 ORDER BY id"
+            };
+            let mut st = store.conn.prepare(sql)?;
             let ids = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
             ids
         }
@@ -406,7 +417,12 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
         count: after as u64,
     };
     for clause in split_clauses(&def.rule) {
-        let matching = crate::search::matching_ids(store, &clause)?;
+        // A rule that says `kind:` anywhere applies it to the whole rule, not to one clause.
+        let matching = if rule_kind {
+            crate::search::matching_ids(store, &format!("kind:any ({clause})"))?
+        } else {
+            crate::search::matching_ids(store, &clause)?
+        };
         let before = cur.len();
         cur = intersect_sorted(&cur, &matching);
         stages.push(stage(clause, before, cur.len(), 0));
@@ -449,7 +465,7 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
     if let Some(cap) = &def.shaping.cap {
         let mut by_instance: HashMap<&str, Vec<i64>> = HashMap::new();
         for id in &cur {
-            if let Some(inst) = meta[id].instance_id.as_deref() {
+            if let Some(inst) = meta[id].base_instance.as_deref() {
                 by_instance.entry(inst).or_default().push(*id);
             }
         }
@@ -465,7 +481,10 @@ pub fn create(store: &mut Store, def: &Definition) -> Result<Version, StoreError
     for list in &lists {
         let m = list.matcher();
         let before = cur.len();
-        cur.retain(|id| !m.matches(meta[id].instance_id.as_deref(), meta[id].repo.as_deref()));
+        cur.retain(|id| {
+            let (inst, base) = (meta[id].instance_id.as_deref(), meta[id].base_instance.as_deref());
+            !(m.matches(base, meta[id].repo.as_deref()) || m.matches(inst, meta[id].repo.as_deref()))
+        });
         stages.push(stage(format!("in {}", list.name), before, cur.len(), 0));
     }
 

@@ -9,6 +9,8 @@ import type { FacetValue } from '../api/types';
 export const FIELDS: { name: string; help: string }[] = [
   { name: 'repo', help: 'repository owner/name; * globs (repo:django/*)' },
   { name: 'instance', help: 'instance id; * globs (instance:astropy__astropy-12907)' },
+  { name: 'base', help: 'base instance: the instance id without a sample suffix (base:django__django-11099 finds …-11099_2)' },
+  { name: 'kind', help: 'record kind: trajectory (the default), prediction (patch-only records) or any' },
   { name: 'dataset', help: 'task source dataset; * globs (dataset:SWE-Gym/*)' },
   { name: 'format', help: 'source format name (format:nv-swe-zero) or a glob' },
   { name: 'model', help: 'model that produced the trajectory; * globs (model:*qwen*)' },
@@ -36,7 +38,7 @@ export const FLAGS = [
 export const RESOLVED = ['true', 'false', 'unknown'];
 
 /** Fields whose values are names (always quoted when added from a click). */
-const PATTERN_FIELDS = new Set(['repo', 'instance', 'dataset', 'format', 'model', 'id']);
+const PATTERN_FIELDS = new Set(['repo', 'instance', 'base', 'dataset', 'format', 'model', 'id']);
 
 export type TokKind = 'lparen' | 'rparen' | 'phrase' | 'field' | 'word' | 'or' | 'and' | 'neg';
 

@@ -102,7 +102,21 @@ function Row({ hit, index, selected, q, sort, onOpen }: { hit: SearchHit | undef
       data-index={index}
       onClick={onOpen}
     >
-      <span className="cell c-instance" title={hit.instance_id ?? hit.id}>
+      <span
+        className="cell c-instance"
+        title={
+          hit.base_instance && hit.base_instance !== hit.instance_id
+            ? `${hit.instance_id} (base instance ${hit.base_instance})`
+            : (hit.instance_id ?? hit.id)
+        }
+      >
+        {hit.kind === 'prediction' && (
+          <>
+            <span className="chip" data-testid="patch-only" title="a prediction that joined no trajectory of its run">
+              patch-only
+            </span>{' '}
+          </>
+        )}
         {hit.instance_id ?? hit.trajectory_id ?? hit.id}
       </span>
       <span className="cell c-repo" title={hit.repo ?? ''}>

@@ -188,7 +188,13 @@ export function LibraryView() {
             </p>
             {s && (
               <p className="muted">
-                {fmtInt(s.trajectories)} trajectories · {fmtInt(s.sources)} files · {fmtInt(s.indexed)} indexed ·{' '}
+                {fmtInt(s.trajectories)} trajectories ·{' '}
+                {s.predictions + s.predictions_joined > 0 && (
+                  <span data-testid="prediction-counts">
+                    {fmtInt(s.predictions_joined)} predictions joined · {fmtInt(s.predictions)} patch-only ·{' '}
+                  </span>
+                )}
+                {fmtInt(s.sources)} files · {fmtInt(s.indexed)} indexed ·{' '}
                 {fmtInt(s.errors)} errors · {fmtInt(s.warnings)} warnings · {fmtBytes(s.db_bytes)}
               </p>
             )}

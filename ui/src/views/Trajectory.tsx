@@ -129,9 +129,9 @@ export function ResolvedBadge({ resolved }: { resolved: boolean | null }) {
   );
 }
 
-function MetaItem({ k, v, cls }: { k: string; v: string; cls?: string }) {
+function MetaItem({ k, v, cls, testId }: { k: string; v: string; cls?: string; testId?: string }) {
   return (
-    <div className="meta-item">
+    <div className="meta-item" data-testid={testId}>
       <dt>{k}</dt>
       <dd className={cls} title={v}>
         {v}
@@ -148,6 +148,11 @@ export function MetaHeader({ meta }: { meta: TrajectoryMeta }) {
         {meta.instance_id ?? meta.trajectory_id ?? meta.id}
       </h1>
       <div className="meta-row">
+        {meta.kind === 'prediction' && (
+          <span className="badge" data-testid="prediction-badge">
+            {meta.joined_to ? 'prediction (submitted by a trajectory)' : 'patch-only record'}
+          </span>
+        )}
         <ResolvedBadge resolved={meta.resolved} />
         {meta.flags.map((f) => (
           <span key={f} className={`chip flag-${f}`}>
@@ -156,6 +161,9 @@ export function MetaHeader({ meta }: { meta: TrajectoryMeta }) {
         ))}
       </div>
       <dl className="meta-grid">
+        {meta.base_instance && meta.base_instance !== meta.instance_id && (
+          <MetaItem k="base instance" v={meta.base_instance} cls="mono" testId="base-instance" />
+        )}
         <MetaItem k="repo" v={meta.repo ?? '–'} />
         <MetaItem k="dataset" v={meta.dataset ?? '–'} />
         <MetaItem k="model" v={meta.model ?? '–'} />
@@ -170,6 +178,15 @@ export function MetaHeader({ meta }: { meta: TrajectoryMeta }) {
         {meta.exit_status && <MetaItem k="exit status" v={meta.exit_status} />}
         <MetaItem k="source" v={`${meta.source.file}:${meta.source.line}`} cls="path" />
         <MetaItem k="id" v={meta.id} cls="mono" />
+        {meta.prediction && (
+          <MetaItem
+            k="submitted prediction"
+            v={`${meta.prediction.same_patch ? 'the final patch' : 'differs from the final patch'} · ${meta.prediction.file}:${meta.prediction.line}`}
+            cls={meta.prediction.same_patch ? 'path' : 'path meta-warn'}
+            testId="submitted-prediction"
+          />
+        )}
+        {meta.joined_to && <MetaItem k="submitted by" v={meta.joined_to} cls="mono" testId="joined-to" />}
       </dl>
       {meta.error && <p className="meta-error">{meta.error}</p>}
     </div>
@@ -367,16 +384,19 @@ function CompareWith({ meta, q }: { meta: TrajectoryMeta; q: string }) {
   const [err, setErr] = useState<string | null>(null);
   useEscapeClose(open, () => setOpen(false));
   useEffect(() => {
-    if (!open || others !== null || !meta.instance_id) return;
+    const base = meta.base_instance ?? meta.instance_id;
+    if (!open || others !== null || !base) return;
     const ctl = new AbortController();
-    call('search', { query: formatFilter('instance', meta.instance_id), limit: 100, offset: 0, sort: null, snippets: false }, ctl.signal)
-      .then((r) => setOthers(r.hits.filter((h) => h.id !== meta.id)))
+    // Other trajectories of the same base instance (its samples too); never a prediction record.
+    const query = `kind:trajectory ${formatFilter('base', base)}`;
+    call('search', { query, limit: 100, offset: 0, sort: null, snippets: false }, ctl.signal)
+      .then((r) => setOthers(r.hits.filter((h) => h.id !== meta.id && h.kind === 'trajectory')))
       .catch((e) => {
         if (!isAbort(e)) setErr(String(e.message ?? e));
       });
     return () => ctl.abort();
   }, [open, others, meta]);
-  if (!meta.instance_id) return null;
+  if (!meta.instance_id || meta.kind !== 'trajectory') return null;
   return (
     <div className="compare-with">
       <button type="button" data-testid="compare-with" onClick={() => setOpen(!open)} aria-expanded={open}>
@@ -387,7 +407,7 @@ function CompareWith({ meta, q }: { meta: TrajectoryMeta; q: string }) {
           {err && <p className="error small">{err}</p>}
           {others === null && !err && <p className="muted small">looking for other trajectories of this instance…</p>}
           {others !== null && others.length === 0 && (
-            <p className="muted small">no other trajectory of {meta.instance_id}</p>
+            <p className="muted small">no other trajectory of {meta.base_instance ?? meta.instance_id}</p>
           )}
           <ul>
             {others?.map((h) => (

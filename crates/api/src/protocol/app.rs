@@ -222,8 +222,14 @@ pub struct TrajectoryMeta {
     pub source: SourceView,
     /// Format name.
     pub format: String,
-    /// Instance id.
+    /// `trajectory`, or `prediction` for a prediction record (a run's submitted patch without
+    /// steps: a patch-only record, or one joined to its trajectory, see `joined_to`).
+    pub kind: String,
+    /// Instance id, as in the source.
     pub instance_id: Option<String>,
+    /// The instance id without a sample suffix (`django__django-11099` for
+    /// `django__django-11099_2`); equal to `instance_id` when it has none.
+    pub base_instance: Option<String>,
     /// Repository.
     pub repo: Option<String>,
     /// Dataset.
@@ -248,6 +254,33 @@ pub struct TrajectoryMeta {
     pub facts: FactsView,
     /// Step count.
     pub step_count: usize,
+    /// For a trajectory: the prediction its run submitted for the instance (from a predictions
+    /// file of the same run), or null.
+    pub prediction: Option<PredictionView>,
+    /// For a prediction joined to a trajectory: that trajectory's id, or null.
+    pub joined_to: Option<String>,
+}
+
+/// The prediction a trajectory's run submitted (SWE-bench `model_patch`, Multi-SWE-bench
+/// `fix_patch`), kept with the trajectory.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct PredictionView {
+    /// The prediction record's stable id.
+    pub id: String,
+    /// Where it was read.
+    pub file: String,
+    /// Its line (or row).
+    pub line: u64,
+    /// The instance it names.
+    pub instance_id: Option<String>,
+    /// The model (or run name) it names.
+    pub model: Option<String>,
+    /// Its patch.
+    pub patch: Option<String>,
+    /// Whether its patch is the trajectory's final patch (white space around them aside).
+    pub same_patch: bool,
+    /// How many predictions of the run joined the trajectory (the first by id is shown).
+    pub count: u64,
 }
 
 /// A trajectory rendered for reading: typed, highlighted steps and the final patch as diffs.

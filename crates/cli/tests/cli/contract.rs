@@ -67,10 +67,24 @@ fn json_output_carries_the_documented_fields() {
     let db = dir.path().join("t.db");
     run_json(&db, &["ingest", real().to_str().unwrap(), "--json", "-q"]);
     let stats = run_json(&db, &["stats", "--json"]);
-    assert_eq!(u(&stats, "trajectories"), 16);
+    // 12 trajectories; the 4 predictions of their runs are joined to them, not counted.
+    assert_eq!(u(&stats, "trajectories"), 12);
+    assert_eq!(u(&stats, "predictions"), 0);
+    assert_eq!(u(&stats, "predictions_joined"), 4);
     assert_eq!(u(&stats["by_format"], "swe-smith"), 5);
     assert_eq!(u(&stats, "diagnostics"), 0);
-    assert_eq!(u(&stats, "indexed"), 16);
+    assert_eq!(u(&stats, "indexed"), 12);
+    // A trajectory shows the prediction its run submitted.
+    let ponyc = run_json(&db, &["search", "repo:ponylang/ponyc", "--json"]);
+    assert_eq!(u(&ponyc, "total"), 3);
+    for hit in ponyc["hits"].as_array().unwrap() {
+        let shown = run_json(&db, &["show", hit["id"].as_str().unwrap(), "--json"]);
+        assert_eq!(shown["kind"], "trajectory");
+        assert_eq!(shown["base_instance"], shown["instance_id"]);
+        assert_eq!(shown["prediction"]["same_patch"], true, "{}", shown["prediction"]);
+        assert_eq!(shown["prediction"]["instance_id"], shown["instance_id"]);
+        assert!(shown["prediction"]["file"].as_str().unwrap().ends_with("multi_swe_bench_c_ponyc.patch.jsonl"));
+    }
 
     let r = run_json(&db, &["search", "separability", "--json"]);
     assert!(u(&r, "total") >= 1);

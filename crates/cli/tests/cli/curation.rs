@@ -925,3 +925,39 @@ fn a_killed_export_leaves_no_partial_file() {
     }
     assert!(killed >= 4, "only {killed} kills hit a running export");
 }
+
+/// `django__django-11099_2`-style ids (a sample suffix after the SWE-bench id): the shipped
+/// Verified list excludes them and `--cap 1` keeps one per base instance.
+#[test]
+fn sample_suffixed_ids_are_contamination_and_cap_matched_on_their_base_instance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows: Vec<String> =
+        ["django__django-11099_0", "django__django-11099_1", "django__django-11099_2", "psf__requests-1_0"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| nv_row(&format!("t{i}"), id, "x/y", &format!("attempt {i}"), ""))
+            .collect();
+    let data = tmp.path().join("converted.jsonl");
+    std::fs::write(&data, rows.join("\n") + "\n").unwrap();
+    let db = tmp.path().join("t.db");
+    run_json(&db, &["ingest", s(&data), "--json", "-q"]);
+    assert_eq!(count(&db, ""), 4);
+    let clean =
+        run_json(&db, &["subset", "create", "clean", "--contamination", "swe-bench-verified.instances", "--json"]);
+    assert_eq!(u(&clean, "count"), 1, "{clean}");
+    let capped = run_json(&db, &["subset", "create", "capped", "--cap", "1", "--json"]);
+    assert_eq!(u(&capped, "count"), 2, "{capped}");
+    assert_eq!(count(&db, "base:django__django-11099"), 3);
+    // A standalone predictions file: patch-only records, found with kind:prediction only.
+    let preds = tmp.path().join("preds").join("all_preds.jsonl");
+    std::fs::create_dir_all(preds.parent().unwrap()).unwrap();
+    let pred = serde_json::json!({"instance_id": "astropy__astropy-12907", "model_name_or_path": "m",
+                                  "model_patch": "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"});
+    std::fs::write(&preds, pred.to_string() + "\n").unwrap();
+    let report = run_json(&db, &["ingest", s(&preds), "--json", "-q"]);
+    assert_eq!((u(&report, "stored"), u(&report, "warnings")), (1, 1), "{report}");
+    assert_eq!(count(&db, ""), 4);
+    assert_eq!(count(&db, "kind:prediction"), 1);
+    let stats = run_json(&db, &["stats", "--json"]);
+    assert_eq!((u(&stats, "trajectories"), u(&stats, "predictions")), (4, 1));
+}

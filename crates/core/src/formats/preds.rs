@@ -63,7 +63,18 @@ pub(crate) fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<Trajectory,
         Value::String(s) => Some(normalize_patch(s)),
         other => return Err(format!("prediction `{key}` is a json {} (expected a string)", json_type_name(other))),
     };
+    if let Some(p) = t.patch.as_deref().filter(|p| !p.trim().is_empty() && !looks_like_diff(p)) {
+        let head: String = p.trim().chars().take(40).collect();
+        warnings.push(format!("prediction `{key}` is not a unified diff (starts {head:?}); stored as it is"));
+    }
     Ok(t)
+}
+
+/// Whether a patch text is a unified diff: it has a `diff --git` line, or `--- `/`+++ ` file
+/// headers, or a hunk header.
+fn looks_like_diff(p: &str) -> bool {
+    p.lines()
+        .any(|l| l.starts_with("diff --git ") || l.starts_with("--- ") || l.starts_with("+++ ") || l.starts_with("@@ "))
 }
 
 /// A `preds.json` dict: `{instance_id: {model_patch, …}}`.

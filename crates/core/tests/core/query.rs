@@ -234,7 +234,7 @@ fn errors_fields() {
     check("patch_line:3", "error 1: unknown field 'patch_line'; did you mean 'patch_lines'?");
     check(
         "a zzzzzzzz:1",
-        "error 3: unknown field 'zzzzzzzz'; valid: repo, instance, dataset, format, model, id, \
+        "error 3: unknown field 'zzzzzzzz'; valid: repo, instance, base, kind, dataset, format, model, id, \
          resolved, flag, tool, steps, patch_files, patch_lines, label, annotator, noted, step",
     );
     check("repo:", "error 1: empty value for 'repo:'");
@@ -339,6 +339,8 @@ fn field_help_lists_every_field() {
         [
             "repo",
             "instance",
+            "base",
+            "kind",
             "dataset",
             "format",
             "model",
@@ -366,11 +368,25 @@ fn field_help_lists_every_field() {
             "step" => "(exit:0)",
             "label" => "verdict=keep",
             "noted" => "true",
+            "kind" => "prediction",
             _ => "x",
         };
         let q = format!("{name}:{value}");
         assert!(query::parse(&q).is_ok(), "{q}");
     }
+}
+
+#[test]
+fn kind_and_base_terms() {
+    use query::{Expr, Filter, KindFilter, Pattern};
+    assert_eq!(query::parse("kind:prediction").unwrap(), Expr::Field(Filter::Kind(KindFilter::Prediction)));
+    assert_eq!(query::parse("kind:any").unwrap(), Expr::Field(Filter::Kind(KindFilter::Any)));
+    assert_eq!(query::parse("base:django__*").unwrap(), Expr::Field(Filter::Base(Pattern::Glob("django__*".into()))));
+    assert!(query::parse("a (b OR -kind:trajectory)").unwrap().mentions_kind());
+    assert!(!query::parse("a (b OR -instance:x)").unwrap().mentions_kind());
+    let e = query::parse("x kind:nope").unwrap_err();
+    assert_eq!(e.column, 8, "{e}");
+    assert!(e.message.contains("expected trajectory, prediction or any"), "{e}");
 }
 
 #[test]

@@ -14,3 +14,6 @@ mod dedup;
 
 // Label tables: the default sets match core's, time stamps.
 mod labels;
+
+// Predictions joined to their trajectories or kept patch-only; base instances.
+mod predictions;

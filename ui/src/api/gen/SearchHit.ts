@@ -10,9 +10,17 @@ export type SearchHit = {
  */
 id: string, 
 /**
- * Instance id.
+ * `trajectory`, or `prediction` for a patch-only record (found with `kind:prediction`).
+ */
+kind: string, 
+/**
+ * Instance id, as in the source.
  */
 instance_id: string | null, 
+/**
+ * The instance id without a sample suffix (equal to `instance_id` when it has none).
+ */
+base_instance: string | null, 
 /**
  * The record's own trajectory id, or null.
  */

@@ -5,9 +5,18 @@
  */
 export type StatsResponse = { 
 /**
- * Trajectories stored.
+ * Trajectories stored (prediction records excluded).
  */
 trajectories: number, 
+/**
+ * Patch-only records: predictions that joined no trajectory of their run (found with
+ * `kind:prediction`).
+ */
+predictions: number, 
+/**
+ * Predictions joined to a trajectory of their run (kept as its submitted prediction).
+ */
+predictions_joined: number, 
 /**
  * Per format.
  */
@@ -45,7 +54,7 @@ sources: number,
  */
 blobs: number, 
 /**
- * Documents in the search index.
+ * Documents in the search index: trajectories and patch-only records.
  */
 indexed: number, 
 /**
