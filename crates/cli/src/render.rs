@@ -112,13 +112,13 @@ pub fn stats(s: &StatsResponse) {
         out!(
             "note: an ingest is writing; the index catches up as it commits ({} of {} indexed)",
             s.indexed,
-            s.trajectories
+            s.trajectories + s.predictions
         );
-    } else if s.indexed != s.trajectories {
+    } else if s.indexed != s.trajectories + s.predictions {
         out!(
-            "error: the index holds {} documents for {} trajectories: search results are wrong until `trawl check --repair`",
+            "error: the index holds {} documents for {} trajectories and patch-only records: search results are wrong until `trawl check --repair`",
             s.indexed,
-            s.trajectories
+            s.trajectories + s.predictions
         );
     }
 }

@@ -27,7 +27,7 @@ pub struct Finding {
 /// What `check` found and, with repair, did.
 #[derive(Debug, Clone, Default)]
 pub struct CheckReport {
-    /// Trajectories in SQLite.
+    /// Records in SQLite that belong in the index: trajectories and patch-only predictions.
     pub trajectories: u64,
     /// Trajectory documents in the index, as found.
     pub indexed: u64,
@@ -54,11 +54,18 @@ fn name_some(ids: &[String]) -> String {
 pub fn check(store: &mut Store, repair: bool) -> Result<CheckReport, StoreError> {
     let mut report = CheckReport::default();
     store.index.reload_if_changed()?;
-    let rows: Vec<(i64, String)> = {
-        let mut st = store.conn.prepare("SELECT id, uid FROM trajectories ORDER BY id")?;
-        let r = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    // Every stored record (its hash and derived facts are checked), and whether it belongs in the
+    // index (a prediction joined to its trajectory has no document of its own).
+    let all: Vec<(i64, String, bool)> = {
+        let mut st = store.conn.prepare(&format!(
+            "SELECT id, uid, {} FROM trajectories ORDER BY id",
+            crate::INDEXED_ROWS
+        ))?;
+        let r = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         r.collect::<Result<_, _>>()?
     };
+    let rows: Vec<(i64, String)> =
+        all.iter().filter(|(_, _, indexed)| *indexed).map(|(id, uid, _)| (*id, uid.clone())).collect();
     report.trajectories = rows.len() as u64;
     let uid_of: HashMap<i64, &str> = rows.iter().map(|(id, uid)| (*id, uid.as_str())).collect();
 
@@ -132,7 +139,7 @@ pub fn check(store: &mut Store, repair: bool) -> Result<CheckReport, StoreError>
     // Every stored record: its bytes hash to its id, and its derived columns are recomputable.
     let mut derived_wrong: Vec<i64> = Vec::new();
     let mut hash_wrong: Vec<(i64, String)> = Vec::new();
-    for (id, uid) in &rows {
+    for (id, uid, _) in &all {
         let (raw, path) = match crate::show::raw_of_row(&store.conn, *id) {
             Ok(r) => r,
             Err(e) => {

@@ -379,8 +379,11 @@ impl Store {
         Ok(self.index.payload()?.seq < index::db_seq(&self.conn)?)
     }
 
+    /// The rows that have an index document ([`INDEXED_ROWS`]).
     pub(crate) fn trajectory_count(&self) -> Result<u64, StoreError> {
-        Ok(self.conn.query_row("SELECT count(*) FROM trajectories", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self.conn.query_row(&format!("SELECT count(*) FROM trajectories WHERE {INDEXED_ROWS}"), [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64)
     }
 
     /// Becomes the index's one writer for `what` (`ingest`, `reindex`, `check --repair`) and
@@ -520,11 +523,17 @@ fn usable(conn: &Connection, i: &index::Index, db_id: Option<&str>, legacy: bool
             if docs == 0 {
                 return Ok(true);
             }
-            let rows: i64 = conn.query_row("SELECT count(*) FROM trajectories", [], |r| r.get(0))?;
+            let rows: i64 =
+                conn.query_row(&format!("SELECT count(*) FROM trajectories WHERE {INDEXED_ROWS}"), [], |r| r.get(0))?;
             Ok(legacy && docs == rows as u64)
         }
     }
 }
+
+/// The rows of `trajectories` that have an index document: every trajectory and every patch-only
+/// prediction record; a prediction joined to its trajectory (`pred_of`) is shown with it and has
+/// none. Counts compared with the index (open, `stats`, `check`) use this one condition.
+pub(crate) const INDEXED_ROWS: &str = "(kind = 0 OR pred_of IS NULL)";
 
 /// The index directory that belongs to a database file.
 pub fn index_dir_for(db_path: &Path) -> PathBuf {
