@@ -14,3 +14,5 @@ mod contract;
 mod labels;
 // Subsets with lineage, dedup, contamination and exports (formats, splits, manifests, kills).
 mod curation;
+// Queries that cannot crash: nested, too long and long-phrase queries in `trawl search` and `trawl serve`.
+mod queries;

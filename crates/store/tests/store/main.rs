@@ -11,3 +11,6 @@ mod dedup;
 
 // Label tables: the default sets match core's, time stamps.
 mod labels;
+
+// Queries that cannot crash: random, nested and long-phrase queries through the search path.
+mod queries;
