@@ -944,4 +944,76 @@ export const tests = [
       await shot(page, env, 'labelset-step');
     },
   },
+  {
+    name: 'invalid-query-requests',
+    // the invalid queries answer 400
+    allowConsole: [/status of 400/],
+    async run(page, env) {
+      const sent = [];
+      page.on('request', (r) => {
+        if (new URL(r.url()).pathname === '/api') sent.push({ at: Date.now(), body: r.postData() ?? '' });
+      });
+      // opening an invalid query: it is asked once, its error shown, and not asked again
+      const opened = Date.now();
+      await open(page, env, '#/search?q=foo:bar');
+      await until(async () => (await page.getByTestId('result-count').textContent()) === 'query error', 'the query error');
+      await page.getByTestId('query-error').waitFor();
+      await new Promise((r) => setTimeout(r, Math.max(0, opened + 5000 - Date.now())));
+      const afterOpen = sent.filter((s) => s.at - opened <= 5000);
+      console.log(`  opening #/search?q=foo:bar: ${afterOpen.length} requests to /api in 5 s`);
+      assert(afterOpen.length <= 3, `${afterOpen.length} requests to /api in 5 s after opening #/search?q=foo:bar: ${afterOpen.slice(0, 5).map((s) => s.body).join(' | ')}`);
+      // typing a query that ends invalid: debounced, and silent once its error is known
+      const typed = Date.now();
+      await typeQuery(page, 'flag:loop steps:>');
+      await until(async () => /column 17/.test((await page.getByTestId('query-error').textContent()) ?? ''), 'the error of steps:>');
+      await new Promise((r) => setTimeout(r, Math.max(0, typed + 5000 - Date.now())));
+      const afterTyping = sent.filter((s) => s.at >= typed && s.at - typed <= 5000);
+      console.log(`  typing flag:loop steps:>: ${afterTyping.length} requests to /api in 5 s`);
+      assert(afterTyping.length <= 3, `${afterTyping.length} requests to /api in 5 s while typing flag:loop steps:>`);
+      // a valid query again: answered
+      await typeQuery(page, 'flag:loop steps:>1');
+      await until(async () => (await count(page)) !== null, 'results again');
+      await shot(page, env, 'invalid-query-requests');
+    },
+  },
+  {
+    name: 'failed-label-write',
+    // the stopped server: failed requests are logged by the browser
+    allowConsole: [/Failed to load resource|ERR_CONNECTION_REFUSED/],
+    async run(page, env) {
+      // a server of its own (same database), stopped mid-test
+      const own = await env.spawnServer();
+      await page.goto(`${own.url}/?token=${encodeURIComponent(env.token)}#/search`);
+      await page.locator('.app').waitFor();
+      await until(() => count(page), 'a result count');
+      await page.getByTestId('result-row').nth(7).click();
+      const panel = await panelReady(page);
+      const first = await trajId(page);
+      const before = await myLabel(env, first, 'verdict');
+      assert(before !== 'reject', `starts without reject (${before})`);
+      own.proc.kill('SIGKILL');
+      await new Promise((resolve) => (own.proc.exitCode !== null || own.proc.signalCode !== null ? resolve() : own.proc.once('exit', resolve)));
+      // 2 = reject: not saved, so not shown as saved
+      await page.keyboard.press('2');
+      await settled(page);
+      const banner = page.getByTestId('write-failed');
+      await until(async () => (await banner.count()) > 0 && (await banner.isVisible()), 'a banner naming the lost write');
+      const text = await banner.textContent();
+      assert(/not saved/i.test(text) && /verdict = reject/.test(text), `the banner names what was lost: ${text}`);
+      assert(/not reachable/.test(text) && /trawl serve/.test(text), `the banner says why in a sentence: ${text}`);
+      assert(!/Failed to fetch|TypeError/.test(text), `no raw fetch error: ${text}`);
+      const status = await page.getByTestId('label-status').textContent();
+      assert(!/Failed to fetch|TypeError/.test(status), `no raw fetch error in the panel: ${status}`);
+      assert((await chosen(panel, 'verdict', 'reject').getAttribute('data-chosen')) !== 'true', 'reject is not shown as chosen');
+      const mine = panel.locator('[data-testid="label-set"][data-set="verdict"] [data-testid="label-mine"]');
+      assert(!((await mine.count()) > 0 && /reject/.test(await mine.textContent())), 'no "you: reject"');
+      // the next key does not move on silently
+      await page.keyboard.press('Enter');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert((await trajId(page)) === first, 'still on the same trajectory after Enter');
+      assert((await banner.count()) > 0, 'the banner stays');
+      assert((await myLabel(env, first, 'verdict')) === before, 'nothing was stored (API of the other server)');
+      await shot(page, env, 'failed-label-write');
+    },
+  },
 ];

@@ -114,7 +114,14 @@ async function main() {
   const only = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',')) : null;
   let passed = 0;
   let failed = 0;
-  const env = { url, token, extra, artifacts, work };
+  // A second server on the same database, for a test that stops it (the shared one keeps serving).
+  const extraServers = [];
+  const spawnServer = async () => {
+    const s = await startServer(bin, db, token);
+    extraServers.push(s.proc);
+    return s;
+  };
+  const env = { url, token, extra, artifacts, work, spawnServer };
   try {
     for (const t of tests) {
       if (only && !only.has(t.name)) continue;
@@ -146,6 +153,7 @@ async function main() {
   } finally {
     await context.close();
     proc.kill('SIGTERM');
+    for (const p of extraServers) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     rmSync(profile, { recursive: true, force: true });
     if (!process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
   }
