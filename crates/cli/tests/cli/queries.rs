@@ -134,7 +134,7 @@ impl Drop for Serve {
 const TOKEN: &str = "queries-test-token-0123456789";
 
 fn serve(db: &Path) -> Serve {
-    let mut child = trawl()
+    let child = trawl()
         .arg("--db")
         .arg(db)
         .args(["serve", "--port", "0"])
@@ -143,7 +143,9 @@ fn serve(db: &Path) -> Serve {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn trawl serve");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    // from here on, a failure drops (kills and waits for) the server
+    let mut s = Serve { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)) };
+    let mut out = BufReader::new(s.child.stdout.take().unwrap());
     let mut line = String::new();
     loop {
         line.clear();
@@ -152,7 +154,8 @@ fn serve(db: &Path) -> Serve {
             let port: u16 = rest.split('/').next().unwrap().parse().unwrap();
             // keep draining stdout so the server never blocks on a full pipe
             std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-            return Serve { child, addr: SocketAddr::from(([127, 0, 0, 1], port)) };
+            s.addr.set_port(port);
+            return s;
         }
     }
 }
@@ -223,6 +226,16 @@ fn trawl_serve_answers_nested_and_long_queries_and_keeps_serving() {
             assert_eq!(e["code"], "bad_query", "{method}: {e}");
             assert_eq!(e["column"], 65, "{method}: {e}");
         }
+    }
+    // the deepest queries allowed are answered (the parser, the compiler and tantivy all recurse)
+    let double_negations = format!("{}zebra{}", "-(".repeat(32), ")".repeat(32));
+    let alternatives = format!("{}zebra{}", "(nothing OR ".repeat(64), ")".repeat(64));
+    for q in [double_negations, alternatives] {
+        let (status, r) = api(&mut s, "search", serde_json::json!({"query": q, "limit": 10, "offset": 0}));
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["total"], 1, "{q}: {r}");
+        let (status, r) = api(&mut s, "charts", serde_json::json!({"query": q}));
+        assert_eq!(status, 200, "{r}");
     }
     // a pasted traceback is answered, by search and by the others
     let q = phrase(&traceback(40));
