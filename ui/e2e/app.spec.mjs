@@ -981,39 +981,60 @@ export const tests = [
     // the stopped server: failed requests are logged by the browser
     allowConsole: [/Failed to load resource|ERR_CONNECTION_REFUSED/],
     async run(page, env) {
-      // a server of its own (same database), stopped mid-test
-      const own = await env.spawnServer();
-      await page.goto(`${own.url}/?token=${encodeURIComponent(env.token)}#/search`);
-      await page.locator('.app').waitFor();
-      await until(() => count(page), 'a result count');
-      await page.getByTestId('result-row').nth(7).click();
-      const panel = await panelReady(page);
-      const first = await trajId(page);
-      const before = await myLabel(env, first, 'verdict');
-      assert(before !== 'reject', `starts without reject (${before})`);
-      own.proc.kill('SIGKILL');
-      await new Promise((resolve) => (own.proc.exitCode !== null || own.proc.signalCode !== null ? resolve() : own.proc.once('exit', resolve)));
-      // 2 = reject: not saved, so not shown as saved
-      await page.keyboard.press('2');
-      await settled(page);
-      const banner = page.getByTestId('write-failed');
-      await until(async () => (await banner.count()) > 0 && (await banner.isVisible()), 'a banner naming the lost write');
-      const text = await banner.textContent();
-      assert(/not saved/i.test(text) && /verdict = reject/.test(text), `the banner names what was lost: ${text}`);
-      assert(/not reachable/.test(text) && /trawl serve/.test(text), `the banner says why in a sentence: ${text}`);
-      assert(!/Failed to fetch|TypeError/.test(text), `no raw fetch error: ${text}`);
-      const status = await page.getByTestId('label-status').textContent();
-      assert(!/Failed to fetch|TypeError/.test(status), `no raw fetch error in the panel: ${status}`);
-      assert((await chosen(panel, 'verdict', 'reject').getAttribute('data-chosen')) !== 'true', 'reject is not shown as chosen');
-      const mine = panel.locator('[data-testid="label-set"][data-set="verdict"] [data-testid="label-mine"]');
-      assert(!((await mine.count()) > 0 && /reject/.test(await mine.textContent())), 'no "you: reject"');
-      // the next key does not move on silently
-      await page.keyboard.press('Enter');
-      await new Promise((r) => setTimeout(r, 1500));
-      assert((await trajId(page)) === first, 'still on the same trajectory after Enter');
-      assert((await banner.count()) > 0, 'the banner stays');
-      assert((await myLabel(env, first, 'verdict')) === before, 'nothing was stored (API of the other server)');
-      await shot(page, env, 'failed-label-write');
+      // Twice, each on a server of its own (same database) stopped mid-test: from the result list,
+      // and in a labelling queue (where Enter would move to the queue's next trajectory).
+      for (const mode of ['list', 'queue']) {
+        const own = await env.spawnServer();
+        const q = mode === 'queue' ? 'flag:loop' : '';
+        await page.goto(`${own.url}/?token=${encodeURIComponent(env.token)}#/search?q=${encodeURIComponent(q)}`);
+        await page.locator('.app').waitFor();
+        await until(() => count(page), 'a result count');
+        if (mode === 'queue') {
+          await page.locator('body').press('q');
+          await page.getByTestId('queue-form').waitFor();
+          await page.getByTestId('queue-kind').selectOption('all');
+          await page.getByTestId('queue-start').click();
+          await page.getByTestId('trajectory-view').waitFor();
+        } else {
+          await page.getByTestId('result-row').nth(7).click();
+        }
+        const panel = await panelReady(page);
+        if (mode === 'queue') await until(async () => (await queueCounts(page)).total > 0, 'queue progress shown');
+        const progress = mode === 'queue' ? await queueCounts(page) : null;
+        const first = await trajId(page);
+        const before = await myLabel(env, first, 'verdict');
+        const [key, value] = before === 'reject' ? ['3', 'unsure'] : ['2', 'reject'];
+        own.proc.kill('SIGKILL');
+        await new Promise((resolve) => (own.proc.exitCode !== null || own.proc.signalCode !== null ? resolve() : own.proc.once('exit', resolve)));
+        // not saved, so not shown as saved
+        await page.keyboard.press(key);
+        await settled(page);
+        const banner = page.getByTestId('write-failed');
+        await until(async () => (await banner.count()) > 0 && (await banner.first().isVisible()), `${mode}: a banner naming the lost write`);
+        const text = await banner.first().textContent();
+        assert(/not saved/i.test(text) && text.includes(`verdict = ${value}`), `${mode}: the banner names what was lost: ${text}`);
+        assert(/not reachable/.test(text) && /trawl serve/.test(text), `${mode}: the banner says why in a sentence: ${text}`);
+        assert(!/Failed to fetch|TypeError/.test(text), `${mode}: no raw fetch error: ${text}`);
+        const status = await page.getByTestId('label-status').textContent();
+        assert(!/Failed to fetch|TypeError/.test(status), `${mode}: no raw fetch error in the panel: ${status}`);
+        assert((await chosen(panel, 'verdict', value).getAttribute('data-chosen')) !== 'true', `${mode}: ${value} is not shown as chosen`);
+        const mine = panel.locator('[data-testid="label-set"][data-set="verdict"] [data-testid="label-mine"]');
+        assert(!((await mine.count()) > 0 && (await mine.textContent()).includes(value)), `${mode}: no "you: ${value}"`);
+        // the next key does not move on silently
+        await page.keyboard.press('Enter');
+        await new Promise((r) => setTimeout(r, 1500));
+        assert((await trajId(page)) === first, `${mode}: still on the same trajectory after Enter`);
+        if (progress) {
+          const now = await queueCounts(page);
+          assert(now.done === progress.done, `${mode}: the queue did not count the lost label (${now.done} vs ${progress.done})`);
+        }
+        assert((await banner.count()) > 0, `${mode}: the banner stays`);
+        assert((await myLabel(env, first, 'verdict')) === before, `${mode}: nothing was stored (API of the shared server)`);
+        await shot(page, env, `failed-label-write-${mode}`);
+        // dismissed, it is gone
+        await page.getByTestId('write-dismiss').first().click();
+        await until(async () => (await banner.count()) === 0, `${mode}: the banner dismissed`);
+      }
     },
   },
 ];
