@@ -592,6 +592,15 @@ fn range_query(field: Field, r: Range) -> Box<dyn Query> {
     Box::new(RangeQuery::new(lo, hi))
 }
 
+/// A pattern for an error message: its first 40 characters, then `…`.
+fn short(pattern: &str) -> String {
+    let mut out: String = pattern.chars().take(40).collect();
+    if pattern.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
 /// A glob with `*` as a regex matching the whole value.
 pub fn glob_regex(glob: &str) -> String {
     let parts: Vec<String> = glob.split('*').map(regex::escape).collect();
@@ -601,7 +610,13 @@ pub fn glob_regex(glob: &str) -> String {
 fn string_query(field: Field, p: &Pattern) -> Result<Box<dyn Query>, StoreError> {
     Ok(match p {
         Pattern::Exact(v) => Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic)),
-        Pattern::Glob(g) => Box::new(RegexQuery::from_pattern(&glob_regex(g), field)?),
+        // tantivy's automaton has a state limit: a glob past it is refused in a sentence
+        Pattern::Glob(g) => Box::new(RegexQuery::from_pattern(&glob_regex(g), field).map_err(|_| {
+            StoreError::Invalid(format!(
+                "the pattern '{}' is too complex for the index: use fewer '*' or a shorter pattern",
+                short(g)
+            ))
+        })?),
     })
 }
 
@@ -616,7 +631,7 @@ fn dict_query(store: &Store, field: Field, kind: i64, p: &Pattern) -> Result<Box
         Pattern::Glob(g) => {
             // An escaped glob is a valid regex; a very long one can still exceed the size limit.
             let re = regex::Regex::new(&format!("^(?:{})$", glob_regex(g))).map_err(|_| {
-                StoreError::Invalid(format!("a pattern of {} characters is too large to match", g.chars().count()))
+                StoreError::Invalid(format!("the pattern '{}' is too large to match: use a shorter pattern", short(g)))
             })?;
             let mut st = store.conn.prepare_cached("SELECT id, value FROM dict WHERE kind = ?1")?;
             let rows = st.query_map([kind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;

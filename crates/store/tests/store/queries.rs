@@ -70,9 +70,18 @@ fn a_pasted_traceback_is_found_as_a_phrase_with_its_snippet() {
     // many long phrases at once, and one that is absent
     let q = format!("{} OR {}", phrase(&tb), phrase(&tb.replace("quokka", "wombat")));
     assert_eq!(search(&store, &q).unwrap().total, 1);
-    // a long glob
+    // long globs: answered, or refused in a sentence
     let glob = format!("repo:{}*", "o".repeat(15_000));
     assert_eq!(search(&store, &glob).unwrap().total, 0);
+    assert_eq!(search(&store, &format!("repo:{}", "o*".repeat(5_000))).unwrap().total, 0);
+    for field in ["instance", "id", "tool"] {
+        match search(&store, &format!("{field}:{}", "o*".repeat(5_000))) {
+            Err(StoreError::Invalid(m)) => {
+                assert!(m.starts_with("the pattern 'o*o*") && m.contains("too complex"), "{field}: {m}")
+            }
+            other => panic!("{field}: {:?}", other.map(|r| r.total)),
+        }
+    }
 }
 
 struct Rng(u64);
