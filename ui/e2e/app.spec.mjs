@@ -1037,4 +1037,20 @@ export const tests = [
       }
     },
   },
+  {
+    name: 'wrong-token',
+    // the refused calls are logged by the browser
+    allowConsole: [/status of 401/],
+    async run(page, env) {
+      // no cookie, and a token that is not the server's: every call is refused (401)
+      await page.context().clearCookies();
+      await page.goto(`${env.url}/?token=not-the-token#/search`);
+      await page.locator('.app').waitFor();
+      const err = page.getByTestId('query-error');
+      await err.waitFor();
+      const text = await err.textContent();
+      assert(/access token is missing or wrong/.test(text) && /trawl serve/.test(text), `a 401 says the token is missing or wrong: ${text}`);
+      await shot(page, env, 'wrong-token');
+    },
+  },
 ];
