@@ -73,17 +73,21 @@ describe('ResultList over a refusing server', () => {
       });
     });
     const list = new ResultList('foo:bar', 'relevance');
-    for (let i = 0; i < 50; i++) {
-      await new Promise((r) => setTimeout(r, 1));
-      list.ensure(0, 30);
+    // disposed whatever happens: a list that kept asking would go on after the test
+    try {
+      for (let i = 0; i < 50; i++) {
+        await new Promise((r) => setTimeout(r, 1));
+        list.ensure(0, 30);
+      }
+      expect(requests).toBe(1);
+      expect(list.error?.code).toBe('bad_query');
+      expect(list.error?.column).toBe(1);
+      // a failed list answers at once (no wait for a page that will not come)
+      expect(await Promise.race([list.rowAt(0), new Promise((r) => setTimeout(() => r('still waiting'), 500))])).toBeUndefined();
+      expect(requests).toBe(1);
+    } finally {
+      list.dispose();
     }
-    expect(requests).toBe(1);
-    expect(list.error?.code).toBe('bad_query');
-    expect(list.error?.column).toBe(1);
-    // a failed list answers at once (no wait for a page that will not come)
-    expect(await Promise.race([list.rowAt(0), new Promise((r) => setTimeout(() => r('still waiting'), 500))])).toBeUndefined();
-    expect(requests).toBe(1);
-    list.dispose();
   });
 
   it('reports an unreachable server as a sentence and does not hammer it', async () => {
@@ -95,9 +99,12 @@ describe('ResultList over a refusing server', () => {
       throw new TypeError('Failed to fetch');
     });
     const list = new ResultList('', 'relevance');
-    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 1));
-    expect(requests).toBe(1);
-    expect(list.error?.message).toMatch(/^Trawl is not reachable/);
-    list.dispose();
+    try {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 1));
+      expect(requests).toBe(1);
+      expect(list.error?.message).toMatch(/^Trawl is not reachable/);
+    } finally {
+      list.dispose();
+    }
   });
 });
