@@ -45,8 +45,8 @@ function run(bin, args, opts = {}) {
   return r.stdout;
 }
 
-async function startServer(bin, db, token) {
-  const args = ['serve', '--db', db, '--port', '0', '--ui', join(uiDir, 'dist')];
+async function startServer(bin, db, token, port = 0) {
+  const args = ['serve', '--db', db, '--port', String(port), '--ui', join(uiDir, 'dist')];
   const proc = spawn(bin, args, {
     // labels are written as e2e-alice; set_annotator writes its config file into the work dir, not ~/.config
     env: { ...process.env, TRAWL_TOKEN: token, TRAWL_ANNOTATOR: 'e2e-alice', TRAWL_CONFIG_DIR: dirname(db) },
@@ -114,10 +114,11 @@ async function main() {
   const only = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',')) : null;
   let passed = 0;
   let failed = 0;
-  // A second server on the same database, for a test that stops it (the shared one keeps serving).
+  // A second server on the same database, for a test that stops it (the shared one keeps serving);
+  // with a port, on that port (a server started again where a stopped one was).
   const extraServers = [];
-  const spawnServer = async () => {
-    const s = await startServer(bin, db, token);
+  const spawnServer = async (port = 0) => {
+    const s = await startServer(bin, db, token, port);
     extraServers.push(s.proc);
     return s;
   };

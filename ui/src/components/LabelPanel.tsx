@@ -143,6 +143,7 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
         setStatus({ text: `not saved — ${what}: ${why}`, error: true });
         reportLost(where, e, () =>
           run().then(async (r) => {
+            failed.current = null;
             pushWrite({ batch: r.batch, id, what });
             await reload();
             setStatus({ text: `saved ${what}` });
