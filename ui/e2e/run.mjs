@@ -46,8 +46,8 @@ function run(bin, args, opts = {}) {
   return r.stdout;
 }
 
-async function startServer(bin, db, token) {
-  const args = ['serve', '--db', db, '--port', '0', '--ui', join(uiDir, 'dist')];
+async function startServer(bin, db, token, port = 0) {
+  const args = ['serve', '--db', db, '--port', String(port), '--ui', join(uiDir, 'dist')];
   const proc = spawn(bin, args, {
     // labels are written as e2e-alice; set_annotator writes its config file into the work dir, not ~/.config
     env: { ...process.env, TRAWL_TOKEN: token, TRAWL_ANNOTATOR: 'e2e-alice', TRAWL_CONFIG_DIR: dirname(db) },
@@ -116,7 +116,15 @@ async function main() {
   const only = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',')) : null;
   let passed = 0;
   let failed = 0;
-  const env = { url, token, extra, artifacts, work, fixtures };
+  // A second server on the same database, for a test that stops it (the shared one keeps serving);
+  // with a port, on that port (a server started again where a stopped one was).
+  const extraServers = [];
+  const spawnServer = async (port = 0) => {
+    const s = await startServer(bin, db, token, port);
+    extraServers.push(s.proc);
+    return s;
+  };
+  const env = { url, token, extra, artifacts, work, fixtures, spawnServer };
   try {
     for (const t of tests) {
       if (only && !only.has(t.name)) continue;
@@ -148,6 +156,7 @@ async function main() {
   } finally {
     await context.close();
     proc.kill('SIGTERM');
+    for (const p of extraServers) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     rmSync(profile, { recursive: true, force: true });
     if (!process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
+import { WriteBanner } from './components/WriteBanner';
 import type { DiffMode } from './components/Diff';
 import { call, onDesktopMenu, pickPaths } from './api/client';
 import { ALL, BINDINGS, dispatchKey, isTypingTarget, type KeyContext } from './lib/keys';
@@ -255,6 +256,7 @@ export function App() {
           ?
         </button>
       </header>
+      <WriteBanner />
       <div className="view">
         {!confirmed && <ConfirmQuery q={q} />}
         {confirmed && route.view === 'search' && <Explorer q={route.q} sort={route.sort} />}

@@ -52,6 +52,11 @@
 //! unterminated quote, the `(` that is never closed or the `)` that was never opened, the field of
 //! an empty value, the value of a bad range, flag, format, exit code or `resolved`, the `/` of a bad
 //! regex, the name of an unknown field or step condition, and the dangling `-`, `OR` or `AND`.
+//!
+//! Limits, so that no query can exhaust the stack or the time of the search that runs it: at most
+//! [`MAX_QUERY_CHARS`] characters, [`MAX_DEPTH`] nested levels of `(` and `-`, and [`MAX_TERMS`]
+//! terms; each is a column error (the first character past the length, the `(` or `-` one level
+//! too deep, the first term too many).
 
 use crate::facts::Flag;
 use crate::model::Format;
@@ -249,25 +254,61 @@ pub fn fields() -> &'static [(&'static str, &'static str)] {
 /// The step-condition names inside `step:( … )`.
 pub const STEP_CONDITIONS: [&str; 3] = ["tool", "cmd", "exit"];
 
+/// The longest query accepted, in characters (a pasted traceback of a few pages fits; longer is
+/// refused with a column error at the first character past the limit).
+pub const MAX_QUERY_CHARS: usize = 20_000;
+
+/// The deepest nesting of groups `(` and negations `-` accepted. The parser, the compilers in the
+/// store and tantivy's query tree all recurse once per level, so this bounds their stack use: a
+/// query nested deeper is a column error at the `(` or `-` that opens level `MAX_DEPTH + 1`.
+pub const MAX_DEPTH: usize = 64;
+
+/// The most terms (words, phrases, field filters, step conditions) a query may have: each is one
+/// lookup in the index, so a pasted text of thousands of unquoted words is refused with a column
+/// error at the first term past the limit (quoted, it is one phrase).
+pub const MAX_TERMS: usize = 1_000;
+
 /// Parses a query string. See the module docs for the grammar.
 pub fn parse(input: &str) -> Result<Expr, QueryError> {
-    let mut p = Parser { chars: input.chars().collect(), pos: 0 };
-    p.skip_ws();
-    if p.at_end() {
-        return Ok(Expr::And(Vec::new()));
+    let chars: Vec<char> = input.chars().collect();
+    let len = chars.len();
+    let mut p = Parser { chars, pos: 0, depth: 0, terms: 0 };
+    // The parser is linear and its recursion bounded, so it runs over a too long query too: an
+    // error before the limit (a nesting too deep, say) is the one to name.
+    match p.parse_all() {
+        Err(e) if e.column <= MAX_QUERY_CHARS => Err(e),
+        _ if len > MAX_QUERY_CHARS => Err(QueryError {
+            column: MAX_QUERY_CHARS + 1,
+            message: format!("query too long: {len} characters, at most {MAX_QUERY_CHARS}"),
+        }),
+        result => result,
     }
-    let expr = p.parse_or()?;
-    p.skip_ws();
-    if !p.at_end() {
-        // parse_or stops only at the end, or at a ')' that no group opened.
-        return Err(p.error_at(p.pos, "unbalanced parenthesis: ')' has no matching '('"));
+}
+
+impl Parser {
+    fn parse_all(&mut self) -> Result<Expr, QueryError> {
+        let p = self;
+        p.skip_ws();
+        if p.at_end() {
+            return Ok(Expr::And(Vec::new()));
+        }
+        let expr = p.parse_or()?;
+        p.skip_ws();
+        if !p.at_end() {
+            // parse_or stops only at the end, or at a ')' that no group opened.
+            return Err(p.error_at(p.pos, "unbalanced parenthesis: ')' has no matching '('"));
+        }
+        Ok(expr)
     }
-    Ok(expr)
 }
 
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Open groups and negations around the current position.
+    depth: usize,
+    /// Terms parsed so far.
+    terms: usize,
 }
 
 /// Whether a char ends a word or a bare value.
@@ -278,6 +319,29 @@ fn ends_word(c: char) -> bool {
 impl Parser {
     fn error_at(&self, pos: usize, message: impl Into<String>) -> QueryError {
         QueryError { column: pos + 1, message: message.into() }
+    }
+
+    /// Enters one more level of `(` or `-` at `pos`, refusing more than [`MAX_DEPTH`].
+    fn enter(&mut self, pos: usize) -> Result<(), QueryError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(
+                self.error_at(pos, format!("query nested too deeply: more than {MAX_DEPTH} levels of '(' and '-'"))
+            );
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Counts one more term starting at `pos`, refusing more than [`MAX_TERMS`].
+    fn count_term(&mut self, pos: usize) -> Result<(), QueryError> {
+        if self.terms >= MAX_TERMS {
+            return Err(self.error_at(
+                pos,
+                format!("too many terms: at most {MAX_TERMS} (quote a pasted text to search it as one phrase)"),
+            ));
+        }
+        self.terms += 1;
+        Ok(())
     }
 
     fn at_end(&self) -> bool {
@@ -372,7 +436,10 @@ impl Parser {
             if next_ends || self.at_term_end() {
                 return Err(self.error_at(minus, "dangling '-': expected a term right after it"));
             }
-            return Ok(Expr::Not(Box::new(self.parse_unary()?)));
+            self.enter(minus)?;
+            let inner = self.parse_unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.parse_atom()
     }
@@ -381,8 +448,10 @@ impl Parser {
         let start = self.pos;
         match self.peek() {
             Some('(') => {
+                self.enter(start)?;
                 self.pos += 1;
                 let inner = self.parse_or()?;
+                self.depth -= 1;
                 self.skip_ws();
                 if self.peek() != Some(')') {
                     return Err(self.error_at(start, "unbalanced parenthesis: '(' is never closed"));
@@ -394,6 +463,7 @@ impl Parser {
                 Ok(inner)
             }
             Some('"') => {
+                self.count_term(start)?;
                 let text = self.parse_quoted()?;
                 if text.is_empty() {
                     return Err(self.error_at(start, "empty phrase"));
@@ -401,6 +471,7 @@ impl Parser {
                 Ok(Expr::Phrase(text))
             }
             _ => {
+                self.count_term(start)?;
                 if let Some(name) = self.field_name_here() {
                     return self.parse_field(start, &name);
                 }
@@ -625,7 +696,10 @@ impl Parser {
                     self.pos += 1;
                     break;
                 }
-                _ => conds.push(self.parse_step_cond()?),
+                _ => {
+                    self.count_term(self.pos)?;
+                    conds.push(self.parse_step_cond()?)
+                }
             }
         }
         if conds.is_empty() {

@@ -613,6 +613,15 @@ fn range_query(field: Field, r: Range) -> Box<dyn Query> {
     Box::new(RangeQuery::new(lo, hi))
 }
 
+/// A pattern for an error message: its first 40 characters, then `…`.
+fn short(pattern: &str) -> String {
+    let mut out: String = pattern.chars().take(40).collect();
+    if pattern.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
 /// A glob with `*` as a regex matching the whole value.
 pub fn glob_regex(glob: &str) -> String {
     let parts: Vec<String> = glob.split('*').map(regex::escape).collect();
@@ -622,7 +631,13 @@ pub fn glob_regex(glob: &str) -> String {
 fn string_query(field: Field, p: &Pattern) -> Result<Box<dyn Query>, StoreError> {
     Ok(match p {
         Pattern::Exact(v) => Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic)),
-        Pattern::Glob(g) => Box::new(RegexQuery::from_pattern(&glob_regex(g), field)?),
+        // tantivy's automaton has a state limit: a glob past it is refused in a sentence
+        Pattern::Glob(g) => Box::new(RegexQuery::from_pattern(&glob_regex(g), field).map_err(|_| {
+            StoreError::Invalid(format!(
+                "the pattern '{}' is too complex for the index: use fewer '*' or a shorter pattern",
+                short(g)
+            ))
+        })?),
     })
 }
 
@@ -635,7 +650,10 @@ fn dict_query(store: &Store, field: Field, kind: i64, p: &Pattern) -> Result<Box
             .map(|r| r.map(|v| v as u64))
             .collect::<Result<_, _>>()?,
         Pattern::Glob(g) => {
-            let re = regex::Regex::new(&format!("^(?:{})$", glob_regex(g))).expect("escaped glob is a valid regex");
+            // An escaped glob is a valid regex; a very long one can still exceed the size limit.
+            let re = regex::Regex::new(&format!("^(?:{})$", glob_regex(g))).map_err(|_| {
+                StoreError::Invalid(format!("the pattern '{}' is too large to match: use a shorter pattern", short(g)))
+            })?;
             let mut st = store.conn.prepare_cached("SELECT id, value FROM dict WHERE kind = ?1")?;
             let rows = st.query_map([kind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
             let mut ids = Vec::new();
@@ -825,12 +843,25 @@ fn attach_snippets(store: &Store, hits: &mut [Hit], leaves: &[Vec<String>], anal
 }
 
 /// A case-insensitive test for "might contain a leaf": pieces that fail it are not tokenized.
-fn prefilter(leaves: &[Vec<String>]) -> regex::Regex {
-    let alts: Vec<String> = leaves
+///
+/// Each leaf is its tokens joined by "non-word characters". A long phrase (a pasted traceback of
+/// hundreds of words) makes that regex larger than the regex crate's size limit, so it falls back
+/// to the longest token of each leaf (a text containing the phrase contains that token), and
+/// without any test (None: every piece is tokenized) when even that is too large.
+fn prefilter(leaves: &[Vec<String>]) -> Option<regex::Regex> {
+    let build = |alts: Vec<String>| regex::RegexBuilder::new(&alts.join("|")).case_insensitive(true).build().ok();
+    let phrases = leaves
         .iter()
         .map(|leaf| leaf.iter().map(|t| regex::escape(t)).collect::<Vec<_>>().join(r"[^\p{L}\p{N}]+"))
         .collect();
-    regex::RegexBuilder::new(&alts.join("|")).case_insensitive(true).build().expect("escaped literals")
+    build(phrases).or_else(|| {
+        let longest = leaves
+            .iter()
+            .filter_map(|leaf| leaf.iter().max_by_key(|t| t.chars().count()))
+            .map(|t| regex::escape(t))
+            .collect();
+        build(longest)
+    })
 }
 
 /// Finds the first place a trajectory matches any text leaf: the step (None for the problem
@@ -839,10 +870,10 @@ fn find_match(
     t: &trawl_core::Trajectory,
     leaves: &[Vec<String>],
     analyzer: &TextAnalyzer,
-    prefilter: &regex::Regex,
+    prefilter: &Option<regex::Regex>,
 ) -> Option<(Option<usize>, Snippet)> {
     let snippet_in = |text: &str, leaves: &[Vec<String>], analyzer: &TextAnalyzer| {
-        if prefilter.is_match(text) {
+        if prefilter.as_ref().is_none_or(|p| p.is_match(text)) {
             snippet_in(text, leaves, analyzer)
         } else {
             None

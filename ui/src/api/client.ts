@@ -1,6 +1,7 @@
 // The one way the UI talks to Trawl: `{method, params}` over HTTP (`POST /api`, `trawl serve`)
 // or over Tauri IPC (`invoke('api', {request})`). Both answer with the result or an ErrorBody.
 
+import { httpErrorBody, transportErrorBody } from './errors';
 import type { ErrorBody, ErrorCode, Method, Methods } from './types';
 
 /** An error answered by the API (or a transport failure, as `internal`). */
@@ -89,7 +90,7 @@ async function viaHttp(method: Method, params: unknown, signal?: AbortSignal): P
     });
   } catch (e) {
     if (isAbort(e)) throw e;
-    throw new ApiError({ code: 'internal', message: `cannot reach trawl: ${String(e)}`, column: null });
+    throw new ApiError(transportErrorBody());
   }
   const text = await res.text();
   let body: unknown = null;
@@ -98,7 +99,10 @@ async function viaHttp(method: Method, params: unknown, signal?: AbortSignal): P
   } catch {
     body = null;
   }
-  if (!res.ok) throw new ApiError(asErrorBody(body, `http ${res.status}: ${text.slice(0, 200)}`));
+  if (!res.ok) {
+    const isBody = body !== null && typeof body === 'object' && 'code' in body && 'message' in body;
+    throw new ApiError(isBody && res.status !== 401 ? asErrorBody(body, text) : httpErrorBody(res.status, text));
+  }
   return body;
 }
 

@@ -3,8 +3,9 @@
 // data-testids: annotator-card, annotator-name, annotator-source, annotator-input, annotator-save.
 
 import { useEffect, useState } from 'react';
-import { ApiError, call } from '../api/client';
+import { call } from '../api/client';
 import type { AnnotatorView } from '../api/types';
+import { errorText } from '../api/errors';
 
 const SOURCES: Record<string, string> = {
   env: 'from TRAWL_ANNOTATOR',
@@ -23,7 +24,7 @@ export function AnnotatorCard() {
         setA(v);
         setName(v.name);
       })
-      .catch((e) => setMsg({ text: e instanceof ApiError ? e.message : String(e), error: true }));
+      .catch((e) => setMsg({ text: errorText(e), error: true }));
   }, []);
   const save = async () => {
     const n = name.trim();
@@ -34,7 +35,7 @@ export function AnnotatorCard() {
       setName(v.name);
       setMsg({ text: `labels are now written as ${v.name}`, error: false });
     } catch (e) {
-      setMsg({ text: e instanceof ApiError ? e.message : String(e), error: true });
+      setMsg({ text: errorText(e), error: true });
     }
   };
   return (

@@ -11,7 +11,8 @@
 // (Trajectory.tsx, data-testid step-mark) are computed here and handed up through `onMarks`.
 
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
-import { ApiError, call, isAbort } from '../api/client';
+import { call, isAbort } from '../api/client';
+import { errorText } from '../api/errors';
 import type { LabelSetView, TrajectoryLabels } from '../api/types';
 import { labelSets, onLabelSets } from '../state/labelsets';
 import {
@@ -35,13 +36,10 @@ import { dropWrite, lastWrite, pushWrite } from '../state/undo';
 import { navigate } from '../state/router';
 import { resultList } from '../state/results';
 import { QueueProgress } from './QueueBar';
+import { reportLost } from '../state/writes';
 
 /** The active set's name, kept across trajectories (an annotator walks a queue in one set). */
 let activeSetName = 'verdict';
-
-function errText(e: unknown): string {
-  return e instanceof ApiError ? e.message : String(e);
-}
 
 interface Props {
   /** Trajectory id (full). */
@@ -70,7 +68,7 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
   const queue = useQueue();
 
   useEffect(() => {
-    labelSets().then(setSets).catch((e) => setStatus({ text: errText(e), error: true }));
+    labelSets().then(setSets).catch((e) => setStatus({ text: errorText(e), error: true }));
     // a set defined in Review (or another view) shows at once
     return onLabelSets(setSets);
   }, []);
@@ -82,7 +80,7 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
           if (!signal?.aborted) setLabels(l);
         })
         .catch((e) => {
-          if (!isAbort(e)) setStatus({ text: errText(e), error: true });
+          if (!isAbort(e)) setStatus({ text: errorText(e), error: true });
         }),
     [id],
   );
@@ -119,10 +117,15 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
     if (!stepMode) activeSetName = name;
   };
 
-  /** Runs a write after the previous ones (keys pressed fast stay in order), then reloads. */
-  const write = (what: string, run: () => Promise<{ batch: string; count: number | bigint }>) => {
+  /**
+   * Runs a write after the previous ones (keys pressed fast stay in order), then reloads. A write
+   * the server did not confirm is undone on screen (`revert`), named in the banner of lost writes
+   * (with a retry) and in the status line, and keeps Enter from moving on once.
+   */
+  const write = (what: string, run: () => Promise<{ batch: string; count: number | bigint }>, revert?: () => void) => {
     setPending((n) => n + 1);
     setStatus({ text: 'saving…' });
+    const where = `${what} on ${id.slice(0, 8)}`;
     const p = inflight.current
       .catch(() => {})
       .then(run)
@@ -134,8 +137,18 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
         if (currentQueue()) await refreshProgress().catch(() => {});
       })
       .catch((e) => {
-        failed.current = errText(e);
-        setStatus({ text: errText(e), error: true });
+        revert?.();
+        const why = errorText(e);
+        failed.current = `${what}: ${why}`;
+        setStatus({ text: `not saved — ${what}: ${why}`, error: true });
+        reportLost(where, e, () =>
+          run().then(async (r) => {
+            failed.current = null;
+            pushWrite({ batch: r.batch, id, what });
+            await reload();
+            setStatus({ text: `saved ${what}` });
+          }),
+        );
         void reload();
       })
       .finally(() => setPending((n) => n - 1));
@@ -146,15 +159,23 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
   const setValue = (set: LabelSetView, value: LabelValue | null) => {
     const s = target.kind === 'step' ? target.step : null;
     const where = s === null ? '' : ` on step ${s}`;
-    // show it at once; the reload after the write confirms it
+    const isMine = (c: { annotator: string; set: string; step: number | null }, who: string) => c.annotator === who && c.set === set.name && c.step === s;
+    // show it at once; the reload after the write confirms it, a failure puts the old value back
+    const before = labels?.current.find((c) => isMine(c, labels.annotator));
     setLabels((l) => {
       if (!l) return l;
-      const rest = l.current.filter((c) => !(c.annotator === l.annotator && c.set === set.name && c.step === s));
+      const rest = l.current.filter((c) => !isMine(c, l.annotator));
       const isEmpty = value === null || (Array.isArray(value) && value.length === 0) || value === '';
       return { ...l, current: isEmpty ? rest : [...rest, { annotator: l.annotator, step: s, set: set.name, value, at: '' }] };
     });
-    if (value === null) return write(`${set.name} cleared${where}`, () => call('clear_label', { id, step: s, set: set.name }));
-    return write(`${set.name} = ${formatValue(value)}${where}`, () => call('label', { id, step: s, set: set.name, value }));
+    const revert = () =>
+      setLabels((l) => {
+        if (!l) return l;
+        const rest = l.current.filter((c) => !isMine(c, l.annotator));
+        return { ...l, current: before ? [...rest, before] : rest };
+      });
+    if (value === null) return write(`${set.name} cleared${where}`, () => call('clear_label', { id, step: s, set: set.name }), revert);
+    return write(`${set.name} = ${formatValue(value)}${where}`, () => call('label', { id, step: s, set: set.name, value }), revert);
   };
 
   const pick = (set: LabelSetView, digit: number) => {
@@ -179,7 +200,7 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
   const next = async () => {
     await inflight.current.catch(() => {});
     if (failed.current) {
-      setStatus({ text: `not saved: ${failed.current} (Enter again moves on)`, error: true });
+      setStatus({ text: `not saved — ${failed.current} (Enter again moves on without it)`, error: true });
       failed.current = null;
       return;
     }
@@ -195,7 +216,7 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
         const s = currentQueue()!.spec;
         navigate({ view: 'trajectory', id: n, q: s.query, sort: 'relevance', step: null });
       } catch (e) {
-        setStatus({ text: errText(e), error: true });
+        setStatus({ text: errorText(e), error: true });
       }
       return;
     }
@@ -231,7 +252,7 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
       if (currentQueue()) await refreshProgress().catch(() => {});
     } catch (e) {
       if (last) dropWrite(last.batch);
-      setStatus({ text: errText(e), error: true });
+      setStatus({ text: errorText(e), error: true });
     }
   };
 

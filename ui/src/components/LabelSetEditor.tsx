@@ -9,15 +9,12 @@
 // labelset-max, labelset-description, labelset-define, labelset-result (data-error), labelset-file.
 
 import { useEffect, useState } from 'react';
-import { ApiError } from '../api/client';
+import { errorText } from '../api/errors';
 import type { LabelSetView } from '../api/types';
 import { FLAG_REVIEW_SET } from '../lib/labels';
 import { EMPTY_DRAFT, KINDS, LEVELS, describeKind, draftToView, parseSetsFile, viewToDraft, type SetDraft } from '../lib/labelsets';
 import { defineLabelSet, labelSets, onLabelSets } from '../state/labelsets';
 
-function errText(e: unknown): string {
-  return e instanceof ApiError || e instanceof Error ? e.message : String(e);
-}
 
 const KIND_HELP: Record<string, string> = {
   single: 'single-select: one value (keys 1–9)',
@@ -35,7 +32,7 @@ export function LabelSetEditor() {
   useEffect(() => {
     labelSets()
       .then(setSets)
-      .catch((e) => setResult({ text: errText(e), error: true }));
+      .catch((e) => setResult({ text: errorText(e), error: true }));
     return onLabelSets(setSets);
   }, []);
 
@@ -51,7 +48,7 @@ export function LabelSetEditor() {
       setResult({ text: `${existing ? 'updated' : 'defined'} ${s.name}: ${describeKind(s)}, ${s.level} level`, error: false });
       setDraft(EMPTY_DRAFT);
     } catch (e) {
-      setResult({ text: errText(e), error: true });
+      setResult({ text: errorText(e), error: true });
     } finally {
       setBusy(false);
     }
@@ -70,7 +67,7 @@ export function LabelSetEditor() {
       setResult({ text: `${file.name}: defined ${done.length} label set${done.length === 1 ? '' : 's'}: ${done.join(', ')}`, error: false });
     } catch (e) {
       const before = done.length ? ` (defined before it: ${done.join(', ')})` : '';
-      setResult({ text: `${errText(e)}${before}`, error: true });
+      setResult({ text: `${errorText(e)}${before}`, error: true });
     } finally {
       setBusy(false);
     }

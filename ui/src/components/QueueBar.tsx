@@ -9,7 +9,8 @@
 
 import { useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
-import { ApiError, call } from '../api/client';
+import { call } from '../api/client';
+import { errorText } from '../api/errors';
 import type { LabelSetView } from '../api/types';
 import { fmtInt } from '../lib/format';
 import { choices, FLAG_REVIEW_SET, type LabelValue } from '../lib/labels';
@@ -19,10 +20,8 @@ import { currentQueue, refreshProgress, startQueue, stopQueue, useQueue } from '
 import { navigate } from '../state/router';
 import { dropWrite, pushWrite } from '../state/undo';
 import { labelSets } from '../state/labelsets';
+import { reportLost } from '../state/writes';
 
-function errText(e: unknown): string {
-  return e instanceof ApiError ? e.message : String(e);
-}
 
 /** Progress of the current queue: `queue 3 / 40 · unlabelled in flag:loop · verdict`. */
 export function QueueProgress({ compact = false }: { compact?: boolean }) {
@@ -51,7 +50,7 @@ function StartQueue({ q, close }: { q: string; close: () => void }) {
   const [err, setErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    labelSets().then((s) => setSets(s.filter((x) => x.name !== FLAG_REVIEW_SET))).catch((e) => setErr(errText(e)));
+    labelSets().then((s) => setSets(s.filter((x) => x.name !== FLAG_REVIEW_SET))).catch((e) => setErr(errorText(e)));
   }, []);
   const spec: QueueSpec = { query: q, kind, set, n: parseIntOrNull(n), seed: parseIntOrNull(seed) };
   const start = async () => {
@@ -69,7 +68,7 @@ function StartQueue({ q, close }: { q: string; close: () => void }) {
       close();
       navigate({ view: 'trajectory', id: first, q, sort: 'relevance', step: null });
     } catch (e) {
-      setErr(errText(e));
+      setErr(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -134,7 +133,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
   useEffect(() => {
     labelSets()
       .then((s) => setSets(s.filter((x) => x.name !== FLAG_REVIEW_SET && x.kind !== 'text' && x.level !== 'step')))
-      .catch((e) => setErr(errText(e)));
+      .catch((e) => setErr(errorText(e)));
   }, []);
   const schema = sets.find((s) => s.name === set);
   const options = schema ? choices(schema) : [];
@@ -148,7 +147,16 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
       pushWrite({ batch: r.batch, id: null, what: `${set} = ${chosen} on all ${fmtInt(Number(r.count))} of ${q.trim() || 'everything'}` });
       void refreshProgress().catch(() => {});
     } catch (e) {
-      setErr(errText(e));
+      setErr(`not saved — ${errorText(e)}`);
+      const what = `${set} = ${chosen} on all ${fmtInt(total)} of ${q.trim() || 'everything'}`;
+      const params = { query: q, set, value: wire(), expect: total };
+      reportLost(what, e, () =>
+        call('label_bulk', params).then((r) => {
+          setDone({ batch: r.batch, count: Number(r.count), undone: false });
+          pushWrite({ batch: r.batch, id: null, what });
+          void refreshProgress().catch(() => {});
+        }),
+      );
     } finally {
       setConfirming(false);
     }
@@ -161,7 +169,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
       setDone({ ...done, undone: true });
       void refreshProgress().catch(() => {});
     } catch (e) {
-      setErr(errText(e));
+      setErr(errorText(e));
     }
   };
   return (

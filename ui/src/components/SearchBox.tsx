@@ -5,6 +5,7 @@ import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef, useState }
 import type { ApiError } from '../api/client';
 import type { FacetValue } from '../api/types';
 import { useEscapeClose } from '../state/keyhub';
+import { debouncer } from '../lib/debounce';
 import { applyCompletion, columnToIndex, completions, FIELDS, FLAGS, type Completion } from '../lib/query';
 
 export const DEBOUNCE_MS = 150;
@@ -35,34 +36,37 @@ export const SearchBox = forwardRef<SearchBoxHandle, Props>(function SearchBox(
   const [helpOpen, setHelpOpen] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   useEscapeClose(helpOpen, () => setHelpOpen(false));
-  const timer = useRef<number | null>(null);
   const committed = useRef(value);
+  const onCommitRef = useRef(onCommit);
+  onCommitRef.current = onCommit;
+  const deb = useMemo(
+    () =>
+      debouncer(
+        DEBOUNCE_MS,
+        (q) => {
+          committed.current = q;
+          onCommitRef.current(q);
+        },
+        value,
+      ),
+    // one debouncer per box
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [],
+  );
 
   // The URL changed (back, a facet click): show it.
   useEffect(() => {
     if (value !== committed.current) {
       committed.current = value;
+      deb.reset(value);
       setText(value);
     }
-  }, [value]);
+  }, [value, deb]);
 
-  useEffect(() => () => {
-    if (timer.current !== null) window.clearTimeout(timer.current);
-  }, []);
+  useEffect(() => () => deb.cancel(), [deb]);
 
-  const commit = (q: string) => {
-    if (timer.current !== null) window.clearTimeout(timer.current);
-    timer.current = null;
-    if (q !== committed.current) {
-      committed.current = q;
-      onCommit(q);
-    }
-  };
-
-  const schedule = (q: string) => {
-    if (timer.current !== null) window.clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => commit(q), DEBOUNCE_MS);
-  };
+  const commit = (q: string) => deb.flush(q);
+  const schedule = (q: string) => deb.schedule(q);
 
   useImperativeHandle(ref, () => ({
     focus: () => {

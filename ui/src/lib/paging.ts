@@ -77,3 +77,22 @@ export class PageCache<T> {
     this.pages.clear();
   }
 }
+
+/**
+ * The pages to request now: the missing ones that are not in flight and have not failed, up to
+ * `maxInFlight` requests at once, and none at all once the list's first page failed (an invalid
+ * query, an unreachable server). A failed request is never repeated by the list itself: a list
+ * that retried on every answer would send hundreds of requests a second for a query the server
+ * refuses. A new query (or sort) makes a new list, which asks again.
+ */
+export function pagesToFetch(
+  missing: number[],
+  inFlight: number,
+  failed: ReadonlySet<number>,
+  firstPageFailed: boolean,
+  maxInFlight: number,
+): number[] {
+  if (firstPageFailed) return [];
+  const room = Math.max(0, maxInFlight - inFlight);
+  return missing.filter((p) => !failed.has(p)).slice(0, room);
+}

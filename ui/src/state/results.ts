@@ -5,7 +5,8 @@
 
 import { ApiError, call, isAbort } from '../api/client';
 import type { FacetValue, SearchHit } from '../api/types';
-import { PAGE_SIZE, PageCache, pageRange, pagesFor } from '../lib/paging';
+import { PAGE_SIZE, PageCache, pageRange, pagesFor, pagesToFetch } from '../lib/paging';
+import { errorText } from '../api/errors';
 
 const MAX_IN_FLIGHT = 3;
 
@@ -20,6 +21,8 @@ export class ResultList {
   selected = 0;
   readonly cache = new PageCache<SearchHit>(PAGE_SIZE, 200);
   private inFlight = new Set<number>();
+  /** Pages whose request failed: not asked again by this list (see pagesToFetch). */
+  private failed = new Set<number>();
   private wanted: number[] = [0];
   private readonly controller = new AbortController();
   private readonly listeners = new Set<() => void>();
@@ -66,10 +69,8 @@ export class ResultList {
   }
 
   private pump() {
-    for (const p of this.cache.missing(this.wanted, this.inFlight)) {
-      if (this.inFlight.size >= MAX_IN_FLIGHT) break;
-      this.fetchPage(p);
-    }
+    const missing = this.cache.missing(this.wanted, this.inFlight);
+    for (const p of pagesToFetch(missing, this.inFlight.size, this.failed, this.error !== null, MAX_IN_FLIGHT)) this.fetchPage(p);
   }
 
   private async fetchPage(page: number) {
@@ -94,8 +95,9 @@ export class ResultList {
       this.cache.put(page, res.hits, this.wanted);
     } catch (e) {
       if (isAbort(e) || this.disposed) return;
-      if (page === 0) {
-        this.error = e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null });
+      this.failed.add(page);
+      if (page === 0 || this.total === null) {
+        this.error = e instanceof ApiError ? e : new ApiError({ code: 'internal', message: errorText(e), column: null });
         this.settled = true;
       }
     } finally {
@@ -108,7 +110,7 @@ export class ResultList {
   /** The row at an index, fetching its page when needed. */
   async rowAt(index: number): Promise<SearchHit | undefined> {
     for (let tries = 0; tries < 3; tries++) {
-      if (this.disposed) return undefined;
+      if (this.disposed || this.error) return undefined;
       if (this.total !== null && (index < 0 || index >= this.total)) return undefined;
       const r = this.cache.row(index);
       if (r) return r;
@@ -116,7 +118,8 @@ export class ResultList {
         this.waiters.push(resolve);
         if (this.total !== null) {
           const p = Math.floor(index / PAGE_SIZE);
-          if (!this.inFlight.has(p)) this.fetchPage(p);
+          if (this.failed.has(p)) resolve();
+          else if (!this.inFlight.has(p)) this.fetchPage(p);
         }
       });
     }

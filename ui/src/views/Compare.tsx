@@ -8,6 +8,7 @@ import { DiffList, type DiffMode } from '../components/Diff';
 import { encodeRoute } from '../lib/url';
 import { useViewKeys } from '../state/keyhub';
 import { ExitBadge, MetaHeader } from './Trajectory';
+import { errorText } from '../api/errors';
 
 function Cell({ s, id, q }: { s: StepSummary | null; id: string; q: string }) {
   if (!s) return <div className="cmp-cell empty" />;
@@ -37,7 +38,7 @@ export function CompareView({ a, b, q, mode, toggleMode }: { a: string; b: strin
     call('compare', { a, b }, ctl.signal)
       .then(setData)
       .catch((e) => {
-        if (!isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
+        if (!isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: errorText(e), column: null }));
       });
     return () => ctl.abort();
   }, [a, b]);

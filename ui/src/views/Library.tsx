@@ -1,16 +1,14 @@
 // Library: the open database, ingest jobs with live progress, diagnostics with their source lines.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, call, inTauri, pickPaths } from '../api/client';
+import { call, inTauri, pickPaths } from '../api/client';
+import { errorText } from '../api/errors';
 import type { DbInfo, DiagnosticView, DiagnosticsResponse, JobView, SourceExcerpt } from '../api/types';
 import { fmtBytes, fmtDuration, fmtInt } from '../lib/format';
 import { AnnotatorCard } from '../components/Annotator';
 
 export const POLL_MS = 500;
 
-function errText(e: unknown): string {
-  return e instanceof ApiError ? e.message : String(e);
-}
 
 function JobRow({ job, onCancel }: { job: JobView; onCancel: () => void }) {
   const p = job.progress;
@@ -73,7 +71,7 @@ function Excerpt({ d }: { d: DiagnosticView }) {
     let live = true;
     call('source_lines', { file: d.file, line: d.line, context: 4 })
       .then((x) => live && setEx(x))
-      .catch((e) => live && setErr(errText(e)));
+      .catch((e) => live && setErr(errorText(e)));
     return () => {
       live = false;
     };
@@ -107,7 +105,7 @@ export function LibraryView() {
   const timer = useRef<number | null>(null);
 
   const refreshInfo = useCallback(() => {
-    call('db_info', {}).then(setInfo).catch((e) => setMsg(errText(e)));
+    call('db_info', {}).then(setInfo).catch((e) => setMsg(errorText(e)));
     call('diagnostics', { file: null, limit: 500 }).then(setDiags).catch(() => setDiags(null));
   }, []);
 
@@ -124,7 +122,7 @@ export function LibraryView() {
       });
       if (js.some((j) => j.state === 'running')) timer.current = window.setTimeout(poll, POLL_MS);
     } catch (e) {
-      setMsg(errText(e));
+      setMsg(errorText(e));
     }
   }, [refreshInfo]);
 
@@ -151,7 +149,7 @@ export function LibraryView() {
       refreshInfo();
       void poll();
     } catch (e) {
-      setMsg(errText(e));
+      setMsg(errorText(e));
     }
   };
 
@@ -167,7 +165,7 @@ export function LibraryView() {
       setPaths('');
       void poll();
     } catch (e) {
-      setMsg(errText(e));
+      setMsg(errorText(e));
     }
   };
 
@@ -269,7 +267,7 @@ export function LibraryView() {
                 onCancel={() => {
                   call('job_cancel', { id: j.id })
                     .then(() => poll())
-                    .catch((e) => setMsg(errText(e)));
+                    .catch((e) => setMsg(errorText(e)));
                 }}
               />
             ))}

@@ -9,17 +9,16 @@
 // labels-export, labels-import, labels-result, labels-import-error.
 
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError, call } from '../api/client';
+import { call } from '../api/client';
+import { errorText } from '../api/errors';
 import type { AgreementResponse, DisagreementView, LabelSetView, LabelsImportReport } from '../api/types';
 import { LabelSetEditor } from '../components/LabelSetEditor';
 import { labelSets, onLabelSets } from '../state/labelsets';
 import { agreementBand, choices, distinctValues, formatValue, FLAG_REVIEW_SET, sameValue, type LabelValue } from '../lib/labels';
 import { encodeRoute } from '../lib/url';
 import { navigate } from '../state/router';
+import { reportLost } from '../state/writes';
 
-function errText(e: unknown): string {
-  return e instanceof ApiError ? e.message : String(e);
-}
 
 function coef(v: number | null): string {
   return v === null ? '–' : v.toFixed(3);
@@ -121,7 +120,7 @@ function LabelsFile({ onImported }: { onImported: () => void }) {
         onImported();
       }
     } catch (e) {
-      setMsg({ text: errText(e), error: true });
+      setMsg({ text: errorText(e), error: true });
     }
   };
   return (
@@ -178,7 +177,7 @@ export function ReviewView({ set }: { set: string }) {
     const keep = (s: LabelSetView[]) => setSets(s.filter((x) => x.kind !== 'text' && x.name !== FLAG_REVIEW_SET));
     labelSets()
       .then(keep)
-      .catch((e) => setErr(errText(e)));
+      .catch((e) => setErr(errorText(e)));
     return onLabelSets(keep);
   }, []);
 
@@ -190,7 +189,7 @@ export function ReviewView({ set }: { set: string }) {
         try {
           out[s.name] = await call('agreement', { set: s.name, annotators });
         } catch (e) {
-          out[s.name] = errText(e);
+          out[s.name] = errorText(e);
         }
       }),
     );
@@ -322,7 +321,10 @@ export function ReviewView({ set }: { set: string }) {
                       await call('adjudicate', { id: d.id, step: d.step, set, value: v });
                       await load();
                     } catch (e) {
-                      setErr(errText(e));
+                      setErr(errorText(e));
+                      reportLost(`adjudicated ${set} = ${formatValue(v)} on ${d.id.slice(0, 8)}`, e, () =>
+                        call('adjudicate', { id: d.id, step: d.step, set, value: v }).then(load),
+                      );
                     }
                   }}
                 />

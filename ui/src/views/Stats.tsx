@@ -18,6 +18,7 @@ import type { ChartsResponse, Histogram, RateRow } from '../api/types';
 import { bucketLabel, queryForBar, rate, type Bar } from '../lib/charts';
 import { fmtInt } from '../lib/format';
 import { navigate } from '../state/router';
+import { errorText } from '../api/errors';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -161,7 +162,7 @@ export function StatsView({ q, theme }: { q: string; theme: string }) {
     call('charts', { query: q }, ctl.signal)
       .then((d) => setData(d))
       .catch((e) => {
-        if (!isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
+        if (!isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: errorText(e), column: null }));
       });
     return () => ctl.abort();
   }, [q]);

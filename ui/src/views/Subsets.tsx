@@ -15,16 +15,15 @@
 
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, call } from '../api/client';
+import { errorText } from '../api/errors';
 import type { ContaminationListView, DedupReportResponse, ExportResponse, SubsetLineageResponse, SubsetShowResponse, SubsetSummaryView, SubsetVersionView } from '../api/types';
 import { fmtBytes, fmtInt } from '../lib/format';
 import { funnelRows, funnelTotals } from '../lib/funnel';
 import { CAP_ORDERS, DEDUP_MODES, EMPTY_FORM, buildRequest, caretLine, refText, type SubsetForm } from '../lib/subsets';
 import { encodeRoute } from '../lib/url';
 import { navigate } from '../state/router';
+import { reportLost } from '../state/writes';
 
-function errText(e: unknown): string {
-  return e instanceof ApiError ? e.message : String(e);
-}
 
 function shapingText(v: SubsetVersionView): string {
   const s = v.shaping;
@@ -96,14 +95,14 @@ function VersionDetail({ name, version, onNewVersion }: { name: string; version:
     setErr(null);
     call('subset_show', { name, version, offset, limit: 50 })
       .then(setShow)
-      .catch((e) => setErr(errText(e)));
+      .catch((e) => setErr(errorText(e)));
   }, [name, version, offset]);
   useEffect(() => {
     setLineage(null);
     setOffset(0);
     call('subset_lineage', { name, version })
       .then(setLineage)
-      .catch((e) => setErr(errText(e)));
+      .catch((e) => setErr(errorText(e)));
   }, [name, version]);
   if (err) return <p className="error">{err}</p>;
   if (!show) return <p className="muted">loading {refText(name, version)}…</p>;
@@ -236,7 +235,7 @@ function ExportForm({ name, version }: { name: string; version: number }) {
     try {
       setRes(await call('export', { subset: name, version, format, out_dir: out.trim(), splits: split, group_by: splits ? groupBy : null, seed: Number(seed), redact, compression: format === 'parquet' ? compression : null }));
     } catch (e) {
-      setErr(errText(e));
+      setErr(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -330,7 +329,7 @@ function DedupCard({ name, version }: { name: string; version: number }) {
     try {
       setRes(await call('dedup_report', { query: null, subset: { subset: name, version }, mode, threshold: mode === 'near_patch' ? t : null, limit: 20 }));
     } catch (e) {
-      setErr(errText(e));
+      setErr(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -412,7 +411,7 @@ function AddContamination({ onAdded }: { onAdded: (name: string) => void }) {
       setText('');
       onAdded(l.name);
     } catch (e) {
-      setMsg({ text: errText(e), error: true });
+      setMsg({ text: errorText(e), error: true });
     }
   };
   return (
@@ -459,7 +458,12 @@ function CreateForm({ subsets, initial, onSaved }: { subsets: SubsetSummaryView[
       onSaved(await call('subset_create', b.req));
     } catch (e) {
       if (e instanceof ApiError && e.code === 'bad_query' && e.column !== null) setRuleErr({ message: e.message, column: e.column });
-      else setErr(errText(e));
+      else {
+        setErr(errorText(e));
+        // the form keeps what was typed; the banner says the version does not exist
+        if (!(e instanceof ApiError) || e.code === 'internal' || e.code === 'unauthorized' || e.code === 'io')
+          reportLost(`subset version ${b.req.name}`, e, () => call('subset_create', b.req).then(onSaved));
+      }
     } finally {
       setBusy(false);
     }
@@ -585,7 +589,7 @@ export function SubsetsView({ name, version }: { name: string | null; version: n
   const load = useCallback(() => {
     call('subsets', {})
       .then((r) => setSubsets(r.subsets))
-      .catch((e) => setErr(errText(e)));
+      .catch((e) => setErr(errorText(e)));
   }, []);
   useEffect(load, [load]);
   const creating = form !== null || name === null;

@@ -17,6 +17,7 @@ import { navigate, onRouteStart, replaceSilently } from '../state/router';
 import { resultList } from '../state/results';
 import { currentQueue } from '../state/queue';
 import { nextId } from '../lib/queue';
+import { errorText } from '../api/errors';
 
 /** Observations longer than this start collapsed (unless they hold a search hit). */
 const COLLAPSE_AT = 12;
@@ -217,7 +218,7 @@ function Observation({ code, re, open, onToggle, onLoad, exit, label }: ObsProps
       try {
         await onLoad(max);
       } catch (e) {
-        setErr(e instanceof Error ? e.message : String(e));
+        setErr(errorText(e));
       } finally {
         setLoading(false);
       }
@@ -458,7 +459,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
     let live = true;
     const ctl = new AbortController();
     const fail = (e: unknown) => {
-      if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: String(e), column: null }));
+      if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: errorText(e), column: null }));
     };
     const show = (t: RenderedTrajectory) => {
       if (!live) return;

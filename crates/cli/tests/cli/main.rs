@@ -24,3 +24,5 @@ mod concurrency;
 mod export_replace;
 // A real full disk (a small tmpfs): the error says "disk full" and where, and reads still work.
 mod disk_full;
+// Queries that cannot crash: nested, too long and long-phrase queries in `trawl search` and `trawl serve`.
+mod queries;

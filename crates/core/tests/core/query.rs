@@ -394,3 +394,191 @@ fn error_display_names_the_column() {
     let e = query::parse("a OR").unwrap_err();
     assert_eq!(e.to_string(), "column 3: dangling 'OR': expected a term on both sides");
 }
+
+// ---- limits: no query can exhaust the stack ----
+
+/// Parses on a thread with a small stack (1 MiB, half of a server worker's), so a parser that
+/// recursed per level without a bound would overflow here long before it did in production.
+fn parse_small_stack(q: String) -> Result<Expr, query::QueryError> {
+    std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || query::parse(&q))
+        .unwrap()
+        .join()
+        .expect("the parser does not panic")
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_a_column_error() {
+    for levels in [65, 3_000, 10_400, 100_000] {
+        let cases = [
+            format!("{}a{}", "(".repeat(levels), ")".repeat(levels)),
+            format!("{}a", "-".repeat(levels)),
+            format!("{}a{}", "-(".repeat(levels / 2 + 1), ")".repeat(levels / 2 + 1)),
+            format!("{}a", "(".repeat(levels)),
+            format!("x OR {}a{}", "(".repeat(levels), ")".repeat(levels)),
+        ];
+        for q in cases {
+            let head: String = q.chars().take(12).collect();
+            // (the longest are also too long: the nesting, before the limit, is named)
+            let Err(e) = parse_small_stack(q.clone()) else { panic!("{head}… ({levels} levels) parsed") };
+            let offset = if q.starts_with("x OR") { 5 } else { 0 };
+            assert_eq!(e.column, 65 + offset, "{head}…: {e}");
+            assert_eq!(e.message, "query nested too deeply: more than 64 levels of '(' and '-'");
+        }
+    }
+    // exactly the limit parses (and is normalized to the word)
+    let q = format!("{}a{}", "(".repeat(64), ")".repeat(64));
+    assert_eq!(parse_small_stack(q).unwrap(), Expr::Word("a".into()));
+    let q = format!("{}a", "-".repeat(64));
+    assert!(parse_small_stack(q).is_ok());
+    // levels are counted where they are open, not in total
+    let q = "(a) ".repeat(500);
+    assert!(parse_small_stack(q).is_ok());
+}
+
+#[test]
+fn too_long_and_too_many_terms_are_column_errors() {
+    let q = "x".repeat(20_000);
+    assert!(query::parse(&q).is_ok());
+    let e = query::parse(&"x".repeat(20_000 + 1)).expect_err("too long");
+    assert_eq!(e.to_string(), "column 20001: query too long: 20001 characters, at most 20000");
+    let q = "ab ".repeat(1_000);
+    assert!(query::parse(&q).is_ok());
+    let e = query::parse(&"ab ".repeat(1_000 + 1)).expect_err("too many terms");
+    assert_eq!(
+        e.to_string(),
+        "column 3001: too many terms: at most 1000 (quote a pasted text to search it as one phrase)"
+    );
+    // a long quoted text is one term
+    let q = format!("\"{}\"", "word ".repeat(3_000));
+    assert!(matches!(query::parse(&q), Ok(Expr::Phrase(_))));
+}
+
+/// xorshift64*: a small seeded generator, so a failing case is reproducible from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Random queries: tokens of the grammar (parens, quotes, operators, fields, ranges, step
+/// conditions, regexes, escapes), unicode, whitespace, and now and then a deep run of `(` or `-`
+/// or a huge word.
+fn random_query(rng: &mut Rng) -> String {
+    const TOKENS: &[&str] = &[
+        "(",
+        ")",
+        "-",
+        "\"",
+        "\\",
+        "\\\"",
+        " ",
+        " ",
+        "  ",
+        "\t",
+        "OR",
+        "AND",
+        "or",
+        "a",
+        "foo",
+        "bar",
+        "Ünï",
+        "😀",
+        "日本",
+        "\u{0}",
+        "\u{feff}",
+        "repo:",
+        "repo:django/*",
+        "instance:*",
+        "flag:loop",
+        "flag:",
+        "steps:>",
+        "steps:>3",
+        "steps:1..",
+        "steps:5..2",
+        "patch_lines:<=",
+        "resolved:true",
+        "format:*",
+        "label:verdict=keep",
+        "label:quality>=4",
+        "label:",
+        "label:x:none",
+        "noted:true",
+        "annotator:*",
+        "step:(",
+        "tool:",
+        "cmd:/",
+        "cmd:/a(b/",
+        "cmd:/[/",
+        "cmd:x",
+        "exit:!0",
+        "exit:-1",
+        "exit:",
+        "/",
+        ":",
+        "::",
+        "*",
+        "**",
+        "=",
+        ">",
+        "..",
+        "id:3f*",
+        "model:\"a b\"",
+        "foo:bar",
+        "\"a b c\"",
+    ];
+    let mut q = String::new();
+    match rng.below(10) {
+        0 => {
+            let n = rng.below(20_000) + 1;
+            let unit = ["(", "-", "-(", "((-", "step:(", "\"", "( a OR "][rng.below(7)];
+            q.push_str(&unit.repeat(n));
+        }
+        1 => q.push_str(&"x".repeat(rng.below(30_000))),
+        _ => {}
+    }
+    for _ in 0..rng.below(60) {
+        q.push_str(TOKENS[rng.below(TOKENS.len())]);
+        if rng.below(3) == 0 {
+            q.push(' ');
+        }
+    }
+    if rng.below(4) == 0 {
+        q.push_str(&")".repeat(rng.below(100)));
+    }
+    q
+}
+
+fn depth(e: &Expr) -> usize {
+    match e {
+        Expr::And(v) | Expr::Or(v) => 1 + v.iter().map(depth).max().unwrap_or(0),
+        Expr::Not(inner) => 1 + depth(inner),
+        _ => 1,
+    }
+}
+
+#[test]
+fn random_and_deeply_nested_queries_parse_or_name_a_column() {
+    let mut rng = Rng(0x5eed_2026_1207);
+    for i in 0..3_000 {
+        let q = random_query(&mut rng);
+        let len = q.chars().count();
+        let head: String = q.chars().take(40).collect();
+        match parse_small_stack(q) {
+            Ok(e) => assert!(depth(&e) <= 2 * 64 + 3, "case {i} ({head:?}…): depth {}", depth(&e)),
+            Err(e) => {
+                assert!(e.column >= 1 && e.column <= len + 1, "case {i} ({head:?}…): column {} of {len}", e.column);
+                assert!(!e.message.is_empty() && !e.message.contains('\n'), "case {i}: {e}");
+            }
+        }
+    }
+}

@@ -17,3 +17,5 @@ mod labels;
 
 // Predictions joined to their trajectories or kept patch-only; base instances.
 mod predictions;
+// Queries that cannot crash: random, nested and long-phrase queries through the search path.
+mod queries;

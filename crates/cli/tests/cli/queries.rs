@@ -1,0 +1,253 @@
+//! Queries that cannot crash: deeply nested, too long and very long phrase queries through the
+//! real `trawl search` and through a real `trawl serve` over HTTP. A nested query is a one-line
+//! column error (exit 1, HTTP 400 `bad_query`), never a stack overflow (exit 134, a dead server);
+//! a pasted traceback of hundreds of words is answered as a phrase.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{run, run_json, trawl, u};
+
+/// A Python traceback of `frames` frames (about 14 words each), as one pastes it from a log.
+fn traceback(frames: usize) -> String {
+    let mut t = String::from("Traceback (most recent call last):\n");
+    for i in 0..frames {
+        t.push_str(&format!(
+            "  File \"/repo/src/pkg/module_{i}.py\", line {}, in handler_{i}\n    result = step_{i}(value, depth={i})\n",
+            10 + i * 7
+        ));
+    }
+    t.push_str("ValueError: invalid literal for int() with base 10: 'zebra quokka'\n");
+    t
+}
+
+/// The query language's phrase of a text: quotes and backslashes escaped.
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A database with one trajectory whose tool output is a long traceback, plus a second one without it.
+fn db_with_traceback(dir: &Path) -> std::path::PathBuf {
+    let messages = |out: &str| {
+        serde_json::json!([
+            {"role": "system", "content": "You are a helpful agent."},
+            {"role": "user", "content": "Fix the crash."},
+            {"role": "assistant", "content": "Running the tests.", "tool_calls": [{"id": "c1", "type": "function",
+                "function": {"name": "execute_bash", "arguments": "{\"command\": \"pytest\"}"}}]},
+            {"role": "tool", "content": out, "tool_call_id": "c1", "name": "execute_bash"},
+        ])
+    };
+    let rec = |id: &str, out: &str| {
+        serde_json::json!({"instance_id": format!("o__r-{id}"), "repo": "o/r", "trajectory_id": id,
+            "trajectory": messages(out), "model_patch": "", "dataset": "test"})
+        .to_string()
+    };
+    let data = dir.join("rows.jsonl");
+    std::fs::write(&data, format!("{}\n{}\n", rec("1", &traceback(40)), rec("2", "all tests passed"))).unwrap();
+    let db = dir.join("t.db");
+    run(&db, &["ingest", data.to_str().unwrap()]);
+    db
+}
+
+/// The nested queries of the issue (10,400 levels crashed `trawl search`, 3,000 `trawl serve`).
+fn nested(levels: usize) -> Vec<String> {
+    vec![
+        format!("{}a{}", "(".repeat(levels), ")".repeat(levels)),
+        format!("{}a", "-".repeat(levels)),
+        format!("{}a{}", "-(".repeat(levels / 2), ")".repeat(levels / 2)),
+        // never closed: still refused at the depth limit, not after recursing to the end
+        format!("{}a", "(".repeat(levels)),
+    ]
+}
+
+/// Runs `trawl --db DB ARGS` expecting exit 1 with one line on stderr; returns it.
+fn fails(db: &Path, args: &[&str]) -> String {
+    let out = trawl().arg("--db").arg(db).args(args).output().expect("run trawl");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "trawl search <{} chars> should exit 1, got {}: {err}",
+        args[1].len(),
+        out.status
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "one-line reason expected, got {err:?}");
+    err
+}
+
+#[test]
+fn nested_queries_exit_1_with_a_column_error_in_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_with_traceback(dir.path());
+    for q in nested(10_400) {
+        let err = fails(&db, &["search", &q]);
+        assert!(err.contains("column 65") && err.contains("nested too deeply"), "{err}");
+        let err = fails(&db, &["search", &q, "--count"]);
+        assert!(err.contains("column 65"), "{err}");
+    }
+    // 64 levels are fine
+    let ok = format!("{}traceback{}", "(".repeat(64), ")".repeat(64));
+    assert_eq!(u(&run_json(&db, &["search", &ok, "--json"]), "total"), 1);
+    // too long, too many terms
+    let err = fails(&db, &["search", &"x".repeat(25_000)]);
+    assert!(err.contains("column 20001") && err.contains("too long"), "{err}");
+    let err = fails(&db, &["search", &"ab ".repeat(1_200)]);
+    assert!(err.contains("column 3001") && err.contains("too many terms"), "{err}");
+}
+
+#[test]
+fn a_pasted_traceback_is_answered_as_a_phrase_in_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_with_traceback(dir.path());
+    let tb = traceback(40);
+    let words = tb.split_whitespace().count();
+    assert!(words >= 400, "{words} words");
+    let q = phrase(&tb);
+    let r = run_json(&db, &["search", &q, "--json"]);
+    assert_eq!(u(&r, "total"), 1, "{r}");
+    assert_eq!(r["hits"][0]["instance_id"], "o__r-1", "{r}");
+    let n = String::from_utf8(run(&db, &["search", &q, "--count"])).unwrap();
+    assert_eq!(n.trim(), "1");
+    // one word changed: not found, still answered
+    let other = phrase(&tb.replace("zebra quokka", "zebra wombat"));
+    assert_eq!(u(&run_json(&db, &["search", &other, "--json"]), "total"), 0);
+}
+
+/// A running `trawl serve`, killed when dropped.
+struct Serve {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const TOKEN: &str = "queries-test-token-0123456789";
+
+fn serve(db: &Path) -> Serve {
+    let child = trawl()
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--port", "0"])
+        .env("TRAWL_TOKEN", TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn trawl serve");
+    // from here on, a failure drops (kills and waits for) the server
+    let mut s = Serve { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)) };
+    let mut out = BufReader::new(s.child.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "trawl serve printed no URL");
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            let port: u16 = rest.split('/').next().unwrap().parse().unwrap();
+            // keep draining stdout so the server never blocks on a full pipe
+            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+            s.addr.set_port(port);
+            return s;
+        }
+    }
+}
+
+/// POST /api with the token; (status, JSON body). Panics when the server does not answer.
+fn api(s: &mut Serve, method: &str, params: Value) -> (u16, Value) {
+    let body = serde_json::json!({"method": method, "params": params}).to_string();
+    let answer = (|| -> std::io::Result<String> {
+        let mut c = TcpStream::connect(s.addr)?;
+        c.set_read_timeout(Some(Duration::from_secs(60)))?;
+        let head = format!(
+            "POST /api HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\n\r\n",
+            s.addr,
+            body.len()
+        );
+        c.write_all(head.as_bytes())?;
+        c.write_all(body.as_bytes())?;
+        let mut raw = String::new();
+        c.read_to_string(&mut raw)?;
+        Ok(raw)
+    })();
+    let raw = match answer {
+        Ok(raw) if !raw.is_empty() => raw,
+        other => {
+            std::thread::sleep(Duration::from_millis(500));
+            let status = s.child.try_wait().ok().flatten();
+            panic!("{method}: no answer ({other:?}); server exit status: {status:?}")
+        }
+    };
+    let (head, rest) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let mut out = String::new();
+        let mut rest = rest;
+        while let Some((size, after)) = rest.split_once("\r\n") {
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            out.push_str(&after[..n]);
+            rest = &after[n + 2..];
+        }
+        out
+    } else {
+        rest.to_string()
+    };
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method}: not JSON ({e}): {body}")))
+}
+
+#[test]
+fn trawl_serve_answers_nested_and_long_queries_and_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_with_traceback(dir.path());
+    let mut s = serve(&db);
+    for q in nested(3_000) {
+        let calls = [
+            ("search", serde_json::json!({"query": q, "limit": 10, "offset": 0})),
+            ("charts", serde_json::json!({"query": q})),
+            ("label_bulk", serde_json::json!({"query": q, "set": "verdict", "value": "keep", "expect": null})),
+            (
+                "queue",
+                serde_json::json!({"query": q, "kind": null, "set": null, "n": null, "seed": null, "offset": 0, "limit": null}),
+            ),
+        ];
+        for (method, params) in calls {
+            let (status, e) = api(&mut s, method, params);
+            assert_eq!(status, 400, "{method}: {e}");
+            assert_eq!(e["code"], "bad_query", "{method}: {e}");
+            assert_eq!(e["column"], 65, "{method}: {e}");
+        }
+    }
+    // the deepest queries allowed are answered (the parser, the compiler and tantivy all recurse)
+    let double_negations = format!("{}zebra{}", "-(".repeat(32), ")".repeat(32));
+    let alternatives = format!("{}zebra{}", "(nothing OR ".repeat(64), ")".repeat(64));
+    for q in [double_negations, alternatives] {
+        let (status, r) = api(&mut s, "search", serde_json::json!({"query": q, "limit": 10, "offset": 0}));
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["total"], 1, "{q}: {r}");
+        let (status, r) = api(&mut s, "charts", serde_json::json!({"query": q}));
+        assert_eq!(status, 200, "{r}");
+    }
+    // a pasted traceback is answered, by search and by the others
+    let q = phrase(&traceback(40));
+    let (status, r) =
+        api(&mut s, "search", serde_json::json!({"query": q, "limit": 10, "offset": 0, "snippets": true}));
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["total"], 1, "{r}");
+    let (status, r) = api(&mut s, "charts", serde_json::json!({"query": q}));
+    assert_eq!(status, 200, "{r}");
+    // and the server still answers the next plain request
+    let (status, r) = api(&mut s, "search", serde_json::json!({"query": "", "limit": 10, "offset": 0}));
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["total"], 2, "{r}");
+    assert!(s.child.try_wait().unwrap().is_none(), "the server is still running");
+}

@@ -1,0 +1,214 @@
+//! Queries that cannot crash, on a real store (SQLite + tantivy) of the real fixtures and a
+//! trajectory whose tool output is a long traceback: random and deeply nested queries through every
+//! entry of the search path answer or name a column, and a pasted traceback of hundreds of words
+//! is found as a phrase, with its snippet.
+
+use std::path::PathBuf;
+
+use trawl_store::ingest::{ingest, IngestOptions};
+use trawl_store::search::{self, SearchParams, Sort};
+use trawl_store::{Store, StoreError};
+
+fn real() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/real")
+}
+
+/// A Python traceback of `frames` frames.
+fn traceback(frames: usize) -> String {
+    let mut t = String::from("Traceback (most recent call last):\n");
+    for i in 0..frames {
+        t.push_str(&format!(
+            "  File \"/repo/src/pkg/module_{i}.py\", line {}, in handler_{i}\n    result = step_{i}(value, depth={i})\n",
+            10 + i * 7
+        ));
+    }
+    t.push_str("ValueError: invalid literal for int() with base 10: 'zebra quokka'\n");
+    t
+}
+
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = serde_json::json!([
+        {"role": "user", "content": "Fix the crash."},
+        {"role": "assistant", "content": "Running the tests.", "tool_calls": [{"id": "c1", "type": "function",
+            "function": {"name": "execute_bash", "arguments": "{\"command\": \"pytest\"}"}}]},
+        {"role": "tool", "content": traceback(40), "tool_call_id": "c1", "name": "execute_bash"},
+    ]);
+    let rec = serde_json::json!({"instance_id": "o__r-1", "repo": "o/r", "trajectory_id": "tb",
+        "trajectory": messages, "model_patch": "", "dataset": "test"});
+    let data = dir.path().join("rows.jsonl");
+    std::fs::write(&data, format!("{rec}\n")).unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    ingest(&mut store, &[real(), data], &IngestOptions::default(), |_| {}).unwrap();
+    (dir, store)
+}
+
+fn search(store: &Store, q: &str) -> Result<search::SearchResult, StoreError> {
+    search::search(
+        store,
+        &SearchParams { query: q.into(), limit: 20, offset: 0, sort: Sort::Relevance, snippets: true },
+    )
+}
+
+#[test]
+fn a_pasted_traceback_is_found_as_a_phrase_with_its_snippet() {
+    let (_d, store) = store();
+    let tb = traceback(40);
+    assert!(tb.split_whitespace().count() >= 220);
+    let r = search(&store, &phrase(&tb)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.total, 1);
+    let hit = &r.hits[0];
+    assert_eq!(hit.instance_id.as_deref(), Some("o__r-1"));
+    assert_eq!(hit.step, Some(1), "the step of the tool call and its output");
+    let snip = hit.snippet.as_ref().expect("a snippet");
+    assert!(!snip.highlights.is_empty() && snip.text.contains("Traceback"), "{snip:?}");
+    assert_eq!(search::count(&store, &phrase(&tb)).unwrap().0, 1);
+    // many long phrases at once, and one that is absent
+    let q = format!("{} OR {}", phrase(&tb), phrase(&tb.replace("quokka", "wombat")));
+    assert_eq!(search(&store, &q).unwrap().total, 1);
+    // long globs: answered, or refused in a sentence
+    let glob = format!("repo:{}*", "o".repeat(15_000));
+    assert_eq!(search(&store, &glob).unwrap().total, 0);
+    assert_eq!(search(&store, &format!("repo:{}", "o*".repeat(5_000))).unwrap().total, 0);
+    for field in ["instance", "id", "tool"] {
+        match search(&store, &format!("{field}:{}", "o*".repeat(5_000))) {
+            Err(StoreError::Invalid(m)) => {
+                assert!(m.starts_with("the pattern 'o*o*") && m.contains("too complex"), "{field}: {m}")
+            }
+            other => panic!("{field}: {:?}", other.map(|r| r.total)),
+        }
+    }
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Random queries: grammar tokens, words of the fixtures, unicode, deep runs and huge words.
+fn random_query(rng: &mut Rng) -> String {
+    const TOKENS: &[&str] = &[
+        "(",
+        ")",
+        "-",
+        "\"",
+        "\\\"",
+        " ",
+        " ",
+        "OR",
+        "AND",
+        "traceback",
+        "django",
+        "error",
+        "the",
+        "Ünï",
+        "😀",
+        "日本",
+        "repo:",
+        "repo:*/*",
+        "repo:ponylang/ponyc",
+        "instance:*",
+        "flag:loop",
+        "steps:>",
+        "steps:>3",
+        "steps:1..9",
+        "patch_lines:<=10",
+        "resolved:true",
+        "resolved:unknown",
+        "format:*",
+        "format:openhands-events",
+        "label:verdict=keep",
+        "label:verdict:none",
+        "label:quality>=4",
+        "label:nope",
+        "noted:true",
+        "noted:false",
+        "annotator:*",
+        "step:(tool:execute_bash)",
+        "step:(cmd:/py.*test/ exit:!0)",
+        "step:(",
+        "cmd:/a(b/",
+        "tool:*",
+        "tool:execute_bash",
+        "id:*",
+        "model:*",
+        "dataset:*",
+        "foo:bar",
+        "\"most recent call\"",
+        "\"a b c\"",
+        "*",
+    ];
+    let mut q = String::new();
+    match rng.below(8) {
+        0 => {
+            let unit = ["(", "-", "-(", "( traceback OR "][rng.below(4)];
+            q.push_str(&unit.repeat(rng.below(5_000) + 1));
+        }
+        1 => {
+            // a long phrase of words that occur in the index
+            let words = ["file", "line", "in", "result", "value", "depth", "repo", "src", "pkg", "py"];
+            q.push('"');
+            for _ in 0..rng.below(2_000) + 200 {
+                q.push_str(words[rng.below(words.len())]);
+                q.push(' ');
+            }
+            q.push('"');
+        }
+        _ => {}
+    }
+    let most = if rng.below(2) == 0 { 4 } else { 40 };
+    for _ in 0..rng.below(most) {
+        q.push_str(TOKENS[rng.below(TOKENS.len())]);
+        if rng.below(3) == 0 {
+            q.push(' ');
+        }
+    }
+    if rng.below(3) == 0 {
+        q.push_str(&")".repeat(rng.below(70)));
+    }
+    q
+}
+
+#[test]
+fn random_and_deeply_nested_queries_answer_or_name_a_column_on_a_real_store() {
+    let (_d, store) = store();
+    let mut rng = Rng(0x7a41_2026_1207);
+    let (mut answered, mut refused) = (0, 0);
+    for i in 0..400 {
+        let q = random_query(&mut rng);
+        let len = q.chars().count();
+        let head: String = q.chars().take(60).collect();
+        let results = [
+            search(&store, &q).map(|r| r.total),
+            search::count(&store, &q).map(|(n, _)| n),
+            search::matching_ids(&store, &q).map(|v| v.len() as u64),
+            search::query_terms(&store, &q).map(|v| v.len() as u64),
+        ];
+        for r in results {
+            match r {
+                Ok(_) => answered += 1,
+                Err(StoreError::Query(e)) => {
+                    assert!(e.column >= 1 && e.column <= len + 1, "case {i} ({head:?}…): column {} of {len}", e.column);
+                    refused += 1;
+                }
+                // an unknown label set is refused by name
+                Err(StoreError::Invalid(m)) if m.contains("nope") => refused += 1,
+                Err(e) => panic!("case {i} ({head:?}…): not a query error: {e}"),
+            }
+        }
+    }
+    assert!(answered > 100 && refused > 100, "answered {answered}, refused {refused}");
+}
