@@ -292,9 +292,11 @@ impl Store {
         };
         store.index.db_id.clone_from(&store.db_id);
         if store.writer_lock.is_some() {
-            let result = if maintain { store.maintain_index().map_err(|e| e.at_disk_full(&dir)) } else { Ok(()) };
-            store.release_writer()?;
-            if let Err(e) = result {
+            let result = if maintain { store.maintain_index() } else { Ok(()) };
+            // Closing the writer commits what it wrote: on a full disk that fails too, and is
+            // answered like a failed catch-up.
+            let released = store.release_writer();
+            if let Err(e) = result.and(released).map_err(|e| e.at_disk_full(&dir)) {
                 // A reader is not stopped by an index it could not update (a full disk) as long
                 // as the index it has answers for this database; it says what may be missing.
                 let _ = store.index.reload_if_changed();

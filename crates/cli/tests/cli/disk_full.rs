@@ -36,13 +36,13 @@ fn a_full_disk_is_named_and_reads_still_work() {
     let data = tmp.path().join("src.jsonl");
     let st = trawl().args(["gen", "--seed", "5", "--count", "400", "--out"]).arg(&data).output().unwrap();
     assert!(st.status.success());
-    let Some(mnt) = Tmpfs::mount(&tmp.path().join("small"), "8m") else {
+    let Some(mnt) = Tmpfs::mount(&tmp.path().join("small"), "16m") else {
         eprintln!("SKIPPED: cannot mount a tmpfs here (not root?); the disk-full test checked nothing");
         return;
     };
     let db = mnt.0.join("t.db");
     let out = trawl().arg("--db").arg(&db).args(["ingest", "-q"]).arg(&data).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "the ingest should fail: the disk is 8 MB, the data 42 MB");
+    assert_eq!(out.status.code(), Some(1), "the ingest should fail: the disk is 16 MB, the data 42 MB");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("disk full") && err.contains(&db.display().to_string()), "{err}");

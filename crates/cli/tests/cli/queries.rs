@@ -3,13 +3,7 @@
 //! column error (exit 1, HTTP 400 `bad_query`), never a stack overflow (exit 134, a dead server);
 //! a pasted traceback of hundreds of words is answered as a phrase.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::Duration;
-
-use serde_json::Value;
 
 use crate::support::{run, run_json, trawl, u};
 
@@ -118,98 +112,11 @@ fn a_pasted_traceback_is_answered_as_a_phrase_in_the_cli() {
     assert_eq!(u(&run_json(&db, &["search", &other, "--json"]), "total"), 0);
 }
 
-/// A running `trawl serve`, killed when dropped.
-struct Serve {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-const TOKEN: &str = "queries-test-token-0123456789";
-
-fn serve(db: &Path) -> Serve {
-    let child = trawl()
-        .arg("--db")
-        .arg(db)
-        .args(["serve", "--port", "0"])
-        .env("TRAWL_TOKEN", TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn trawl serve");
-    // from here on, a failure drops (kills and waits for) the server
-    let mut s = Serve { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)) };
-    let mut out = BufReader::new(s.child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "trawl serve printed no URL");
-        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
-            let port: u16 = rest.split('/').next().unwrap().parse().unwrap();
-            // keep draining stdout so the server never blocks on a full pipe
-            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-            s.addr.set_port(port);
-            return s;
-        }
-    }
-}
-
-/// POST /api with the token; (status, JSON body). Panics when the server does not answer.
-fn api(s: &mut Serve, method: &str, params: Value) -> (u16, Value) {
-    let body = serde_json::json!({"method": method, "params": params}).to_string();
-    let answer = (|| -> std::io::Result<String> {
-        let mut c = TcpStream::connect(s.addr)?;
-        c.set_read_timeout(Some(Duration::from_secs(60)))?;
-        let head = format!(
-            "POST /api HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\n\r\n",
-            s.addr,
-            body.len()
-        );
-        c.write_all(head.as_bytes())?;
-        c.write_all(body.as_bytes())?;
-        let mut raw = String::new();
-        c.read_to_string(&mut raw)?;
-        Ok(raw)
-    })();
-    let raw = match answer {
-        Ok(raw) if !raw.is_empty() => raw,
-        other => {
-            std::thread::sleep(Duration::from_millis(500));
-            let status = s.child.try_wait().ok().flatten();
-            panic!("{method}: no answer ({other:?}); server exit status: {status:?}")
-        }
-    };
-    let (head, rest) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
-    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        let mut out = String::new();
-        let mut rest = rest;
-        while let Some((size, after)) = rest.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if n == 0 {
-                break;
-            }
-            out.push_str(&after[..n]);
-            rest = &after[n + 2..];
-        }
-        out
-    } else {
-        rest.to_string()
-    };
-    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method}: not JSON ({e}): {body}")))
-}
-
 #[test]
 fn trawl_serve_answers_nested_and_long_queries_and_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_with_traceback(dir.path());
-    let mut s = serve(&db);
+    let mut s = crate::support::Serve::start(&db);
     for q in nested(3_000) {
         let calls = [
             ("search", serde_json::json!({"query": q, "limit": 10, "offset": 0})),
@@ -221,7 +128,7 @@ fn trawl_serve_answers_nested_and_long_queries_and_keeps_serving() {
             ),
         ];
         for (method, params) in calls {
-            let (status, e) = api(&mut s, method, params);
+            let (status, e) = s.call(method, params);
             assert_eq!(status, 400, "{method}: {e}");
             assert_eq!(e["code"], "bad_query", "{method}: {e}");
             assert_eq!(e["column"], 65, "{method}: {e}");
@@ -231,23 +138,23 @@ fn trawl_serve_answers_nested_and_long_queries_and_keeps_serving() {
     let double_negations = format!("{}zebra{}", "-(".repeat(32), ")".repeat(32));
     let alternatives = format!("{}zebra{}", "(nothing OR ".repeat(64), ")".repeat(64));
     for q in [double_negations, alternatives] {
-        let (status, r) = api(&mut s, "search", serde_json::json!({"query": q, "limit": 10, "offset": 0}));
+        let (status, r) = s.call("search", serde_json::json!({"query": q, "limit": 10, "offset": 0}));
         assert_eq!(status, 200, "{r}");
         assert_eq!(r["total"], 1, "{q}: {r}");
-        let (status, r) = api(&mut s, "charts", serde_json::json!({"query": q}));
+        let (status, r) = s.call("charts", serde_json::json!({"query": q}));
         assert_eq!(status, 200, "{r}");
     }
     // a pasted traceback is answered, by search and by the others
     let q = phrase(&traceback(40));
     let (status, r) =
-        api(&mut s, "search", serde_json::json!({"query": q, "limit": 10, "offset": 0, "snippets": true}));
+        s.call("search", serde_json::json!({"query": q, "limit": 10, "offset": 0, "snippets": true}));
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["total"], 1, "{r}");
-    let (status, r) = api(&mut s, "charts", serde_json::json!({"query": q}));
+    let (status, r) = s.call("charts", serde_json::json!({"query": q}));
     assert_eq!(status, 200, "{r}");
     // and the server still answers the next plain request
-    let (status, r) = api(&mut s, "search", serde_json::json!({"query": "", "limit": 10, "offset": 0}));
+    let (status, r) = s.call("search", serde_json::json!({"query": "", "limit": 10, "offset": 0}));
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["total"], 2, "{r}");
-    assert!(s.child.try_wait().unwrap().is_none(), "the server is still running");
+    assert!(s.running(), "the server is still running");
 }

@@ -118,6 +118,11 @@ impl Serve {
         (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
     }
 
+    /// Whether the server process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("wait for trawl serve").is_none()
+    }
+
     /// Like [`Serve::call`], asserting HTTP 200.
     pub fn ok(&self, method: &str, params: Value) -> Value {
         let (status, v) = self.call(method, params);

@@ -78,10 +78,10 @@ fn a_cross_origin_form_post_changes_nothing() {
         "/api",
         &h,
         &[("Content-Type", "application/json; charset=utf-8"), ("Referer", &referer), ("Authorization", &bearer)],
-        r#"{"method":"label_bulk","params":{"query":"","set":"verdict","value":"reject","expect":216}}"#,
+        r#"{"method":"label_bulk","params":{"query":"","set":"verdict","value":"reject","expect":212}}"#,
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(rejects(&s), 216);
+    assert_eq!(rejects(&s), 212);
     let r = http(
         s.addr,
         "POST",
