@@ -57,10 +57,8 @@ pub fn check(store: &mut Store, repair: bool) -> Result<CheckReport, StoreError>
     // Every stored record (its hash and derived facts are checked), and whether it belongs in the
     // index (a prediction joined to its trajectory has no document of its own).
     let all: Vec<(i64, String, bool)> = {
-        let mut st = store.conn.prepare(&format!(
-            "SELECT id, uid, {} FROM trajectories ORDER BY id",
-            crate::INDEXED_ROWS
-        ))?;
+        let mut st =
+            store.conn.prepare(&format!("SELECT id, uid, {} FROM trajectories ORDER BY id", crate::INDEXED_ROWS))?;
         let r = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         r.collect::<Result<_, _>>()?
     };

@@ -53,7 +53,8 @@ pub fn open_with(path: &Path, create: bool) -> Result<Connection, StoreError> {
                 .map_err(|e| StoreError::Io { path: parent.display().to_string(), source: e })?;
         }
     }
-    let flags = if create { OpenFlags::default() } else { OpenFlags::default().difference(OpenFlags::SQLITE_OPEN_CREATE) };
+    let flags =
+        if create { OpenFlags::default() } else { OpenFlags::default().difference(OpenFlags::SQLITE_OPEN_CREATE) };
     let mut conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.set_transaction_behavior(TransactionBehavior::Immediate);

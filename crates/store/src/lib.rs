@@ -383,9 +383,10 @@ impl Store {
 
     /// The rows that have an index document ([`INDEXED_ROWS`]).
     pub(crate) fn trajectory_count(&self) -> Result<u64, StoreError> {
-        Ok(self.conn.query_row(&format!("SELECT count(*) FROM trajectories WHERE {INDEXED_ROWS}"), [], |r| {
-            r.get::<_, i64>(0)
-        })? as u64)
+        Ok(self
+            .conn
+            .query_row(&format!("SELECT count(*) FROM trajectories WHERE {INDEXED_ROWS}"), [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 
     /// Becomes the index's one writer for `what` (`ingest`, `reindex`, `check --repair`) and

@@ -146,8 +146,7 @@ fn trawl_serve_answers_nested_and_long_queries_and_keeps_serving() {
     }
     // a pasted traceback is answered, by search and by the others
     let q = phrase(&traceback(40));
-    let (status, r) =
-        s.call("search", serde_json::json!({"query": q, "limit": 10, "offset": 0, "snippets": true}));
+    let (status, r) = s.call("search", serde_json::json!({"query": q, "limit": 10, "offset": 0, "snippets": true}));
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["total"], 1, "{r}");
     let (status, r) = s.call("charts", serde_json::json!({"query": q}));
