@@ -23,6 +23,7 @@ mod corpus;
 mod json;
 mod prompts;
 mod pysynth;
+pub mod queries;
 mod rng;
 mod vocab;
 

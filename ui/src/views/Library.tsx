@@ -102,10 +102,18 @@ export function LibraryView() {
   const [diags, setDiags] = useState<DiagnosticsResponse | null>(null);
   const [openDiag, setOpenDiag] = useState<number | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
+  // Notices about the database (an index rebuilt, and why) are handed out once by db_info: kept
+  // here for the rest of the visit.
+  const [notices, setNotices] = useState<string[]>([]);
   const timer = useRef<number | null>(null);
 
   const refreshInfo = useCallback(() => {
-    call('db_info', {}).then(setInfo).catch((e) => setMsg(errorText(e)));
+    call('db_info', {})
+      .then((i) => {
+        setInfo(i);
+        if (i.notices.length > 0) setNotices((prev) => [...prev, ...i.notices]);
+      })
+      .catch((e) => setMsg(errorText(e)));
     call('diagnostics', { file: null, limit: 500 }).then(setDiags).catch(() => setDiags(null));
   }, []);
 
@@ -196,6 +204,17 @@ export function LibraryView() {
                 {fmtInt(s.errors)} errors · {fmtInt(s.warnings)} warnings · {fmtBytes(s.db_bytes)}
               </p>
             )}
+            {s && !s.index_behind && s.indexed !== s.trajectories + s.predictions && (
+              <p className="error" data-testid="index-mismatch">
+                The index holds {fmtInt(s.indexed)} documents for {fmtInt(s.trajectories + s.predictions)} records:
+                search results are wrong until <code>trawl check --repair</code>.
+              </p>
+            )}
+            {notices.map((n, i) => (
+              <p key={i} className="muted small" data-testid="db-notice">
+                {n}
+              </p>
+            ))}
           </>
         ) : (
           <p className="muted">no database information</p>

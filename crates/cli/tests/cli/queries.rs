@@ -6,24 +6,7 @@
 use std::path::Path;
 
 use crate::support::{run, run_json, trawl, u};
-
-/// A Python traceback of `frames` frames (about 14 words each), as one pastes it from a log.
-fn traceback(frames: usize) -> String {
-    let mut t = String::from("Traceback (most recent call last):\n");
-    for i in 0..frames {
-        t.push_str(&format!(
-            "  File \"/repo/src/pkg/module_{i}.py\", line {}, in handler_{i}\n    result = step_{i}(value, depth={i})\n",
-            10 + i * 7
-        ));
-    }
-    t.push_str("ValueError: invalid literal for int() with base 10: 'zebra quokka'\n");
-    t
-}
-
-/// The query language's phrase of a text: quotes and backslashes escaped.
-fn phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
-}
+use trawl_gen::queries::{phrase, traceback};
 
 /// A database with one trajectory whose tool output is a long traceback, plus a second one without it.
 fn db_with_traceback(dir: &Path) -> std::path::PathBuf {

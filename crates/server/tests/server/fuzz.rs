@@ -13,45 +13,12 @@ use trawl_server::Limits;
 
 use crate::{start_with, TOKEN};
 
-const METHODS: &[&str] = &[
-    "db_info",
-    "stats",
-    "search",
-    "trajectory",
-    "observation",
-    "compare",
-    "show",
-    "charts",
-    "ingest_start",
-    "jobs",
-    "job_cancel",
-    "diagnostics",
-    "source_lines",
-    "label_sets",
-    "define_label_set",
-    "annotator",
-    "label",
-    "clear_label",
-    "adjudicate",
-    "review_flag",
-    "labels_for",
-    "undo",
-    "label_bulk",
-    "queue",
-    "labels_export",
-    "labels_import",
-    "agreement",
-    "subset_create",
-    "subsets",
-    "subset_show",
-    "subset_lineage",
-    "dedup_report",
-    "contamination_lists",
-    "contamination_add",
-    "export",
-    "no_such_method",
-    "",
-];
+/// Every method of the API (the method table), plus names that are none.
+fn methods() -> Vec<&'static str> {
+    let mut m = trawl_api::protocol::Request::METHODS.to_vec();
+    m.extend(["nope", "", "__proto__"]);
+    m
+}
 
 const KEYS: &[&str] = &[
     "query",
@@ -162,7 +129,8 @@ fn rand_value(rng: &mut ChaCha8Rng, depth: usize) -> Value {
 
 /// A plausible request: a method and params with its own keys, filled at random.
 fn rand_request(rng: &mut ChaCha8Rng) -> Value {
-    let method = METHODS[rng.random_range(0..METHODS.len())];
+    let methods = methods();
+    let method = methods[rng.random_range(0..methods.len())];
     let mut params = serde_json::Map::new();
     for _ in 0..rng.random_range(0..7) {
         let k = KEYS[rng.random_range(0..KEYS.len())];

@@ -5,29 +5,13 @@
 
 use std::path::PathBuf;
 
+use trawl_gen::queries::{phrase, traceback};
 use trawl_store::ingest::{ingest, IngestOptions};
 use trawl_store::search::{self, SearchParams, Sort};
 use trawl_store::{Store, StoreError};
 
 fn real() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/real")
-}
-
-/// A Python traceback of `frames` frames.
-fn traceback(frames: usize) -> String {
-    let mut t = String::from("Traceback (most recent call last):\n");
-    for i in 0..frames {
-        t.push_str(&format!(
-            "  File \"/repo/src/pkg/module_{i}.py\", line {}, in handler_{i}\n    result = step_{i}(value, depth={i})\n",
-            10 + i * 7
-        ));
-    }
-    t.push_str("ValueError: invalid literal for int() with base 10: 'zebra quokka'\n");
-    t
-}
-
-fn phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn store() -> (tempfile::TempDir, Store) {
