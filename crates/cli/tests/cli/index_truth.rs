@@ -66,6 +66,9 @@ fn a_database_copied_over_another_is_answered_from_its_own_rows() {
     // Copy a's database file (alone, as a user restoring a backup would) over b's.
     remove_db_files(&b);
     std::fs::copy(&a, &b).unwrap();
+    // `trawl check` names the damage before anything else opened the database, and mends it.
+    check_names(&b, "index_foreign", "a copied over b");
+    repair_and_recheck(&b, 25, "a copied over b");
     assert_counts(&b, 25, "a copied over b");
     // And b's own rows are gone from its answers: an id of a is found, by search and show.
     let hits = run_json(&b, &["search", "", "--json", "--limit", "100"]);
@@ -93,6 +96,8 @@ fn a_restored_older_backup_rebuilds_an_index_that_is_ahead() {
     assert_counts(&db, 20, "two files");
     remove_db_files(&db);
     std::fs::copy(&backup, &db).unwrap();
+    check_names(&db, "index_ahead", "backup restored");
+    repair_and_recheck(&db, 10, "backup restored");
     assert_counts(&db, 10, "backup restored");
 }
 
@@ -254,6 +259,13 @@ fn check(db: &Path, repair: bool) -> (Option<i32>, Value, String) {
         )
     });
     (out.status.code(), v, String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+/// `trawl check` (without --repair) exits 1 and names a finding of `kind`.
+fn check_names(db: &Path, kind: &str, label: &str) {
+    let (code, v, err) = check(db, false);
+    assert_eq!(code, Some(1), "{label}: check finds the damage: {v} {err}");
+    assert!(findings(&v).iter().any(|f| f.contains(kind)), "{label}: check names {kind}: {v}");
 }
 
 fn findings(v: &Value) -> Vec<String> {
