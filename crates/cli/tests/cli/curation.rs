@@ -851,7 +851,7 @@ fn an_export_to_an_unwritable_or_full_location_fails_and_leaves_nothing() {
 
     // Full: the file size limit makes writes fail mid-export (EFBIG, like ENOSPC).
     let full = tmp.path().join("full");
-    let bin = env!("CARGO_BIN_EXE_trawl");
+    let bin = crate::support::trawl_bin().display().to_string();
     let cmd = format!(
         "ulimit -f 64; trap '' XFSZ; exec '{bin}' --db '{}' export --subset all --format sft-chat --out '{}'",
         s(&db),

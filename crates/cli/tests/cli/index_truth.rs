@@ -175,11 +175,11 @@ fn a_file_that_is_not_sqlite_is_one_line() {
 
 /// Runs trawl as an unprivileged user when the tests run as root (root ignores file modes).
 fn as_reader(db: &Path, args: &[&str]) -> Output {
-    let bin = env!("CARGO_BIN_EXE_trawl");
+    let bin = crate::support::trawl_bin();
     let is_root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n"));
     let mut cmd = if is_root.unwrap_or(false) {
         let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", &bin.display().to_string()]);
         c
     } else {
         std::process::Command::new(bin)

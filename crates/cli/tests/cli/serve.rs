@@ -11,10 +11,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::{run_json, trawl};
 
-/// The `trawl` that serves: this build's, or `TRAWL_SERVE_TEST_BIN` (to probe another build, e.g.
-/// an older release, with the same tests).
-fn served_bin() -> String {
-    std::env::var("TRAWL_SERVE_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_trawl").to_string())
+/// The `trawl` that serves ([`crate::support::trawl_bin`]: `TRAWL_TEST_BIN` probes another build).
+fn served_bin() -> std::path::PathBuf {
+    crate::support::trawl_bin()
 }
 
 /// 64 hex digits: what `openssl rand -hex 32` prints.
@@ -54,7 +53,7 @@ fn serve(env_token: &str, extra: &[&str]) -> Served {
     let mut args = vec!["--db".to_string(), db.display().to_string(), "serve".into(), "--port".into(), "0".into()];
     args.extend(extra.iter().map(|s| s.to_string()));
     let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
-    let script = format!("ulimit -n 1024 && exec '{}' {}", served_bin(), quoted.join(" "));
+    let script = format!("ulimit -n 1024 && exec '{}' {}", served_bin().display(), quoted.join(" "));
     let mut child = Command::new("sh")
         .args(["-c", &script])
         .env("TRAWL_TOKEN", env_token)

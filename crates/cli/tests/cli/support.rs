@@ -6,8 +6,15 @@ use std::process::Command;
 use serde_json::Value;
 
 /// A `trawl` command.
+/// The `trawl` binary under test: this build's, or `TRAWL_TEST_BIN` (to run the same tests against
+/// another build, e.g. to see a new test fail on the previous release).
+pub fn trawl_bin() -> std::path::PathBuf {
+    std::env::var_os("TRAWL_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_trawl").into()).into()
+}
+
+/// A command running [`trawl_bin`].
 pub fn trawl() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trawl"))
+    Command::new(trawl_bin())
 }
 
 /// Runs `trawl --db DB ARGS...`, asserts success and returns its standard output.
