@@ -118,13 +118,29 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
     let info = c.call(&json!({"method": "db_info", "params": {}}))?;
     let total = first["total"].as_u64().unwrap_or(0);
 
-    // Trajectories of about 100 steps.
-    let pick = c.call(&json!({"method": "search", "params": {"query": "steps:90..110", "limit": repeat.max(1), "offset": 0, "snippets": false}}))?;
-    let ids: Vec<String> =
-        pick["hits"].as_array().into_iter().flatten().filter_map(|h| h["id"].as_str().map(str::to_string)).collect();
-    if ids.is_empty() {
-        bail!("no trajectory with 90..110 steps in {}", db.display());
+    // Trajectories of about 100 steps; in a database without any (the generated SWE-ZERO-shaped
+    // rows have about 35), its longest ones, as `benches/app_browser.mjs` does. Which it opened
+    // is printed with the numbers.
+    let mut hits = |query: &str, sort: Option<&str>| -> Result<Vec<(String, u64)>> {
+        let v = c.call(&json!({"method": "search", "params": {"query": query, "limit": repeat.max(1), "offset": 0, "snippets": false, "sort": sort}}))?;
+        Ok(v["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| Some((h["id"].as_str()?.to_string(), h["steps"].as_u64().unwrap_or(0))))
+            .collect())
+    };
+    let mut picked = hits("steps:90..110", None)?;
+    let mut opened = "trajectories of 90..110 steps";
+    if picked.is_empty() {
+        picked = hits("", Some("steps_desc"))?;
+        opened = "the longest trajectories (none has 90..110 steps)";
     }
+    if picked.is_empty() {
+        bail!("no trajectory to open in {}", db.display());
+    }
+    let steps: Vec<u64> = picked.iter().map(|(_, n)| *n).collect();
+    let ids: Vec<String> = picked.into_iter().map(|(id, _)| id).collect();
     // As the UI opens one: its first screen (the first 6 steps, highlighted), then the rest
     // (the other steps and the patch). Also whole in one call, from the list (no query) and from a
     // search (observations with a hit come with longer previews).
@@ -201,6 +217,8 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
         "trajectories": info["stats"]["trajectories"],
         "start_to_first_screen_ms": start_ms,
         "open_trajectory": opens,
+        "opened": opened,
+        "opened_steps": steps,
         "facet_click": {"n": clicks.len(), "median_ms": median(&mut clicks), "p95_ms": p95(&mut clicks)},
         "scroll_page": {"n": pages.len(), "median_ms": median(&mut pages), "p95_ms": p95(&mut pages)},
     });
@@ -217,7 +235,7 @@ pub fn run(db: &Path, repeat: usize, json_out: bool) -> Result<()> {
                 v["n"]
             )
         };
-        println!("  open a 100-step trajectory:");
+        println!("  open {opened} (steps {steps:?}):");
         for o in out["open_trajectory"].as_array().into_iter().flatten() {
             row(&format!("  {}", o["part"].as_str().unwrap_or("")), o);
             println!(

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{run_json, trawl, u};
+use crate::support::{run, run_json, trawl, u};
 
 fn real() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real"))
@@ -177,4 +177,23 @@ fn a_refused_newer_database_is_left_byte_identical() {
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `trawl bench-app` on a database without trajectories of about 100 steps (generated rows have
+/// about 35) opens its longest ones and says so, instead of refusing to run.
+#[test]
+fn bench_app_opens_the_longest_trajectories_when_none_has_about_100_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.jsonl");
+    crate::support::gen(&data, 3, 12);
+    let db = dir.path().join("t.db");
+    run(&db, &["ingest", data.to_str().unwrap(), "-q"]);
+    let longest = run_json(&db, &["search", "", "--json", "--sort", "steps_desc", "--limit", "2"]);
+    let want: Vec<u64> = longest["hits"].as_array().unwrap().iter().map(|h| u(h, "steps")).collect();
+    assert!(want.iter().all(|&n| !(90..=110).contains(&n)), "no row of 90..110 steps: {want:?}");
+    let v = run_json(&db, &["bench-app", "--repeat", "2", "--json"]);
+    assert_eq!(v["opened"], "the longest trajectories (none has 90..110 steps)", "{v}");
+    let got: Vec<u64> = v["opened_steps"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+    assert_eq!(got, want, "it opened the longest trajectories");
+    assert!(v["open_trajectory"][0]["median_ms"].as_f64().unwrap() > 0.0, "{v}");
 }
