@@ -7,7 +7,7 @@ import type { CompareView as CompareData, StepSummary } from '../api/types';
 import { DiffList, type DiffMode } from '../components/Diff';
 import { encodeRoute } from '../lib/url';
 import { useViewKeys } from '../state/keyhub';
-import { ExitBadge, MetaHeader } from './Trajectory';
+import { ExitBadge, MetaHeader } from './trajectory/Meta';
 import { errorText } from '../api/errors';
 
 function Cell({ s, id, q }: { s: StepSummary | null; id: string; q: string }) {
