@@ -23,6 +23,11 @@ export class Value<T> implements Store<T> {
 
   constructor(private value: T) {}
 
+  /** True when no component reads this store. */
+  get idle(): boolean {
+    return this.listeners.size === 0;
+  }
+
   subscribe = (l: () => void): (() => void) => {
     this.listeners.add(l);
     return () => {
@@ -50,31 +55,45 @@ export interface Loaded<T> {
   readonly error: unknown;
 }
 
+export interface ResourceOptions<A> {
+  /** Show the previous answer while the new one loads (always, or when this says the two are alike). */
+  keep?: boolean | ((prev: A, next: A) => boolean);
+  /** Ask again whenever a view comes to read it. */
+  mount?: boolean;
+}
+
 /**
  * A read of one resource for one argument at a time: `at(args)` returns the store for those
  * arguments, a new store (and request) when they differ from the last ones; the older request is
  * aborted, so only the newest answer lands. Nothing is notified while a component renders. `keep`
  * carries the previous answer over while the new one loads (the chart view keeps its charts until
- * the new ones arrive). `refresh()` asks again for the current arguments.
+ * the new ones arrive). `mount` asks again whenever a view comes to read it (a list that other
+ * actions change: subsets, contamination lists, charts), where by default an answer is reused
+ * while the arguments stay the same (a frozen subset version, a comparison). `refresh()` asks
+ * again for the current arguments.
  */
 export class Resource<A, T> {
   private key: string | null = null;
   private args: A | null = null;
   private ctl: AbortController | null = null;
   private value = new Value<Loaded<T>>({ data: null, error: null });
+  private settled = false;
 
   constructor(
     private readonly fetch: (args: A, signal: AbortSignal) => Promise<T>,
-    private readonly opts: { keep?: boolean } = {},
+    private readonly opts: ResourceOptions<A> = {},
   ) {}
 
   /** The store for `args` (started when new). */
   at(args: A): Store<Loaded<T>> {
     const key = JSON.stringify(args);
-    if (key !== this.key) {
+    if (key !== this.key || (this.opts.mount && this.settled && this.value.idle)) {
+      // carried over only to a view still showing the previous answer (not to one that mounts)
+      const keep = typeof this.opts.keep === 'function' ? this.args !== null && this.opts.keep(this.args, args) : this.opts.keep;
+      const carry = keep && !this.value.idle ? this.value.get().data : null;
+      this.value = new Value<Loaded<T>>({ data: carry, error: null });
       this.key = key;
       this.args = args;
-      this.value = new Value<Loaded<T>>({ data: this.opts.keep ? this.value.get().data : null, error: null });
       this.start();
     }
     return this.value;
@@ -98,18 +117,23 @@ export class Resource<A, T> {
     const ctl = new AbortController();
     this.ctl = ctl;
     const value = this.value;
+    this.settled = false;
     this.fetch(this.args as A, ctl.signal).then(
       (data) => {
-        if (this.ctl === ctl) value.set({ data, error: null });
+        if (this.ctl !== ctl) return;
+        this.settled = true;
+        value.set({ data, error: null });
       },
       (error) => {
-        if (this.ctl === ctl && !isAbort(error)) value.set({ data: value.get().data, error });
+        if (this.ctl !== ctl || isAbort(error)) return;
+        this.settled = true;
+        value.set({ data: value.get().data, error });
       },
     );
   }
 }
 
 /** A resource that is one API call (`call(method, args)`). */
-export function apiResource<M extends Method>(method: M, opts: { keep?: boolean } = {}): Resource<Methods[M][0], Methods[M][1]> {
+export function apiResource<M extends Method>(method: M, opts: ResourceOptions<Methods[M][0]> = {}): Resource<Methods[M][0], Methods[M][1]> {
   return new Resource<Methods[M][0], Methods[M][1]>((a, signal) => call(method, a, signal), opts);
 }

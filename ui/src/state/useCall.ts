@@ -22,15 +22,17 @@ export interface CallState<A extends unknown[], T> {
 }
 
 /**
- * Wraps an action. A run clears the previous error and result, sets busy until it settles, then
- * holds the result or the error. Answers that land after the component unmounted are dropped.
+ * Wraps an action. A run clears the previous error and result (`keepResult`: the result stays
+ * until a new one replaces it), sets busy until it settles, then holds the result or the error.
+ * Answers that land after the component unmounted are dropped.
  */
-export function useCall<A extends unknown[], T>(action: (...args: A) => Promise<T>): CallState<A, T> {
+export function useCall<A extends unknown[], T>(action: (...args: A) => Promise<T>, opts: { keepResult?: boolean } = {}): CallState<A, T> {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<{ error: string; raw: unknown } | null>(null);
   const [result, setResult] = useState<T | null>(null);
   const ref = useRef(action);
   ref.current = action;
+  const keep = opts.keepResult ?? false;
   const live = useRef(true);
   useEffect(() => {
     live.current = true;
@@ -40,7 +42,7 @@ export function useCall<A extends unknown[], T>(action: (...args: A) => Promise<
   }, []);
   const run = useCallback(async (...args: A): Promise<T | undefined> => {
     setFailure(null);
-    setResult(null);
+    if (!keep) setResult(null);
     setBusy(true);
     try {
       const r = await ref.current(...args);
@@ -52,11 +54,14 @@ export function useCall<A extends unknown[], T>(action: (...args: A) => Promise<
     } finally {
       if (live.current) setBusy(false);
     }
-  }, []);
-  const fail = useCallback((message: string) => {
-    setResult(null);
-    setFailure({ error: message, raw: null });
-  }, []);
+  }, [keep]);
+  const fail = useCallback(
+    (message: string) => {
+      if (!keep) setResult(null);
+      setFailure({ error: message, raw: null });
+    },
+    [keep],
+  );
   const reset = useCallback(() => {
     setFailure(null);
     setResult(null);
