@@ -14,7 +14,8 @@ import { useCallback, useEffect, useRef, useState, type RefObject } from 'react'
 import { call, isAbort } from '../api/client';
 import { errorText } from '../api/errors';
 import type { LabelSetView, TrajectoryLabels } from '../api/types';
-import { labelSets, onLabelSets } from '../state/labelsets';
+import { labelSetStore } from '../state/labelsets';
+import { useStore } from '../state/store';
 import {
   choices,
   cycle,
@@ -54,8 +55,11 @@ interface Props {
   onMarks?: (marks: Map<number, string>) => void;
 }
 
+const NO_SETS: LabelSetView[] = [];
+
 export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
-  const [sets, setSets] = useState<LabelSetView[]>([]);
+  const setsLoaded = useStore(labelSetStore);
+  const sets = setsLoaded.data ?? NO_SETS;
   const [labels, setLabels] = useState<TrajectoryLabels | null>(null);
   const [stepMode, setStepMode] = useState(false);
   const [active, setActive] = useState(activeSetName);
@@ -67,11 +71,10 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
   const noteRef = useRef<HTMLTextAreaElement>(null);
   const queue = useQueue();
 
+  // a set defined in Review (or another view) shows at once (the store); a failure shows in the status line
   useEffect(() => {
-    labelSets().then(setSets).catch((e) => setStatus({ text: errorText(e), error: true }));
-    // a set defined in Review (or another view) shows at once
-    return onLabelSets(setSets);
-  }, []);
+    if (setsLoaded.error !== null) setStatus({ text: errorText(setsLoaded.error), error: true });
+  }, [setsLoaded.error]);
 
   const reload = useCallback(
     (signal?: AbortSignal) =>

@@ -8,12 +8,12 @@
 // labelset-form, labelset-name, labelset-kind, labelset-level, labelset-values, labelset-min,
 // labelset-max, labelset-description, labelset-define, labelset-result (data-error), labelset-file.
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { errorText } from '../api/errors';
-import type { LabelSetView } from '../api/types';
 import { FLAG_REVIEW_SET } from '../lib/labels';
 import { EMPTY_DRAFT, KINDS, LEVELS, describeKind, draftToView, parseSetsFile, viewToDraft, type SetDraft } from '../lib/labelsets';
-import { defineLabelSet, labelSets, onLabelSets } from '../state/labelsets';
+import { defineLabelSet, labelSetStore } from '../state/labelsets';
+import { useStore } from '../state/store';
 
 
 const KIND_HELP: Record<string, string> = {
@@ -24,17 +24,12 @@ const KIND_HELP: Record<string, string> = {
 };
 
 export function LabelSetEditor() {
-  const [sets, setSets] = useState<LabelSetView[]>([]);
+  const setsLoaded = useStore(labelSetStore);
+  const sets = setsLoaded.data ?? [];
   const [draft, setDraft] = useState<SetDraft>(EMPTY_DRAFT);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ text: string; error: boolean } | null>(null);
-
-  useEffect(() => {
-    labelSets()
-      .then(setSets)
-      .catch((e) => setResult({ text: errorText(e), error: true }));
-    return onLabelSets(setSets);
-  }, []);
+  const [ownResult, setResult] = useState<{ text: string; error: boolean } | null>(null);
+  const result = ownResult ?? (setsLoaded.error !== null ? { text: errorText(setsLoaded.error), error: true } : null);
 
   const edit = (d: Partial<SetDraft>) => setDraft((x) => ({ ...x, ...d }));
   const existing = sets.find((s) => s.name === draft.name.trim());

@@ -8,12 +8,13 @@
 // (data-value), adjudicate-other, adjudicated, labels-file, labels-path, labels-annotator,
 // labels-export, labels-import, labels-result, labels-import-error.
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call } from '../api/client';
 import { errorText } from '../api/errors';
 import type { AgreementResponse, DisagreementView, LabelSetView, LabelsImportReport } from '../api/types';
 import { LabelSetEditor } from '../components/LabelSetEditor';
-import { labelSets, onLabelSets } from '../state/labelsets';
+import { labelSetStore } from '../state/labelsets';
+import { useStore } from '../state/store';
 import { agreementBand, choices, distinctValues, formatValue, FLAG_REVIEW_SET, sameValue, type LabelValue } from '../lib/labels';
 import { encodeRoute } from '../lib/url';
 import { navigate } from '../state/router';
@@ -166,20 +167,14 @@ function LabelsFile({ onImported }: { onImported: () => void }) {
 }
 
 export function ReviewView({ set }: { set: string }) {
-  const [sets, setSets] = useState<LabelSetView[]>([]);
+  const setsLoaded = useStore(labelSetStore);
+  const sets = useMemo(() => (setsLoaded.data ?? []).filter((x) => x.kind !== 'text' && x.name !== FLAG_REVIEW_SET), [setsLoaded.data]);
   const [summary, setSummary] = useState<Record<string, AgreementResponse | string>>({});
   const [annotatorsText, setAnnotatorsText] = useState('');
   const [annotators, setAnnotators] = useState<string[]>([]);
   const [detail, setDetail] = useState<AgreementResponse | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-
-  useEffect(() => {
-    const keep = (s: LabelSetView[]) => setSets(s.filter((x) => x.kind !== 'text' && x.name !== FLAG_REVIEW_SET));
-    labelSets()
-      .then(keep)
-      .catch((e) => setErr(errorText(e)));
-    return onLabelSets(keep);
-  }, []);
+  const [ownErr, setErr] = useState<string | null>(null);
+  const err = ownErr ?? (setsLoaded.error !== null ? errorText(setsLoaded.error) : null);
 
   const load = useCallback(async () => {
     setErr(null);
