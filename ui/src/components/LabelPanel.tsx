@@ -32,7 +32,7 @@ import {
   type Target,
 } from '../lib/labels';
 import { toView, useViewKeys } from '../state/keyhub';
-import { advance, currentQueue, refreshProgress, useQueue } from '../state/queue';
+import { advance, currentQueue, queueStore, refreshProgress } from '../state/queue';
 import { dropWrite, lastWrite, pushWrite } from '../state/undo';
 import { navigate } from '../state/router';
 import { resultList } from '../state/results';
@@ -69,7 +69,7 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
   /** The last write failed (its message): Enter stays once, so the annotator sees it. */
   const failed = useRef<string | null>(null);
   const noteRef = useRef<HTMLTextAreaElement>(null);
-  const queue = useQueue();
+  const queue = useStore(queueStore);
 
   // a set defined in Review (or another view) shows at once (the store); a failure shows in the status line
   useEffect(() => {

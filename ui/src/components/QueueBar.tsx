@@ -15,7 +15,7 @@ import { fmtInt } from '../lib/format';
 import { choices, FLAG_REVIEW_SET, type LabelValue } from '../lib/labels';
 import { QUEUE_KINDS, describe, nextId, progress, specError, type QueueKind, type QueueSpec } from '../lib/queue';
 import { useEscapeClose, useViewKeys } from '../state/keyhub';
-import { currentQueue, refreshProgress, startQueue, stopQueue, useQueue } from '../state/queue';
+import { currentQueue, queueStore, refreshProgress, startQueue, stopQueue } from '../state/queue';
 import { navigate } from '../state/router';
 import { dropWrite, pushWrite } from '../state/undo';
 import { labelSetStore } from '../state/labelsets';
@@ -25,7 +25,7 @@ import { reportLost } from '../state/writes';
 
 /** Progress of the current queue: `queue 3 / 40 · unlabelled in flag:loop · verdict`. */
 export function QueueProgress({ compact = false }: { compact?: boolean }) {
-  const q = useQueue();
+  const q = useStore(queueStore);
   if (!q) return null;
   const p = progress(q.done, q.total);
   return (
@@ -247,7 +247,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
 /** The explorer's labelling button and popover; `total` is the query's match count. */
 export function QueueBar({ q, total }: { q: string; total: number | null }) {
   const [open, setOpen] = useState(false);
-  const queue = useQueue();
+  const queue = useStore(queueStore);
   useEscapeClose(open, () => setOpen(false));
   useViewKeys((a) => {
     if (a !== 'labelQueue') return false;
