@@ -3,9 +3,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { call, inTauri, pickPaths } from '../api/client';
 import { errorText } from '../api/errors';
-import type { DbInfo, DiagnosticView, DiagnosticsResponse, JobView, SourceExcerpt } from '../api/types';
+import type { DbInfo, DiagnosticView, DiagnosticsResponse, JobView } from '../api/types';
 import { fmtBytes, fmtDuration, fmtInt } from '../lib/format';
 import { AnnotatorCard } from '../components/Annotator';
+import { sourceExcerpt } from '../state/reads';
+import { useStore } from '../state/store';
 
 export const POLL_MS = 500;
 
@@ -65,17 +67,9 @@ function JobRow({ job, onCancel }: { job: JobView; onCancel: () => void }) {
 }
 
 function Excerpt({ d }: { d: DiagnosticView }) {
-  const [ex, setEx] = useState<SourceExcerpt | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    call('source_lines', { file: d.file, line: d.line, context: 4 })
-      .then((x) => live && setEx(x))
-      .catch((e) => live && setErr(errorText(e)));
-    return () => {
-      live = false;
-    };
-  }, [d]);
+  const excerpt = useStore(sourceExcerpt.at({ file: d.file, line: d.line, context: 4 }));
+  const ex = excerpt.data;
+  const err = excerpt.error !== null ? errorText(excerpt.error) : null;
   if (err) return <p className="error small">{err}</p>;
   if (!ex) return <p className="muted small">reading {d.file}…</p>;
   return (
