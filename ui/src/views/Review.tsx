@@ -15,6 +15,7 @@ import type { AgreementResponse, DisagreementView, LabelSetView, LabelsImportRep
 import { LabelSetEditor } from '../components/LabelSetEditor';
 import { labelSetStore } from '../state/labelsets';
 import { useStore } from '../state/store';
+import { useCall } from '../state/useCall';
 import { agreementBand, choices, distinctValues, formatValue, FLAG_REVIEW_SET, sameValue, type LabelValue } from '../lib/labels';
 import { encodeRoute } from '../lib/url';
 import { navigate } from '../state/router';
@@ -37,17 +38,9 @@ function parseAnnotators(s: string): string[] {
 }
 
 function Disagreement({ d, annotators, set, onAdjudicate }: { d: DisagreementView; annotators: string[]; set: LabelSetView; onAdjudicate: (v: LabelValue) => Promise<void> }) {
-  const [busy, setBusy] = useState(false);
+  const { run, busy } = useCall(onAdjudicate);
   const proposed = distinctValues(d.values);
   const others = set.kind === 'multi' ? [] : choices(set).filter((c) => !proposed.some((p) => sameValue(p, c.value)));
-  const run = async (v: LabelValue) => {
-    setBusy(true);
-    try {
-      await onAdjudicate(v);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <tr data-testid="disagreement-row" data-id={d.id} data-step={d.step ?? ''}>
       <td>
@@ -105,25 +98,22 @@ function Disagreement({ d, annotators, set, onAdjudicate }: { d: DisagreementVie
 function LabelsFile({ onImported }: { onImported: () => void }) {
   const [path, setPath] = useState('');
   const [who, setWho] = useState('');
-  const [msg, setMsg] = useState<{ text: string; error: boolean } | null>(null);
-  const [report, setReport] = useState<LabelsImportReport | null>(null);
-  const run = async (what: 'export' | 'import') => {
-    setMsg(null);
-    setReport(null);
-    if (!path.trim()) return setMsg({ text: 'give the path of the labels file', error: true });
-    try {
-      if (what === 'export') {
-        const r = await call('labels_export', { path: path.trim(), annotator: who.trim() || null });
-        setMsg({ text: `wrote ${r.count} events to ${r.path ?? path}`, error: false });
-      } else {
-        const r = await call('labels_import', { path: path.trim() });
-        setReport(r);
-        onImported();
-      }
-    } catch (e) {
-      setMsg({ text: errorText(e), error: true });
+  const file = useCall(async (what: 'export' | 'import'): Promise<{ wrote: string } | { report: LabelsImportReport }> => {
+    if (what === 'export') {
+      const r = await call('labels_export', { path: path.trim(), annotator: who.trim() || null });
+      return { wrote: `wrote ${r.count} events to ${r.path ?? path}` };
     }
+    const r = await call('labels_import', { path: path.trim() });
+    onImported();
+    return { report: r };
+  });
+  const run = async (what: 'export' | 'import') => {
+    if (!path.trim()) return file.fail('give the path of the labels file');
+    await file.run(what);
   };
+  const done = file.result;
+  const msg = file.error !== null ? { text: file.error, error: true } : done && 'wrote' in done ? { text: done.wrote, error: false } : null;
+  const report = done && 'report' in done ? done.report : null;
   return (
     <section className="card" data-testid="labels-file">
       <h2>Labels file</h2>
