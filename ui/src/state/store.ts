@@ -99,9 +99,9 @@ export class Resource<A, T> {
     return this.value;
   }
 
-  /** Asks the server again for the current arguments (the answer so far stays until it lands). */
-  refresh(): void {
-    if (this.key !== null) this.start();
+  /** Asks the server again for the current arguments (the answer so far stays until it lands); resolves when it landed. */
+  refresh(): Promise<void> {
+    return this.key !== null ? this.start() : Promise.resolve();
   }
 
   /** Aborts the request in flight and forgets the arguments (the next `at` asks again). */
@@ -112,13 +112,13 @@ export class Resource<A, T> {
     this.args = null;
   }
 
-  private start() {
+  private start(): Promise<void> {
     this.ctl?.abort();
     const ctl = new AbortController();
     this.ctl = ctl;
     const value = this.value;
     this.settled = false;
-    this.fetch(this.args as A, ctl.signal).then(
+    return this.fetch(this.args as A, ctl.signal).then(
       (data) => {
         if (this.ctl !== ctl) return;
         this.settled = true;

@@ -8,13 +8,14 @@
 // (data-value), adjudicate-other, adjudicated, labels-file, labels-path, labels-annotator,
 // labels-export, labels-import, labels-result, labels-import-error.
 
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { call } from '../api/client';
 import { errorText } from '../api/errors';
 import type { AgreementResponse, DisagreementView, LabelSetView, LabelsImportReport } from '../api/types';
 import { LabelSetEditor } from '../components/LabelSetEditor';
 import { labelSetStore } from '../state/labelsets';
-import { useStore } from '../state/store';
+import { agreements } from '../state/reads';
+import { constant, useStore, type Loaded } from '../state/store';
 import { useCall } from '../state/useCall';
 import { agreementBand, choices, distinctValues, formatValue, FLAG_REVIEW_SET, sameValue, type LabelValue } from '../lib/labels';
 import { encodeRoute } from '../lib/url';
@@ -156,37 +157,26 @@ function LabelsFile({ onImported }: { onImported: () => void }) {
   );
 }
 
+const NO_SUMMARY: Record<string, AgreementResponse | string> = {};
+const NO_AGREEMENT = constant<Loaded<Record<string, AgreementResponse | string>>>({ data: null, error: null });
+
 export function ReviewView({ set }: { set: string }) {
   const setsLoaded = useStore(labelSetStore);
   const sets = useMemo(() => (setsLoaded.data ?? []).filter((x) => x.kind !== 'text' && x.name !== FLAG_REVIEW_SET), [setsLoaded.data]);
-  const [summary, setSummary] = useState<Record<string, AgreementResponse | string>>({});
   const [annotatorsText, setAnnotatorsText] = useState('');
   const [annotators, setAnnotators] = useState<string[]>([]);
-  const [detail, setDetail] = useState<AgreementResponse | null>(null);
   const [ownErr, setErr] = useState<string | null>(null);
-  const err = ownErr ?? (setsLoaded.error !== null ? errorText(setsLoaded.error) : null);
+  const agreement = useStore(sets.length ? agreements.at({ sets: sets.map((s) => s.name), annotators }) : NO_AGREEMENT);
+  const summary = agreement.data ?? NO_SUMMARY;
+  const d = summary[set];
+  const detail = typeof d === 'object' ? d : null;
+  const err = ownErr ?? (typeof d === 'string' ? d : null) ?? (setsLoaded.error !== null ? errorText(setsLoaded.error) : null);
 
-  const load = useCallback(async () => {
+  /** Asks for the agreement again (after an adjudication or an import). */
+  const load = async () => {
     setErr(null);
-    const out: Record<string, AgreementResponse | string> = {};
-    await Promise.all(
-      sets.map(async (s) => {
-        try {
-          out[s.name] = await call('agreement', { set: s.name, annotators });
-        } catch (e) {
-          out[s.name] = errorText(e);
-        }
-      }),
-    );
-    setSummary(out);
-    const d = out[set];
-    setDetail(typeof d === 'object' ? d : null);
-    if (typeof d === 'string') setErr(d);
-  }, [sets, set, annotators]);
-
-  useEffect(() => {
-    if (sets.length) void load();
-  }, [load, sets.length]);
+    await agreements.refresh();
+  };
 
   const schema = sets.find((s) => s.name === set);
   const cols = detail?.annotators ?? [];
