@@ -20,6 +20,7 @@ import { navigate } from '../state/router';
 import { dropWrite, pushWrite } from '../state/undo';
 import { labelSetStore } from '../state/labelsets';
 import { useStore } from '../state/store';
+import { useCall } from '../state/useCall';
 import { reportLost } from '../state/writes';
 
 
@@ -48,29 +49,22 @@ function StartQueue({ q, close }: { q: string; close: () => void }) {
   const [set, setSet] = useState('verdict');
   const [n, setN] = useState('50');
   const [seed, setSeed] = useState('0');
-  const [ownErr, setErr] = useState<string | null>(null);
-  const err = ownErr ?? (setsLoaded.error !== null ? errorText(setsLoaded.error) : null);
-  const [busy, setBusy] = useState(false);
+  const starter = useCall(async (s: QueueSpec) => {
+    const first = await startQueue(s);
+    if (first === null) {
+      stopQueue();
+      throw new Error(s.kind === 'unlabelled' ? 'nothing left to label in this query' : 'the queue is empty');
+    }
+    close();
+    navigate({ view: 'trajectory', id: first, q, sort: 'relevance', step: null });
+  });
+  const { busy } = starter;
+  const err = starter.error ?? (setsLoaded.error !== null ? errorText(setsLoaded.error) : null);
   const spec: QueueSpec = { query: q, kind, set, n: parseIntOrNull(n), seed: parseIntOrNull(seed) };
   const start = async () => {
     const bad = specError(spec);
-    if (bad) return setErr(bad);
-    setBusy(true);
-    setErr(null);
-    try {
-      const first = await startQueue(spec);
-      if (first === null) {
-        setErr(kind === 'unlabelled' ? 'nothing left to label in this query' : 'the queue is empty');
-        stopQueue();
-        return;
-      }
-      close();
-      navigate({ view: 'trajectory', id: first, q, sort: 'relevance', step: null });
-    } catch (e) {
-      setErr(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    if (bad) return starter.fail(bad);
+    await starter.run(spec);
   };
   return (
     <form
