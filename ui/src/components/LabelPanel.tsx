@@ -10,10 +10,11 @@
 // flag-dismiss, marked-steps; queue-progress comes from QueueBar. The step marks of the timeline
 // (Trajectory.tsx, data-testid step-mark) are computed here and handed up through `onMarks`.
 
-import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { call, isAbort } from '../api/client';
 import { errorText } from '../api/errors';
-import type { LabelSetView, TrajectoryLabels } from '../api/types';
+import type { LabelSetView } from '../api/types';
+import { LabelsStore } from '../state/labels';
 import { labelSetStore } from '../state/labelsets';
 import { useStore } from '../state/store';
 import {
@@ -60,7 +61,6 @@ const NO_SETS: LabelSetView[] = [];
 export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
   const setsLoaded = useStore(labelSetStore);
   const sets = setsLoaded.data ?? NO_SETS;
-  const [labels, setLabels] = useState<TrajectoryLabels | null>(null);
   const [stepMode, setStepMode] = useState(false);
   const [active, setActive] = useState(activeSetName);
   const [status, setStatus] = useState<{ text: string; error?: boolean } | null>(null);
@@ -76,20 +76,19 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
     if (setsLoaded.error !== null) setStatus({ text: errorText(setsLoaded.error), error: true });
   }, [setsLoaded.error]);
 
+  // this trajectory's labels (a new store, empty until read, for each trajectory)
+  const labelsStore = useMemo(() => new LabelsStore(id), [id]);
+  const labels = useStore(labelsStore);
+  const setLabels = labelsStore.update;
   const reload = useCallback(
     (signal?: AbortSignal) =>
-      call('labels_for', { id }, signal)
-        .then((l) => {
-          if (!signal?.aborted) setLabels(l);
-        })
-        .catch((e) => {
-          if (!isAbort(e)) setStatus({ text: errorText(e), error: true });
-        }),
-    [id],
+      labelsStore.reload(signal).catch((e) => {
+        if (!isAbort(e)) setStatus({ text: errorText(e), error: true });
+      }),
+    [labelsStore],
   );
 
   useEffect(() => {
-    setLabels(null);
     setStatus(null);
     setStepMode(false);
     setActive(activeSetName);
