@@ -9,19 +9,26 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { writeBadFixture, writeXssFixture } from './xss-fixture.mjs';
-import { tests } from './app.spec.mjs';
+
+// The spec files, in the order their tests run (later tests see what earlier ones wrote: labels,
+// subsets, annotators). Every e2e/*.spec.mjs must be listed here.
+const SPECS = ['explorer', 'trajectory', 'library', 'labels', 'subsets', 'review', 'security'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const uiDir = resolve(here, '..');
 const repo = resolve(uiDir, '..');
 const artifacts = join(here, 'artifacts');
 mkdirSync(artifacts, { recursive: true });
+
+const unlisted = readdirSync(here).filter((f) => f.endsWith('.spec.mjs') && !SPECS.includes(f.slice(0, -'.spec.mjs'.length)));
+if (unlisted.length) throw new Error(`e2e spec files not listed in run.mjs SPECS: ${unlisted.join(', ')}`);
+const tests = (await Promise.all(SPECS.map((s) => import(`./${s}.spec.mjs`)))).flatMap((m) => m.tests);
 
 function findTrawl() {
   const cands = [

@@ -1,13 +1,14 @@
 // The shell: top bar (views, search box, theme), the current view from the URL, the keyboard.
 
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { SearchBox, type SearchBoxHandle } from './components/SearchBox';
 import { WriteBanner } from './components/WriteBanner';
 import type { DiffMode } from './components/Diff';
 import { call, onDesktopMenu, pickPaths } from './api/client';
 import { ALL, BINDINGS, dispatchKey, isTypingTarget, type KeyContext } from './lib/keys';
 import { encodeRoute, routeQuery, type Route } from './lib/url';
-import { navigate, useConfirmed, useRoute } from './state/router';
+import { confirmedStore, navigate, routeStore } from './state/router';
+import { constant, useStore } from './state/store';
 import { ConfirmQuery } from './components/ConfirmQuery';
 import { currentList, resultList } from './state/results';
 import { toView } from './state/keyhub';
@@ -82,18 +83,19 @@ function HelpOverlay({ onClose }: { onClose: () => void }) {
   );
 }
 
+const NO_LIST = constant(0);
+
 function useFacets(route: Route) {
   // The facets of the last search answer, for value completion.
   const list = route.view === 'search' ? resultList(route.q, route.sort) : currentList();
-  const sub = (l: () => void) => (list ? list.subscribe(l) : () => {});
-  useSyncExternalStore(sub, () => list?.version ?? 0);
+  useStore(list ?? NO_LIST);
   return { facets: list?.facets ?? {}, error: route.view === 'search' ? (list?.error ?? null) : null };
 }
 
 export function App() {
-  const shownRoute = useRoute();
+  const shownRoute = useStore(routeStore);
   // A query from a URL the app did not make is shown, not run, until confirmed.
-  const confirmed = useConfirmed();
+  const confirmed = useStore(confirmedStore);
   const route: Route = confirmed ? shownRoute : { view: 'library' };
   const [theme, setTheme] = useState<Theme>(initialTheme);
   const [help, setHelp] = useState(false);

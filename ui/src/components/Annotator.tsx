@@ -4,8 +4,10 @@
 
 import { useEffect, useState } from 'react';
 import { call } from '../api/client';
-import type { AnnotatorView } from '../api/types';
 import { errorText } from '../api/errors';
+import { annotator } from '../state/reads';
+import { useStore } from '../state/store';
+import { useCall } from '../state/useCall';
 
 const SOURCES: Record<string, string> = {
   env: 'from TRAWL_ANNOTATOR',
@@ -15,29 +17,27 @@ const SOURCES: Record<string, string> = {
 };
 
 export function AnnotatorCard() {
-  const [a, setA] = useState<AnnotatorView | null>(null);
+  const loaded = useStore(annotator.at({}));
+  const setter = useCall((n: string) => call('set_annotator', { name: n }), { keepResult: true });
+  const a = setter.result ?? loaded.data;
   const [name, setName] = useState('');
-  const [msg, setMsg] = useState<{ text: string; error: boolean } | null>(null);
   useEffect(() => {
-    call('annotator', {})
-      .then((v) => {
-        setA(v);
-        setName(v.name);
-      })
-      .catch((e) => setMsg({ text: errorText(e), error: true }));
-  }, []);
+    if (loaded.data) setName(loaded.data.name);
+  }, [loaded.data]);
   const save = async () => {
     const n = name.trim();
     if (!n || n === a?.name) return;
-    try {
-      const v = await call('set_annotator', { name: n });
-      setA(v);
-      setName(v.name);
-      setMsg({ text: `labels are now written as ${v.name}`, error: false });
-    } catch (e) {
-      setMsg({ text: errorText(e), error: true });
-    }
+    const v = await setter.run(n);
+    if (v) setName(v.name);
   };
+  const msg =
+    setter.error !== null
+      ? { text: setter.error, error: true }
+      : setter.result
+        ? { text: `labels are now written as ${setter.result.name}`, error: false }
+        : loaded.error !== null
+          ? { text: errorText(loaded.error), error: true }
+          : null;
   return (
     <section className="card" data-testid="annotator-card">
       <h2>Annotator</h2>

@@ -10,11 +10,13 @@
 // flag-dismiss, marked-steps; queue-progress comes from QueueBar. The step marks of the timeline
 // (Trajectory.tsx, data-testid step-mark) are computed here and handed up through `onMarks`.
 
-import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { call, isAbort } from '../api/client';
 import { errorText } from '../api/errors';
-import type { LabelSetView, TrajectoryLabels } from '../api/types';
-import { labelSets, onLabelSets } from '../state/labelsets';
+import type { LabelSetView } from '../api/types';
+import { LabelsStore } from '../state/labels';
+import { labelSetStore } from '../state/labelsets';
+import { useStore } from '../state/store';
 import {
   choices,
   cycle,
@@ -31,7 +33,7 @@ import {
   type Target,
 } from '../lib/labels';
 import { toView, useViewKeys } from '../state/keyhub';
-import { advance, currentQueue, refreshProgress, useQueue } from '../state/queue';
+import { advance, currentQueue, queueStore, refreshProgress } from '../state/queue';
 import { dropWrite, lastWrite, pushWrite } from '../state/undo';
 import { navigate } from '../state/router';
 import { resultList } from '../state/results';
@@ -54,9 +56,11 @@ interface Props {
   onMarks?: (marks: Map<number, string>) => void;
 }
 
+const NO_SETS: LabelSetView[] = [];
+
 export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
-  const [sets, setSets] = useState<LabelSetView[]>([]);
-  const [labels, setLabels] = useState<TrajectoryLabels | null>(null);
+  const setsLoaded = useStore(labelSetStore);
+  const sets = setsLoaded.data ?? NO_SETS;
   const [stepMode, setStepMode] = useState(false);
   const [active, setActive] = useState(activeSetName);
   const [status, setStatus] = useState<{ text: string; error?: boolean } | null>(null);
@@ -65,28 +69,26 @@ export function LabelPanel({ id, step, steps, q, sort, onMarks }: Props) {
   /** The last write failed (its message): Enter stays once, so the annotator sees it. */
   const failed = useRef<string | null>(null);
   const noteRef = useRef<HTMLTextAreaElement>(null);
-  const queue = useQueue();
+  const queue = useStore(queueStore);
 
+  // a set defined in Review (or another view) shows at once (the store); a failure shows in the status line
   useEffect(() => {
-    labelSets().then(setSets).catch((e) => setStatus({ text: errorText(e), error: true }));
-    // a set defined in Review (or another view) shows at once
-    return onLabelSets(setSets);
-  }, []);
+    if (setsLoaded.error !== null) setStatus({ text: errorText(setsLoaded.error), error: true });
+  }, [setsLoaded.error]);
 
+  // this trajectory's labels (a new store, empty until read, for each trajectory)
+  const labelsStore = useMemo(() => new LabelsStore(id), [id]);
+  const labels = useStore(labelsStore);
+  const setLabels = labelsStore.update;
   const reload = useCallback(
     (signal?: AbortSignal) =>
-      call('labels_for', { id }, signal)
-        .then((l) => {
-          if (!signal?.aborted) setLabels(l);
-        })
-        .catch((e) => {
-          if (!isAbort(e)) setStatus({ text: errorText(e), error: true });
-        }),
-    [id],
+      labelsStore.reload(signal).catch((e) => {
+        if (!isAbort(e)) setStatus({ text: errorText(e), error: true });
+      }),
+    [labelsStore],
   );
 
   useEffect(() => {
-    setLabels(null);
     setStatus(null);
     setStepMode(false);
     setActive(activeSetName);

@@ -8,12 +8,13 @@
 // labelset-form, labelset-name, labelset-kind, labelset-level, labelset-values, labelset-min,
 // labelset-max, labelset-description, labelset-define, labelset-result (data-error), labelset-file.
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { errorText } from '../api/errors';
-import type { LabelSetView } from '../api/types';
 import { FLAG_REVIEW_SET } from '../lib/labels';
 import { EMPTY_DRAFT, KINDS, LEVELS, describeKind, draftToView, parseSetsFile, viewToDraft, type SetDraft } from '../lib/labelsets';
-import { defineLabelSet, labelSets, onLabelSets } from '../state/labelsets';
+import { defineLabelSet, labelSetStore } from '../state/labelsets';
+import { useStore } from '../state/store';
+import { useCall } from '../state/useCall';
 
 
 const KIND_HELP: Record<string, string> = {
@@ -24,54 +25,48 @@ const KIND_HELP: Record<string, string> = {
 };
 
 export function LabelSetEditor() {
-  const [sets, setSets] = useState<LabelSetView[]>([]);
+  const setsLoaded = useStore(labelSetStore);
+  const sets = setsLoaded.data ?? [];
   const [draft, setDraft] = useState<SetDraft>(EMPTY_DRAFT);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ text: string; error: boolean } | null>(null);
-
-  useEffect(() => {
-    labelSets()
-      .then(setSets)
-      .catch((e) => setResult({ text: errorText(e), error: true }));
-    return onLabelSets(setSets);
-  }, []);
+  // defining a set and loading a file of sets: one action at a time, its outcome as a sentence
+  const act = useCall((job: () => Promise<string>) => job());
+  const busy = act.busy;
+  const result =
+    act.error !== null
+      ? { text: act.error, error: true }
+      : act.result !== null
+        ? { text: act.result, error: false }
+        : setsLoaded.error !== null
+          ? { text: errorText(setsLoaded.error), error: true }
+          : null;
 
   const edit = (d: Partial<SetDraft>) => setDraft((x) => ({ ...x, ...d }));
   const existing = sets.find((s) => s.name === draft.name.trim());
   const select = draft.kind === 'single' || draft.kind === 'multi';
 
-  const define = async () => {
-    setBusy(true);
-    setResult(null);
-    try {
+  const define = () =>
+    act.run(async () => {
       const s = await defineLabelSet(draftToView(draft));
-      setResult({ text: `${existing ? 'updated' : 'defined'} ${s.name}: ${describeKind(s)}, ${s.level} level`, error: false });
       setDraft(EMPTY_DRAFT);
-    } catch (e) {
-      setResult({ text: errorText(e), error: true });
-    } finally {
-      setBusy(false);
-    }
-  };
+      return `${existing ? 'updated' : 'defined'} ${s.name}: ${describeKind(s)}, ${s.level} level`;
+    });
 
-  const loadFile = async (file: File) => {
-    setBusy(true);
-    setResult(null);
-    const done: string[] = [];
-    try {
-      const list = parseSetsFile(await file.text(), file.name);
-      for (const s of list) {
-        await defineLabelSet(s);
-        done.push(s.name);
+  const loadFile = (file: File) =>
+    act.run(async () => {
+      const done: string[] = [];
+      try {
+        const list = parseSetsFile(await file.text(), file.name);
+        for (const s of list) {
+          await defineLabelSet(s);
+          done.push(s.name);
+        }
+        return `${file.name}: defined ${done.length} label set${done.length === 1 ? '' : 's'}: ${done.join(', ')}`;
+      } catch (e) {
+        // the sets defined before the failing one stay defined: say which
+        if (done.length) throw new Error(`${errorText(e)} (defined before it: ${done.join(', ')})`);
+        throw e;
       }
-      setResult({ text: `${file.name}: defined ${done.length} label set${done.length === 1 ? '' : 's'}: ${done.join(', ')}`, error: false });
-    } catch (e) {
-      const before = done.length ? ` (defined before it: ${done.join(', ')})` : '';
-      setResult({ text: `${errorText(e)}${before}`, error: true });
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section className="card" data-testid="labelsets">
@@ -103,7 +98,7 @@ export function LabelSetEditor() {
                     data-testid="labelset-edit"
                     onClick={() => {
                       setDraft(viewToDraft(s));
-                      setResult(null);
+                      act.reset();
                     }}
                   >
                     edit

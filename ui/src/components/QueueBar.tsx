@@ -7,25 +7,26 @@
 // bulk-label-set, bulk-label-value, bulk-label-confirm (the dialog), bulk-label-ok,
 // bulk-label-cancel, bulk-label-done, bulk-undo.
 
-import { useEffect, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { call } from '../api/client';
 import { errorText } from '../api/errors';
-import type { LabelSetView } from '../api/types';
 import { fmtInt } from '../lib/format';
 import { choices, FLAG_REVIEW_SET, type LabelValue } from '../lib/labels';
 import { QUEUE_KINDS, describe, nextId, progress, specError, type QueueKind, type QueueSpec } from '../lib/queue';
 import { useEscapeClose, useViewKeys } from '../state/keyhub';
-import { currentQueue, refreshProgress, startQueue, stopQueue, useQueue } from '../state/queue';
+import { currentQueue, queueStore, refreshProgress, startQueue, stopQueue } from '../state/queue';
 import { navigate } from '../state/router';
 import { dropWrite, pushWrite } from '../state/undo';
-import { labelSets } from '../state/labelsets';
+import { labelSetStore } from '../state/labelsets';
+import { useStore } from '../state/store';
+import { useCall } from '../state/useCall';
 import { reportLost } from '../state/writes';
 
 
 /** Progress of the current queue: `queue 3 / 40 · unlabelled in flag:loop · verdict`. */
 export function QueueProgress({ compact = false }: { compact?: boolean }) {
-  const q = useQueue();
+  const q = useStore(queueStore);
   if (!q) return null;
   const p = progress(q.done, q.total);
   return (
@@ -42,36 +43,28 @@ function parseIntOrNull(s: string): number | null {
 }
 
 function StartQueue({ q, close }: { q: string; close: () => void }) {
-  const [sets, setSets] = useState<LabelSetView[]>([]);
+  const setsLoaded = useStore(labelSetStore);
+  const sets = useMemo(() => (setsLoaded.data ?? []).filter((x) => x.name !== FLAG_REVIEW_SET), [setsLoaded.data]);
   const [kind, setKind] = useState<QueueKind>('unlabelled');
   const [set, setSet] = useState('verdict');
   const [n, setN] = useState('50');
   const [seed, setSeed] = useState('0');
-  const [err, setErr] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    labelSets().then((s) => setSets(s.filter((x) => x.name !== FLAG_REVIEW_SET))).catch((e) => setErr(errorText(e)));
-  }, []);
+  const starter = useCall(async (s: QueueSpec) => {
+    const first = await startQueue(s);
+    if (first === null) {
+      stopQueue();
+      throw new Error(s.kind === 'unlabelled' ? 'nothing left to label in this query' : 'the queue is empty');
+    }
+    close();
+    navigate({ view: 'trajectory', id: first, q, sort: 'relevance', step: null });
+  });
+  const { busy } = starter;
+  const err = starter.error ?? (setsLoaded.error !== null ? errorText(setsLoaded.error) : null);
   const spec: QueueSpec = { query: q, kind, set, n: parseIntOrNull(n), seed: parseIntOrNull(seed) };
   const start = async () => {
     const bad = specError(spec);
-    if (bad) return setErr(bad);
-    setBusy(true);
-    setErr(null);
-    try {
-      const first = await startQueue(spec);
-      if (first === null) {
-        setErr(kind === 'unlabelled' ? 'nothing left to label in this query' : 'the queue is empty');
-        stopQueue();
-        return;
-      }
-      close();
-      navigate({ view: 'trajectory', id: first, q, sort: 'relevance', step: null });
-    } catch (e) {
-      setErr(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    if (bad) return starter.fail(bad);
+    await starter.run(spec);
   };
   return (
     <form
@@ -124,17 +117,17 @@ function StartQueue({ q, close }: { q: string; close: () => void }) {
 }
 
 function BulkLabel({ q, total }: { q: string; total: number }) {
-  const [sets, setSets] = useState<LabelSetView[]>([]);
+  const setsLoaded = useStore(labelSetStore);
+  const sets = useMemo(
+    () => (setsLoaded.data ?? []).filter((x) => x.name !== FLAG_REVIEW_SET && x.kind !== 'text' && x.level !== 'step'),
+    [setsLoaded.data],
+  );
   const [set, setSet] = useState('verdict');
   const [value, setValue] = useState<string>('');
   const [confirming, setConfirming] = useState(false);
-  const [err, setErr] = useState<string | null>(null);
+  const [ownErr, setErr] = useState<string | null>(null);
+  const err = ownErr ?? (setsLoaded.error !== null ? errorText(setsLoaded.error) : null);
   const [done, setDone] = useState<{ batch: string; count: number; undone: boolean } | null>(null);
-  useEffect(() => {
-    labelSets()
-      .then((s) => setSets(s.filter((x) => x.name !== FLAG_REVIEW_SET && x.kind !== 'text' && x.level !== 'step')))
-      .catch((e) => setErr(errorText(e)));
-  }, []);
   const schema = sets.find((s) => s.name === set);
   const options = schema ? choices(schema) : [];
   const chosen = value || String(options[0]?.value ?? '');
@@ -248,7 +241,7 @@ function BulkLabel({ q, total }: { q: string; total: number }) {
 /** The explorer's labelling button and popover; `total` is the query's match count. */
 export function QueueBar({ q, total }: { q: string; total: number | null }) {
   const [open, setOpen] = useState(false);
-  const queue = useQueue();
+  const queue = useStore(queueStore);
   useEscapeClose(open, () => setOpen(false));
   useViewKeys((a) => {
     if (a !== 'labelQueue') return false;

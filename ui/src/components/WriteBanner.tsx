@@ -4,10 +4,11 @@
 // data-testids: write-failed (one per lost write), write-retry, write-dismiss.
 
 import { useState } from 'react';
-import { dismissLost, retryLost, useLostWrites } from '../state/writes';
+import { dismissLost, lostWriteStore, retryLost } from '../state/writes';
+import { useStore } from '../state/store';
 
 export function WriteBanner() {
-  const lost = useLostWrites();
+  const lost = useStore(lostWriteStore);
   const [busy, setBusy] = useState<number | null>(null);
   if (lost.length === 0) return null;
   return (

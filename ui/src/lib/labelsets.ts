@@ -3,6 +3,7 @@
 // checks the server makes (so a file with one bad set writes none), and a set as one line of text.
 // No React, no I/O (tested in test/labelsets.test.ts).
 
+import { errorText } from '../api/errors';
 import type { LabelSetView } from '../api/types';
 
 export const KINDS = ['single', 'multi', 'rating', 'text'] as const;
@@ -140,7 +141,7 @@ export function parseSetsFile(text: string, file = 'file'): LabelSetView[] {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${file}: not JSON: ${errorText(e)}`);
   }
   let list: unknown[];
   if (Array.isArray(value)) list = value;

@@ -1,39 +1,47 @@
-// The label sets of the open database, fetched once per page and shared by the label panel, the
-// queue bar and the Review view. Defining a set (Review → Label sets) refetches them and tells
-// every mounted view, so the label panel shows a new set without a reload.
+// The label sets of the open database: a store fetched once per page (when a view first reads
+// it) and shared by the label panel, the queue bar and the Review view. Defining a set (Review →
+// Label sets) refetches them, so every mounted view shows a new set without a reload.
 
 import { call } from '../api/client';
 import type { LabelSetView } from '../api/types';
+import { Value, type Loaded, type Store } from './store';
 
 let setsPromise: Promise<LabelSetView[]> | null = null;
-const listeners = new Set<(sets: LabelSetView[]) => void>();
+const value = new Value<Loaded<LabelSetView[]>>({ data: null, error: null });
 
-/** The label sets (one request per page until a set is defined). */
+/** The label sets (one request per page until a set is defined, or until a request failed). */
 export function labelSets(): Promise<LabelSetView[]> {
   if (!setsPromise) {
     const p = call('label_sets', {});
     setsPromise = p;
-    p.catch(() => {
-      if (setsPromise === p) setsPromise = null;
-    });
+    if (value.get().error !== null) value.set({ data: value.get().data, error: null });
+    p.then(
+      (data) => {
+        if (setsPromise === p) value.set({ data, error: null });
+      },
+      (error) => {
+        if (setsPromise !== p) return;
+        setsPromise = null;
+        value.set({ data: value.get().data, error });
+      },
+    );
   }
   return setsPromise;
 }
 
-/** Forgets the cached sets; the next `labelSets()` asks the server, and listeners get the answer. */
+/** The label sets as a store: reading it (useStore) fetches them when not fetched yet. */
+export const labelSetStore: Store<Loaded<LabelSetView[]>> = {
+  subscribe(listener) {
+    labelSets().catch(() => {});
+    return value.subscribe(listener);
+  },
+  get: value.get,
+};
+
+/** Forgets the cached sets; the next `labelSets()` asks the server, and the store gets the answer. */
 export async function refreshLabelSets(): Promise<LabelSetView[]> {
   setsPromise = null;
-  const sets = await labelSets();
-  for (const l of listeners) l(sets);
-  return sets;
-}
-
-/** Calls `fn` with the new sets whenever they change; returns the unsubscribe. */
-export function onLabelSets(fn: (sets: LabelSetView[]) => void): () => void {
-  listeners.add(fn);
-  return () => {
-    listeners.delete(fn);
-  };
+  return labelSets();
 }
 
 /**

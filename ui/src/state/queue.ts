@@ -3,8 +3,8 @@
 // annotator in the queue's set, refreshed after every label write. Kept in sessionStorage so a
 // reload continues where it was.
 
-import { useSyncExternalStore } from 'react';
 import { call } from '../api/client';
+import type { Store } from './store';
 import { QUEUE_PAGE, appendPage, nextId, nextOffset, queueRequest, type QueueSpec } from '../lib/queue';
 
 export interface QueueSession {
@@ -52,10 +52,8 @@ function subscribe(l: () => void) {
   return () => listeners.delete(l);
 }
 
-/** The current queue (re-renders on change). */
-export function useQueue(): QueueSession | null {
-  return useSyncExternalStore(subscribe, () => session);
-}
+/** The current queue as a store (read with useStore). */
+export const queueStore: Store<QueueSession | null> = { subscribe, get: () => session };
 
 /** The current queue, outside React. */
 export function currentQueue(): QueueSession | null {

@@ -7,10 +7,11 @@ import { ApiError, call, isAbort } from '../api/client';
 import type { FacetValue, SearchHit } from '../api/types';
 import { PAGE_SIZE, PageCache, pageRange, pagesFor, pagesToFetch } from '../lib/paging';
 import { errorText } from '../api/errors';
+import type { Store } from './store';
 
 const MAX_IN_FLIGHT = 3;
 
-export class ResultList {
+export class ResultList implements Store<number> {
   total: number | null = null;
   tookMs = 0;
   facets: { [field: string]: FacetValue[] } = {};
@@ -27,7 +28,7 @@ export class ResultList {
   private readonly controller = new AbortController();
   private readonly listeners = new Set<() => void>();
   private waiters: (() => void)[] = [];
-  /** Bumped on every change, for React's useSyncExternalStore. */
+  /** Bumped on every change: the store's value (useStore(list) re-renders on every change). */
   version = 0;
 
   constructor(
@@ -46,7 +47,7 @@ export class ResultList {
     return () => this.listeners.delete(l);
   };
 
-  getVersion = (): number => this.version;
+  get = (): number => this.version;
 
   private changed() {
     this.version++;

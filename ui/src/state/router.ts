@@ -1,7 +1,7 @@
 // Hash routing: the route is parsed from location.hash; navigate() pushes (or replaces) a hash.
 
-import { useSyncExternalStore } from 'react';
 import { decodeRoute, encodeRoute, routeQuery, type Route } from '../lib/url';
+import type { Store } from './store';
 
 // URLs the app made (navigate, its own links, a confirmed link), newest first, in sessionStorage:
 // a query that arrives in a URL the app did not make (a link from another page) is shown for
@@ -52,10 +52,8 @@ export function confirmCurrent(): void {
   notify();
 }
 
-/** Whether the current URL's query may run (see isConfirmed); re-renders when that changes. */
-export function useConfirmed(): boolean {
-  return useSyncExternalStore(subscribe, () => isConfirmed());
-}
+/** Whether the current URL's query may run (see isConfirmed), as a store (read with useStore). */
+export const confirmedStore: Store<boolean> = { subscribe: (l) => subscribe(l), get: () => isConfirmed() };
 
 // A click on one of the app's own links (`href="#/…"`) makes that URL app-made.
 if (typeof document !== 'undefined') {
@@ -117,10 +115,8 @@ function subscribe(l: () => void) {
   return () => listeners.delete(l);
 }
 
-/** The current route; re-renders on every change. */
-export function useRoute(): Route {
-  return useSyncExternalStore(subscribe, current);
-}
+/** The current route as a store (read with useStore; re-renders on every change). */
+export const routeStore: Store<Route> = { subscribe, get: current };
 
 /** Goes to a route. `replace` keeps history short (typing in the search box). */
 export function navigate(r: Route, opts: { replace?: boolean } = {}): void {

@@ -2,8 +2,8 @@
 // each is kept here until the annotator retries or dismisses it, and the banner at the top of the
 // app (components/WriteBanner.tsx) names every one, so a lost write is never silent.
 
-import { useSyncExternalStore } from 'react';
 import { errorText } from '../api/errors';
+import type { Store } from './store';
 
 export interface LostWrite {
   /** Unique within this tab. */
@@ -63,7 +63,5 @@ function subscribe(l: () => void): () => void {
   return () => listeners.delete(l);
 }
 
-/** React hook: the lost writes, re-rendering when they change. */
-export function useLostWrites(): readonly LostWrite[] {
-  return useSyncExternalStore(subscribe, lostWrites);
-}
+/** The lost writes as a store (read with useStore). */
+export const lostWriteStore: Store<readonly LostWrite[]> = { subscribe, get: lostWrites };

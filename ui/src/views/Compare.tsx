@@ -1,14 +1,14 @@
 // Compare: two trajectories of one instance side by side, steps aligned, and how b's patch
 // differs from a's.
 
-import { useEffect, useState } from 'react';
-import { ApiError, call, isAbort } from '../api/client';
-import type { CompareView as CompareData, StepSummary } from '../api/types';
+import type { StepSummary } from '../api/types';
 import { DiffList, type DiffMode } from '../components/Diff';
 import { encodeRoute } from '../lib/url';
 import { useViewKeys } from '../state/keyhub';
-import { ExitBadge, MetaHeader } from './Trajectory';
+import { ExitBadge, MetaHeader } from './trajectory/Meta';
 import { errorText } from '../api/errors';
+import { comparison } from '../state/reads';
+import { useStore } from '../state/store';
 
 function Cell({ s, id, q }: { s: StepSummary | null; id: string; q: string }) {
   if (!s) return <div className="cmp-cell empty" />;
@@ -28,20 +28,7 @@ function Cell({ s, id, q }: { s: StepSummary | null; id: string; q: string }) {
 }
 
 export function CompareView({ a, b, q, mode, toggleMode }: { a: string; b: string; q: string; mode: DiffMode; toggleMode: () => void }) {
-  const [data, setData] = useState<CompareData | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  useEffect(() => {
-    setData(null);
-    setError(null);
-    const ctl = new AbortController();
-    call('compare', { a, b }, ctl.signal)
-      .then(setData)
-      .catch((e) => {
-        if (!isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: errorText(e), column: null }));
-      });
-    return () => ctl.abort();
-  }, [a, b]);
+  const { data, error } = useStore(comparison.at({ a, b }));
 
   useViewKeys((act) => {
     if (act === 'toggleDiff') {
@@ -51,7 +38,7 @@ export function CompareView({ a, b, q, mode, toggleMode }: { a: string; b: strin
     return false;
   });
 
-  if (error) return <p className="error page">{error.message}</p>;
+  if (error !== null) return <p className="error page">{errorText(error)}</p>;
   if (!data) return <p className="muted page">comparing…</p>;
   return (
     <div className="compare-view" data-testid="compare-view">

@@ -1,6 +1,6 @@
 // Explorer: facet sidebar and the virtual result table over server-side pages.
 
-import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FacetValue, SearchHit } from '../api/types';
 import { fmtInt } from '../lib/format';
@@ -8,6 +8,7 @@ import { hasFilter, toggleFilter } from '../lib/query';
 import { QueueBar } from '../components/QueueBar';
 import { encodeRoute, nextSort } from '../lib/url';
 import { navigate } from '../state/router';
+import { useStore } from '../state/store';
 import { resultList, type ResultList } from '../state/results';
 import { useViewKeys } from '../state/keyhub';
 
@@ -143,13 +144,9 @@ function Row({ hit, index, selected, q, sort, onOpen }: { hit: SearchHit | undef
   );
 }
 
-function useList(list: ResultList): number {
-  return useSyncExternalStore(list.subscribe, list.getVersion);
-}
-
 export function Explorer({ q, sort }: { q: string; sort: string }) {
   const list = resultList(q, sort);
-  useList(list);
+  useStore(list);
   // Until the new list answers, keep showing the previous one (no flash of an empty table).
   const shownRef = useRef<ResultList>(list);
   // A query error keeps the last good results on screen (dimmed) under the error.

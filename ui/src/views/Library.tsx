@@ -1,13 +1,14 @@
 // Library: the open database, ingest jobs with live progress, diagnostics with their source lines.
 
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { call, inTauri, pickPaths } from '../api/client';
+import { useEffect, useState } from 'react';
+import { inTauri, pickPaths } from '../api/client';
 import { errorText } from '../api/errors';
-import type { DbInfo, DiagnosticView, DiagnosticsResponse, JobView, SourceExcerpt } from '../api/types';
+import type { DiagnosticView, JobView } from '../api/types';
 import { fmtBytes, fmtDuration, fmtInt } from '../lib/format';
 import { AnnotatorCard } from '../components/Annotator';
-
-export const POLL_MS = 500;
+import { library } from '../state/library';
+import { sourceExcerpt } from '../state/reads';
+import { useStore } from '../state/store';
 
 
 function JobRow({ job, onCancel }: { job: JobView; onCancel: () => void }) {
@@ -65,17 +66,9 @@ function JobRow({ job, onCancel }: { job: JobView; onCancel: () => void }) {
 }
 
 function Excerpt({ d }: { d: DiagnosticView }) {
-  const [ex, setEx] = useState<SourceExcerpt | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    call('source_lines', { file: d.file, line: d.line, context: 4 })
-      .then((x) => live && setEx(x))
-      .catch((e) => live && setErr(errorText(e)));
-    return () => {
-      live = false;
-    };
-  }, [d]);
+  const excerpt = useStore(sourceExcerpt.at({ file: d.file, line: d.line, context: 4 }));
+  const ex = excerpt.data;
+  const err = excerpt.error !== null ? errorText(excerpt.error) : null;
   if (err) return <p className="error small">{err}</p>;
   if (!ex) return <p className="muted small">reading {d.file}…</p>;
   return (
@@ -94,71 +87,17 @@ function Excerpt({ d }: { d: DiagnosticView }) {
 }
 
 export function LibraryView() {
-  const [info, setInfo] = useState<DbInfo | null>(null);
+  const { info, jobs, diags, notices, msg } = useStore(library);
   const [dbPath, setDbPath] = useState('');
   const [paths, setPaths] = useState('');
   const [force, setForce] = useState(false);
-  const [jobs, setJobs] = useState<JobView[]>([]);
-  const [diags, setDiags] = useState<DiagnosticsResponse | null>(null);
   const [openDiag, setOpenDiag] = useState<number | null>(null);
-  const [msg, setMsg] = useState<string | null>(null);
-  // Notices about the database (an index rebuilt, and why) are handed out once by db_info: kept
-  // here for the rest of the visit.
-  const [notices, setNotices] = useState<string[]>([]);
-  const timer = useRef<number | null>(null);
 
-  const refreshInfo = useCallback(() => {
-    call('db_info', {})
-      .then((i) => {
-        setInfo(i);
-        if (i.notices.length > 0) setNotices((prev) => [...prev, ...i.notices]);
-      })
-      .catch((e) => setMsg(errorText(e)));
-    call('diagnostics', { file: null, limit: 500 }).then(setDiags).catch(() => setDiags(null));
-  }, []);
-
-  const poll = useCallback(async () => {
-    if (timer.current !== null) window.clearTimeout(timer.current);
-    timer.current = null;
-    try {
-      const js = await call('jobs', {});
-      setJobs((prev) => {
-        const wasRunning = prev.some((j) => j.state === 'running');
-        const running = js.some((j) => j.state === 'running');
-        if (wasRunning && !running) refreshInfo();
-        return js;
-      });
-      if (js.some((j) => j.state === 'running')) timer.current = window.setTimeout(poll, POLL_MS);
-    } catch (e) {
-      setMsg(errorText(e));
-    }
-  }, [refreshInfo]);
-
-  // A job started elsewhere (the desktop menu): poll again.
-  useEffect(() => {
-    const h = () => window.setTimeout(() => void poll(), 200);
-    window.addEventListener('trawl:jobs-changed', h);
-    return () => window.removeEventListener('trawl:jobs-changed', h);
-  }, [poll]);
-
-  useEffect(() => {
-    refreshInfo();
-    void poll();
-    return () => {
-      if (timer.current !== null) window.clearTimeout(timer.current);
-    };
-  }, [refreshInfo, poll]);
+  useEffect(() => library.mount(), []);
 
   const open = async () => {
     if (!dbPath.trim()) return;
-    setMsg(null);
-    try {
-      setInfo(await call('open_db', { path: dbPath.trim() }));
-      refreshInfo();
-      void poll();
-    } catch (e) {
-      setMsg(errorText(e));
-    }
+    await library.open(dbPath.trim());
   };
 
   const ingest = async () => {
@@ -167,14 +106,7 @@ export function LibraryView() {
       .map((p) => p.trim())
       .filter((p) => p !== '');
     if (ps.length === 0) return;
-    setMsg(null);
-    try {
-      await call('ingest_start', { paths: ps, force });
-      setPaths('');
-      void poll();
-    } catch (e) {
-      setMsg(errorText(e));
-    }
+    if (await library.ingest(ps, force)) setPaths('');
   };
 
   const browse = async (directory: boolean) => {
@@ -283,11 +215,7 @@ export function LibraryView() {
               <JobRow
                 key={j.id}
                 job={j}
-                onCancel={() => {
-                  call('job_cancel', { id: j.id })
-                    .then(() => poll())
-                    .catch((e) => setMsg(errorText(e)));
-                }}
+                onCancel={() => library.cancel(j.id)}
               />
             ))}
           </ul>

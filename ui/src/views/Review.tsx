@@ -8,12 +8,15 @@
 // (data-value), adjudicate-other, adjudicated, labels-file, labels-path, labels-annotator,
 // labels-export, labels-import, labels-result, labels-import-error.
 
-import { useCallback, useEffect, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { call } from '../api/client';
 import { errorText } from '../api/errors';
 import type { AgreementResponse, DisagreementView, LabelSetView, LabelsImportReport } from '../api/types';
 import { LabelSetEditor } from '../components/LabelSetEditor';
-import { labelSets, onLabelSets } from '../state/labelsets';
+import { labelSetStore } from '../state/labelsets';
+import { agreements } from '../state/reads';
+import { constant, useStore, type Loaded } from '../state/store';
+import { useCall } from '../state/useCall';
 import { agreementBand, choices, distinctValues, formatValue, FLAG_REVIEW_SET, sameValue, type LabelValue } from '../lib/labels';
 import { encodeRoute } from '../lib/url';
 import { navigate } from '../state/router';
@@ -36,17 +39,9 @@ function parseAnnotators(s: string): string[] {
 }
 
 function Disagreement({ d, annotators, set, onAdjudicate }: { d: DisagreementView; annotators: string[]; set: LabelSetView; onAdjudicate: (v: LabelValue) => Promise<void> }) {
-  const [busy, setBusy] = useState(false);
+  const { run, busy } = useCall(onAdjudicate);
   const proposed = distinctValues(d.values);
   const others = set.kind === 'multi' ? [] : choices(set).filter((c) => !proposed.some((p) => sameValue(p, c.value)));
-  const run = async (v: LabelValue) => {
-    setBusy(true);
-    try {
-      await onAdjudicate(v);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <tr data-testid="disagreement-row" data-id={d.id} data-step={d.step ?? ''}>
       <td>
@@ -104,25 +99,22 @@ function Disagreement({ d, annotators, set, onAdjudicate }: { d: DisagreementVie
 function LabelsFile({ onImported }: { onImported: () => void }) {
   const [path, setPath] = useState('');
   const [who, setWho] = useState('');
-  const [msg, setMsg] = useState<{ text: string; error: boolean } | null>(null);
-  const [report, setReport] = useState<LabelsImportReport | null>(null);
-  const run = async (what: 'export' | 'import') => {
-    setMsg(null);
-    setReport(null);
-    if (!path.trim()) return setMsg({ text: 'give the path of the labels file', error: true });
-    try {
-      if (what === 'export') {
-        const r = await call('labels_export', { path: path.trim(), annotator: who.trim() || null });
-        setMsg({ text: `wrote ${r.count} events to ${r.path ?? path}`, error: false });
-      } else {
-        const r = await call('labels_import', { path: path.trim() });
-        setReport(r);
-        onImported();
-      }
-    } catch (e) {
-      setMsg({ text: errorText(e), error: true });
+  const file = useCall(async (what: 'export' | 'import'): Promise<{ wrote: string } | { report: LabelsImportReport }> => {
+    if (what === 'export') {
+      const r = await call('labels_export', { path: path.trim(), annotator: who.trim() || null });
+      return { wrote: `wrote ${r.count} events to ${r.path ?? path}` };
     }
+    const r = await call('labels_import', { path: path.trim() });
+    onImported();
+    return { report: r };
+  });
+  const run = async (what: 'export' | 'import') => {
+    if (!path.trim()) return file.fail('give the path of the labels file');
+    await file.run(what);
   };
+  const done = file.result;
+  const msg = file.error !== null ? { text: file.error, error: true } : done && 'wrote' in done ? { text: done.wrote, error: false } : null;
+  const report = done && 'report' in done ? done.report : null;
   return (
     <section className="card" data-testid="labels-file">
       <h2>Labels file</h2>
@@ -165,43 +157,26 @@ function LabelsFile({ onImported }: { onImported: () => void }) {
   );
 }
 
+const NO_SUMMARY: Record<string, AgreementResponse | string> = {};
+const NO_AGREEMENT = constant<Loaded<Record<string, AgreementResponse | string>>>({ data: null, error: null });
+
 export function ReviewView({ set }: { set: string }) {
-  const [sets, setSets] = useState<LabelSetView[]>([]);
-  const [summary, setSummary] = useState<Record<string, AgreementResponse | string>>({});
+  const setsLoaded = useStore(labelSetStore);
+  const sets = useMemo(() => (setsLoaded.data ?? []).filter((x) => x.kind !== 'text' && x.name !== FLAG_REVIEW_SET), [setsLoaded.data]);
   const [annotatorsText, setAnnotatorsText] = useState('');
   const [annotators, setAnnotators] = useState<string[]>([]);
-  const [detail, setDetail] = useState<AgreementResponse | null>(null);
-  const [err, setErr] = useState<string | null>(null);
+  const [ownErr, setErr] = useState<string | null>(null);
+  const agreement = useStore(sets.length ? agreements.at({ sets: sets.map((s) => s.name), annotators }) : NO_AGREEMENT);
+  const summary = agreement.data ?? NO_SUMMARY;
+  const d = summary[set];
+  const detail = typeof d === 'object' ? d : null;
+  const err = ownErr ?? (typeof d === 'string' ? d : null) ?? (setsLoaded.error !== null ? errorText(setsLoaded.error) : null);
 
-  useEffect(() => {
-    const keep = (s: LabelSetView[]) => setSets(s.filter((x) => x.kind !== 'text' && x.name !== FLAG_REVIEW_SET));
-    labelSets()
-      .then(keep)
-      .catch((e) => setErr(errorText(e)));
-    return onLabelSets(keep);
-  }, []);
-
-  const load = useCallback(async () => {
+  /** Asks for the agreement again (after an adjudication or an import). */
+  const load = async () => {
     setErr(null);
-    const out: Record<string, AgreementResponse | string> = {};
-    await Promise.all(
-      sets.map(async (s) => {
-        try {
-          out[s.name] = await call('agreement', { set: s.name, annotators });
-        } catch (e) {
-          out[s.name] = errorText(e);
-        }
-      }),
-    );
-    setSummary(out);
-    const d = out[set];
-    setDetail(typeof d === 'object' ? d : null);
-    if (typeof d === 'string') setErr(d);
-  }, [sets, set, annotators]);
-
-  useEffect(() => {
-    if (sets.length) void load();
-  }, [load, sets.length]);
+    await agreements.refresh();
+  };
 
   const schema = sets.find((s) => s.name === set);
   const cols = detail?.annotators ?? [];

@@ -13,12 +13,14 @@ import {
   type ChartDataset,
   type Plugin,
 } from 'chart.js';
-import { ApiError, call, isAbort } from '../api/client';
+import { ApiError } from '../api/client';
 import type { ChartsResponse, Histogram, RateRow } from '../api/types';
 import { bucketLabel, queryForBar, rate, type Bar } from '../lib/charts';
 import { fmtInt } from '../lib/format';
 import { navigate } from '../state/router';
 import { errorText } from '../api/errors';
+import { charts as chartsOf } from '../state/reads';
+import { useStore } from '../state/store';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -154,18 +156,7 @@ function flagSeries(rows: RateRow[], flags: string[]): Series[] {
 }
 
 export function StatsView({ q, theme }: { q: string; theme: string }) {
-  const [data, setData] = useState<ChartsResponse | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  useEffect(() => {
-    setError(null);
-    const ctl = new AbortController();
-    call('charts', { query: q }, ctl.signal)
-      .then((d) => setData(d))
-      .catch((e) => {
-        if (!isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: errorText(e), column: null }));
-      });
-    return () => ctl.abort();
-  }, [q]);
+  const { data, error } = useStore(chartsOf.at({ query: q }));
 
   // Memoised chart inputs (a new array would rebuild the chart).
   const [charts, setCharts] = useState<ReturnType<typeof build> | null>(null);
@@ -180,7 +171,7 @@ export function StatsView({ q, theme }: { q: string; theme: string }) {
     <div className="stats-view" data-testid="stats-view">
       <div className="results-bar">
         <span className="result-count" data-testid="stats-total">
-          {error ? (error.code === 'bad_query' ? 'query error' : error.message) : data ? `${fmtInt(data.total)} trajectories` : 'loading…'}
+          {error !== null ? (error instanceof ApiError && error.code === 'bad_query' ? 'query error' : errorText(error)) : data ? `${fmtInt(data.total)} trajectories` : 'loading…'}
         </span>
         <span className="muted small"> · click a bar to filter the explorer by it</span>
       </div>

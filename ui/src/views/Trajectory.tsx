@@ -3,196 +3,31 @@
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import { ApiError, call, isAbort } from '../api/client';
-import type { Code, RenderedCall, RenderedStep, RenderedTrajectory, SearchHit, TrajectoryMeta } from '../api/types';
+import { call } from '../api/client';
+import type { Code, RenderedCall, RenderedStep } from '../api/types';
 import { CodeBlock, Marked, Prose } from '../components/Code';
 import { DiffList, FileDiffView, type DiffMode } from '../components/Diff';
 import { LabelPanel } from '../components/LabelPanel';
 import { fmtInt } from '../lib/format';
 import { codeHasHit, stepHit, termRegex } from '../lib/hits';
-import { formatFilter } from '../lib/query';
 import { encodeRoute } from '../lib/url';
-import { useEscapeClose, useViewKeys } from '../state/keyhub';
-import { navigate, onRouteStart, replaceSilently } from '../state/router';
+import { useViewKeys } from '../state/keyhub';
+import { navigate, replaceSilently } from '../state/router';
 import { resultList } from '../state/results';
-import { currentQueue } from '../state/queue';
-import { nextId } from '../lib/queue';
-import { errorText } from '../api/errors';
+import { useStore } from '../state/store';
+import { FIRST_STEPS, firstShown, prefetchNext, trajectoryStore } from '../state/trajectory';
+import { useCall } from '../state/useCall';
+import { CompareWith } from './trajectory/CompareWith';
+import { ExitBadge, MetaHeader } from './trajectory/Meta';
+
 
 /** Observations longer than this start collapsed (unless they hold a search hit). */
 const COLLAPSE_AT = 12;
 const PREVIEW_LINES = 6;
-/** Steps rendered at once when a trajectory opens (a screen and more); the rest follow in
- * chunks between frames, so a 100-step trajectory shows as fast as a 10-step one. */
-const FIRST_STEPS = 6;
+/** Steps rendered after the first screen (FIRST_STEPS), a chunk between frames. */
 const STEP_CHUNK = 16;
 /** Expanding a long observation loads this many of its lines; "show all" loads the rest. */
 const EXPAND_LINES = 400;
-
-const cache = new Map<string, RenderedTrajectory>();
-
-function remember(key: string, t: RenderedTrajectory) {
-  cache.delete(key);
-  cache.set(key, t);
-  while (cache.size > 12) cache.delete(cache.keys().next().value as string);
-}
-
-function cacheKey(id: string, q: string): string {
-  return `${id}\u0000${q}`;
-}
-
-/** The one trajectory request in flight; a newer one aborts it (J held down). */
-let pending: { key: string; ctl: AbortController; promise: Promise<RenderedTrajectory> } | null = null;
-
-/**
- * A trajectory from the cache, the request in flight, or a new request for its first `first`
- * steps (what the first screen shows; the server highlights only those). The result may be
- * partial (`complete` false): `completeTrajectory` fetches the rest.
- */
-function loadTrajectory(id: string, q: string, first: number = FIRST_STEPS): Promise<RenderedTrajectory> {
-  const key = cacheKey(id, q);
-  const hit = cache.get(key);
-  if (hit) return Promise.resolve(hit);
-  if (pending?.key === key) return pending.promise;
-  pending?.ctl.abort();
-  const ctl = new AbortController();
-  const promise = call('trajectory', { id, query: q || undefined, max_steps: first }, ctl.signal)
-    .then((t) => {
-      remember(key, t);
-      return t;
-    })
-    .finally(() => {
-      if (pending?.key === key) pending = null;
-    });
-  pending = { key, ctl, promise };
-  return promise;
-}
-
-const rests = new Map<string, Promise<RenderedTrajectory>>();
-
-/** The whole trajectory: `t` when complete, else `t` with the rest of its steps and its patch. */
-function completeTrajectory(id: string, q: string, t: RenderedTrajectory, signal?: AbortSignal): Promise<RenderedTrajectory> {
-  if (t.complete) return Promise.resolve(t);
-  const key = cacheKey(id, q);
-  const inFlight = rests.get(key);
-  if (inFlight) return inFlight;
-  const from = t.steps.length;
-  const p = call('trajectory', { id, query: q || undefined, from_step: from }, signal)
-    .then((rest) => {
-      const whole: RenderedTrajectory = { ...t, steps: [...t.steps, ...rest.steps], patch: rest.patch, complete: rest.complete };
-      remember(key, whole);
-      return whole;
-    })
-    .finally(() => rests.delete(key));
-  rests.set(key, p);
-  return p;
-}
-
-/**
- * The trajectory a reader most likely opens next: the next one of the labelling queue, or of the
- * result list (when its row is already fetched). Null when unknown.
- */
-function likelyNext(id: string, q: string, sort: string): { id: string; q: string } | null {
-  const queue = currentQueue();
-  if (queue) {
-    const n = nextId(queue.ids, id);
-    return n ? { id: n, q: queue.spec.query } : null;
-  }
-  const list = resultList(q, sort);
-  const i = list.indexOf(id);
-  const row = i >= 0 ? list.cache.row(i + 1) : undefined;
-  return row ? { id: row.id, q } : null;
-}
-
-function abortLoad(id: string, q: string) {
-  if (pending?.key === cacheKey(id, q)) pending.ctl.abort();
-}
-
-// Start the request when the URL changes, before React tears down the previous view.
-onRouteStart((r) => {
-  if (r.view === 'trajectory') loadTrajectory(r.id, r.q, firstShown(r.step)).catch(() => {});
-});
-
-export function ExitBadge({ code }: { code: number | null }) {
-  if (code === null) return null;
-  return (
-    <span className={`badge exit ${code === 0 ? 'ok' : 'fail'}`} data-testid="exit-code" title="exit code">
-      exit {code}
-    </span>
-  );
-}
-
-export function ResolvedBadge({ resolved }: { resolved: boolean | null }) {
-  return (
-    <span className={`badge res res-${String(resolved)}`}>
-      {resolved === null ? 'resolved: unknown' : resolved ? 'resolved' : 'not resolved'}
-    </span>
-  );
-}
-
-function MetaItem({ k, v, cls, testId }: { k: string; v: string; cls?: string; testId?: string }) {
-  return (
-    <div className="meta-item" data-testid={testId}>
-      <dt>{k}</dt>
-      <dd className={cls} title={v}>
-        {v}
-      </dd>
-    </div>
-  );
-}
-
-export function MetaHeader({ meta }: { meta: TrajectoryMeta }) {
-  const tokens = (meta.usage.prompt_tokens ?? 0) + (meta.usage.completion_tokens ?? 0);
-  return (
-    <div className="meta">
-      <h1 className="meta-title" title={meta.id}>
-        {meta.instance_id ?? meta.trajectory_id ?? meta.id}
-      </h1>
-      <div className="meta-row">
-        {meta.kind === 'prediction' && (
-          <span className="badge" data-testid="prediction-badge">
-            {meta.joined_to ? 'prediction (submitted by a trajectory)' : 'patch-only record'}
-          </span>
-        )}
-        <ResolvedBadge resolved={meta.resolved} />
-        {meta.flags.map((f) => (
-          <span key={f} className={`chip flag-${f}`}>
-            {f}
-          </span>
-        ))}
-      </div>
-      <dl className="meta-grid">
-        {meta.base_instance && meta.base_instance !== meta.instance_id && (
-          <MetaItem k="base instance" v={meta.base_instance} cls="mono" testId="base-instance" />
-        )}
-        <MetaItem k="repo" v={meta.repo ?? '–'} />
-        <MetaItem k="dataset" v={meta.dataset ?? '–'} />
-        <MetaItem k="model" v={meta.model ?? '–'} />
-        <MetaItem k="format" v={meta.format} />
-        <MetaItem k="steps" v={String(meta.step_count)} />
-        <MetaItem
-          k="patch"
-          v={`${meta.facts.patch_files.length} files, +${meta.facts.patch_added} −${meta.facts.patch_removed}`}
-        />
-        {tokens > 0 && <MetaItem k="tokens" v={fmtInt(tokens)} />}
-        {meta.usage.cost !== null && <MetaItem k="cost" v={`$${meta.usage.cost.toFixed(2)}`} />}
-        {meta.exit_status && <MetaItem k="exit status" v={meta.exit_status} />}
-        <MetaItem k="source" v={`${meta.source.file}:${meta.source.line}`} cls="path" />
-        <MetaItem k="id" v={meta.id} cls="mono" />
-        {meta.prediction && (
-          <MetaItem
-            k="submitted prediction"
-            v={`${meta.prediction.same_patch ? 'the final patch' : 'differs from the final patch'} · ${meta.prediction.file}:${meta.prediction.line}`}
-            cls={meta.prediction.same_patch ? 'path' : 'path meta-warn'}
-            testId="submitted-prediction"
-          />
-        )}
-        {meta.joined_to && <MetaItem k="submitted by" v={meta.joined_to} cls="mono" testId="joined-to" />}
-      </dl>
-      {meta.error && <p className="meta-error">{meta.error}</p>}
-    </div>
-  );
-}
 
 interface ObsProps {
   code: Code;
@@ -209,22 +44,7 @@ function Observation({ code, re, open, onToggle, onLoad, exit, label }: ObsProps
   const hasHit = useMemo(() => codeHasHit(code.lines, re), [code, re]);
   const long = code.total_lines > COLLAPSE_AT;
   const isOpen = open ?? (hasHit || !long);
-  const [loading, setLoading] = useState(false);
-  const [err, setErr] = useState<string | null>(null);
-  const load = useCallback(
-    async (max: number | null) => {
-      setLoading(true);
-      setErr(null);
-      try {
-        await onLoad(max);
-      } catch (e) {
-        setErr(errorText(e));
-      } finally {
-        setLoading(false);
-      }
-    },
-    [onLoad],
-  );
+  const { run: load, busy: loading, error: err } = useCall(onLoad);
   // The trajectory carries a short preview of long observations; expanding one (button or `e`)
   // fetches up to EXPAND_LINES of it, and "show all" the rest.
   const wantMore = open === true && code.truncated && code.lines.length < Math.min(EXPAND_LINES, code.total_lines);
@@ -379,53 +199,6 @@ function StepView({ step, re, mode, focused, onFocus, obsOpen, setObsOpen, full,
   );
 }
 
-function CompareWith({ meta, q }: { meta: TrajectoryMeta; q: string }) {
-  const [open, setOpen] = useState(false);
-  const [others, setOthers] = useState<SearchHit[] | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  useEscapeClose(open, () => setOpen(false));
-  useEffect(() => {
-    const base = meta.base_instance ?? meta.instance_id;
-    if (!open || others !== null || !base) return;
-    const ctl = new AbortController();
-    // Other trajectories of the same base instance (its samples too); never a prediction record.
-    const query = `kind:trajectory ${formatFilter('base', base)}`;
-    call('search', { query, limit: 100, offset: 0, sort: null, snippets: false }, ctl.signal)
-      .then((r) => setOthers(r.hits.filter((h) => h.id !== meta.id && h.kind === 'trajectory')))
-      .catch((e) => {
-        if (!isAbort(e)) setErr(String(e.message ?? e));
-      });
-    return () => ctl.abort();
-  }, [open, others, meta]);
-  if (!meta.instance_id || meta.kind !== 'trajectory') return null;
-  return (
-    <div className="compare-with">
-      <button type="button" data-testid="compare-with" onClick={() => setOpen(!open)} aria-expanded={open}>
-        Compare with…
-      </button>
-      {open && (
-        <div className="popover" data-testid="compare-menu">
-          {err && <p className="error small">{err}</p>}
-          {others === null && !err && <p className="muted small">looking for other trajectories of this instance…</p>}
-          {others !== null && others.length === 0 && (
-            <p className="muted small">no other trajectory of {meta.base_instance ?? meta.instance_id}</p>
-          )}
-          <ul>
-            {others?.map((h) => (
-              <li key={h.id}>
-                <a href={encodeRoute({ view: 'compare', a: meta.id, b: h.id, q })} data-testid="compare-option" data-id={h.id}>
-                  <span className="mono">{h.id.slice(0, 12)}</span> {h.model ?? h.format} · {h.steps} steps ·{' '}
-                  {h.resolved === null ? 'unknown' : h.resolved ? 'resolved' : 'not resolved'}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
-    </div>
-  );
-}
-
 interface Props {
   id: string;
   q: string;
@@ -435,14 +208,9 @@ interface Props {
   toggleMode: () => void;
 }
 
-function firstShown(step: number | null): number {
-  return Math.max(FIRST_STEPS, (step ?? 0) + FIRST_STEPS);
-}
-
 export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
-  const key = cacheKey(id, q);
-  const [data, setData] = useState<RenderedTrajectory | null>(() => cache.get(key) ?? null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const store = useMemo(() => trajectoryStore(id, q), [id, q]);
+  const { data, error } = useStore(store);
   const [focus, setFocus] = useState(step ?? 0);
   const [obsOpen, setObsOpenMap] = useState<Map<string, boolean>>(new Map());
   const [full, setFull] = useState<Map<string, Code>>(new Map());
@@ -455,27 +223,8 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
 
   // The view is keyed by trajectory (App), so it mounts afresh for each one: load it (or its
   // rest, when the cache holds only its first part).
-  useEffect(() => {
-    let live = true;
-    const ctl = new AbortController();
-    const fail = (e: unknown) => {
-      if (live && !isAbort(e)) setError(e instanceof ApiError ? e : new ApiError({ code: 'internal', message: errorText(e), column: null }));
-    };
-    const show = (t: RenderedTrajectory) => {
-      if (!live) return;
-      setData(t);
-      if (!t.complete) completeTrajectory(id, q, t, ctl.signal).then(show, fail);
-    };
-    const cached = cache.get(key);
-    if (cached) show(cached);
-    else loadTrajectory(id, q, firstShown(step)).then(show, fail);
-    return () => {
-      live = false;
-      ctl.abort();
-      abortLoad(id, q);
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => store.open(step), [store]);
 
   const re = useMemo(() => termRegex(data?.terms ?? []), [data]);
 
@@ -491,13 +240,7 @@ export function TrajectoryView({ id, q, sort, step, mode, toggleMode }: Props) {
   const complete = data !== null && data.complete && shown >= total;
   useEffect(() => {
     if (!complete) return;
-    const t = window.setTimeout(() => {
-      const n = likelyNext(id, q, sort);
-      if (n && n.id !== id && !pending)
-        loadTrajectory(n.id, n.q)
-          .then((t) => completeTrajectory(n.id, n.q, t))
-          .catch(() => {});
-    }, 200);
+    const t = window.setTimeout(() => prefetchNext(id, q, sort), 200);
     return () => window.clearTimeout(t);
   }, [complete, id, q, sort]);
   /** Makes sure steps up to `i` (or all) are in the DOM before looking for them. */
