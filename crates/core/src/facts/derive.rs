@@ -86,8 +86,8 @@ fn track_swe_agent_file(tool: &str, cmd: &str, current_file: &mut Option<String>
 /// * `no_finish`: the trajectory has steps but no finish action ([`is_finish_call`]) and its
 ///   `exit_status` is not exactly `submitted` (any case). A record without steps (a bare
 ///   prediction) says nothing about finishing and is not flagged.
-/// * `hit_limit`: `exit_status` or `error` matches [`LIMIT_PATTERN`].
-/// * `loop`: see [`LOOP_DEFINITION`].
+/// * `hit_limit`: `exit_status` or `error` matches [`super::LIMIT_PATTERN`].
+/// * `loop`: see [`super::LOOP_DEFINITION`].
 /// * `ran_tests`: a shell call ([`ToolKind::Shell`]) whose command runs a banned program
 ///   ([`runs_forbidden_program`]), or any call of a Python-executing tool ([`ToolKind::Python`]).
 /// * `edited_tests`: a patch file or an edited file is a test file ([`is_test_path`]).

@@ -10,7 +10,7 @@ pub enum Flag {
     NoFinish,
     /// The run ended on an iteration, cost or context limit.
     HitLimit,
-    /// The same action repeated (see [`LOOP_DEFINITION`]).
+    /// The same action repeated (see [`super::LOOP_DEFINITION`]).
     Loop,
     /// A bash command runs python, pytest, mypy, pip or apt (the SWE-ZERO ban).
     RanTests,
