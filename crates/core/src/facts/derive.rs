@@ -1,4 +1,4 @@
-//! [`derive`]: every fact and flag of one trajectory, from the rules of the sibling modules.
+//! [`derive()`]: every fact and flag of one trajectory, from the rules of the sibling modules.
 
 use std::collections::BTreeMap;
 

@@ -14,7 +14,7 @@
 //! - `errors`: [`is_tool_error`];
 //! - `paths`: [`language_of`], [`is_test_path`], [`is_stray_path`];
 //! - `patch_stats`: [`PatchStats`] of the final patch;
-//! - `derive`: [`derive`], every fact and flag of a trajectory from the rules above.
+//! - `derive`: [`derive()`], every fact and flag of a trajectory from the rules above.
 
 mod derive;
 mod errors;
