@@ -1,5 +1,6 @@
 //! Trawl's pure core: the normalized trajectory model, format detection and adapters, record
-//! framing, derived facts and quality flags, the query language, label schemas and agreement.
+//! framing, derived facts and quality flags, the unified-diff parser, the query language, label
+//! schemas and agreement.
 //!
 //! Pure means: no SQLite, no tantivy, no Tauri, no async runtime, no file-system access. Input
 //! arrives as bytes or `serde_json::Value`s; parsing never fails as a whole, it returns values and
@@ -14,6 +15,7 @@ pub mod framing;
 pub mod instance;
 pub mod labels;
 pub mod model;
+pub mod patch;
 pub mod query;
 
 pub use model::*;

@@ -161,12 +161,83 @@ pub struct ToolCall {
 }
 
 impl ToolCall {
+    /// What kind of tool this call is, by its name (see [`ToolKind`]).
+    pub fn kind(&self) -> ToolKind {
+        ToolKind::of(&self.name)
+    }
+
     /// The shell command of a bash-like call (`arguments.command` when the tool is not an editor).
     pub fn command(&self) -> Option<&str> {
-        if crate::facts::is_editor_tool(&self.name) {
+        if self.kind() == ToolKind::Editor {
             return None;
         }
         self.arguments.get("command").and_then(Value::as_str)
+    }
+}
+
+/// What kind of tool a call is, by its name: the one tool vocabulary. Derived facts (which calls
+/// run shell commands or Python, which edit files, which finish, which are not actions for the
+/// loop check) and the render (how a call is shown, hence the UI's call kinds) all read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ToolKind {
+    /// A shell: its `command` argument is a shell command line ([`ToolKind::SHELL_NAMES`], compared
+    /// ASCII case-insensitively).
+    Shell,
+    /// A file editor: its `command` argument is an editor sub-command (`view`, `create`,
+    /// `str_replace`, `insert`, …), not a shell command ([`ToolKind::EDITOR_NAMES`], exact).
+    Editor,
+    /// A tool whose every call runs Python code, such as OpenHands' IPython tool
+    /// ([`ToolKind::PYTHON_NAMES`], any case).
+    Python,
+    /// `think` (any case): a thought, not an action.
+    Think,
+    /// `finish` or `submit` (any case): the agent's final action.
+    Finish,
+    /// Any other tool: SWE-agent commands named by their command word (`open`, `edit`, `create`,
+    /// …, with the whole command line as `command`), search tools, custom tools.
+    Other,
+}
+
+impl ToolKind {
+    /// Tool names that are shells (compared ASCII case-insensitively).
+    pub const SHELL_NAMES: &'static [&'static str] =
+        &["execute_bash", "bash", "run", "shell", "terminal", "execute_command", "run_command", "cmd_run"];
+
+    /// Tool names that are file editors (compared exactly).
+    pub const EDITOR_NAMES: &'static [&'static str] =
+        &["str_replace_editor", "str_replace_based_edit_tool", "edit_file", "editor"];
+
+    /// Tool names whose every call runs Python code (compared ASCII case-insensitively).
+    pub const PYTHON_NAMES: &'static [&'static str] = &["execute_ipython_cell", "ipython", "python"];
+
+    /// Tool names of thoughts (compared ASCII case-insensitively).
+    pub const THINK_NAMES: &'static [&'static str] = &["think"];
+
+    /// Tool names of the final action (compared ASCII case-insensitively).
+    pub const FINISH_NAMES: &'static [&'static str] = &["finish", "submit"];
+
+    /// The kind of a tool name.
+    pub fn of(name: &str) -> ToolKind {
+        let any_case = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if ToolKind::EDITOR_NAMES.contains(&name) {
+            ToolKind::Editor
+        } else if any_case(ToolKind::SHELL_NAMES) {
+            ToolKind::Shell
+        } else if any_case(ToolKind::PYTHON_NAMES) {
+            ToolKind::Python
+        } else if any_case(ToolKind::THINK_NAMES) {
+            ToolKind::Think
+        } else if any_case(ToolKind::FINISH_NAMES) {
+            ToolKind::Finish
+        } else {
+            ToolKind::Other
+        }
+    }
+
+    /// Whether calls of this kind are actions for the loop check (thoughts and the final action
+    /// are not).
+    pub fn is_action(self) -> bool {
+        !matches!(self, ToolKind::Think | ToolKind::Finish)
     }
 }
 

@@ -395,14 +395,8 @@ fn class_of(stack: &ScopeStack) -> Option<&'static str> {
 }
 
 /// Splits text into lines: on `\n`, without a trailing empty line after a final line end, and
-/// without the `\r` of CRLF line ends.
-pub(crate) fn split_lines(text: &str) -> Vec<&str> {
-    if text.is_empty() {
-        return Vec::new();
-    }
-    let body = text.strip_suffix('\n').unwrap_or(text);
-    body.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect()
-}
+/// without the `\r` of CRLF line ends (the patch parser's rule, shared).
+pub(crate) use trawl_core::patch::split_lines;
 
 fn push_span(spans: &mut Vec<Span>, text: &str, class: Option<&'static str>) {
     if text.is_empty() {

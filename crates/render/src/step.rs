@@ -5,8 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-use trawl_core::facts::{is_bash_tool, is_editor_tool};
-use trawl_core::{Step, ToolCall, Trajectory};
+use trawl_core::{Step, ToolCall, ToolKind, Trajectory};
 
 use crate::diff::{added_only, diff_patch, diff_texts};
 use crate::highlight::{
@@ -104,7 +103,8 @@ fn classify<'a>(step: &'a Step, call: &'a ToolCall) -> CallKind<'a> {
     let name = call.name.as_str();
     let command = str_arg(args, "command");
     let text_or_thought = || step.thought.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| step.text.clone());
-    if is_editor_tool(name) {
+    let kind = call.kind();
+    if kind == ToolKind::Editor {
         let path = str_arg(args, "path").unwrap_or("");
         match command {
             Some("view") => return CallKind::View { path: path.to_string(), numbering: Numbering::CatN },
@@ -148,11 +148,11 @@ fn classify<'a>(step: &'a Step, call: &'a ToolCall) -> CallKind<'a> {
         }
         return CallKind::Generic;
     }
-    match name {
-        "think" => {
+    match kind {
+        ToolKind::Think => {
             return CallKind::Think(str_arg(args, "thought").map(str::to_string).unwrap_or_else(text_or_thought));
         }
-        "finish" | "submit" => {
+        ToolKind::Finish => {
             let msg = ["message", "final_thought", "outputs", "content"]
                 .iter()
                 .find_map(|k| str_arg(args, k))
@@ -189,7 +189,7 @@ fn classify<'a>(step: &'a Step, call: &'a ToolCall) -> CallKind<'a> {
         _ => {}
     }
     let only_command = args.as_object().is_some_and(|o| o.len() == 1);
-    if is_bash_tool(name) || only_command {
+    if kind == ToolKind::Shell || only_command {
         let ok = call.exit_code.is_none_or(|c| c == 0);
         return CallKind::Bash(command, if ok { file_dump(command) } else { None });
     }

@@ -2,8 +2,7 @@
 
 use serde_json::Value;
 use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
-use trawl_core::facts::is_editor_tool;
-use trawl_core::{Step, ToolCall};
+use trawl_core::{Step, ToolCall, ToolKind};
 
 use crate::types::{AlignedPair, StepRole, StepSummary};
 
@@ -32,7 +31,8 @@ fn clip(s: String) -> String {
 fn call_summary(step: &Step, call: &ToolCall) -> String {
     let args = &call.arguments;
     let s = |k: &str| args.get(k).and_then(Value::as_str);
-    if is_editor_tool(&call.name) {
+    let kind = call.kind();
+    if kind == ToolKind::Editor {
         return match (s("command"), s("path")) {
             (Some(c), Some(p)) => format!("{c} {p}"),
             (Some(c), None) => first_line(c),
@@ -40,9 +40,9 @@ fn call_summary(step: &Step, call: &ToolCall) -> String {
             (None, None) => call.name.clone(),
         };
     }
-    match call.name.as_str() {
-        "think" => return first_line(s("thought").or(step.thought.as_deref()).unwrap_or(&step.text)),
-        "finish" | "submit" => {
+    match kind {
+        ToolKind::Think => return first_line(s("thought").or(step.thought.as_deref()).unwrap_or(&step.text)),
+        ToolKind::Finish => {
             let msg = s("message").filter(|m| !m.trim().is_empty());
             let line = first_line(msg.unwrap_or(&step.text));
             return if line.is_empty() { call.name.clone() } else { line };
@@ -91,9 +91,10 @@ fn align_key(s: &StepSummary) -> (StepRole, Option<&str>, String) {
     let Some(tool) = s.tool.as_deref() else {
         return (s.role, None, String::new());
     };
-    let verb = if is_editor_tool(tool) {
+    let kind = ToolKind::of(tool);
+    let verb = if kind == ToolKind::Editor {
         s.summary.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
-    } else if matches!(tool, "think" | "finish" | "submit") {
+    } else if !kind.is_action() {
         String::new()
     } else {
         let mut cmd = s.summary.trim();

@@ -7,6 +7,8 @@ mod formats_agents;
 mod formats_chat;
 // Derived facts and flags.
 mod facts;
+// The unified-diff parser, and the facts that read it.
+mod patch;
 // The query language parser.
 mod query;
 // Label-set schemas and value validation.

@@ -6,6 +6,8 @@ mod support;
 mod highlight;
 // Patch parsing, text diffs and patch comparison.
 mod diff;
+// Facts and render name the same patch files (one parser).
+mod patch_paths;
 // Step and trajectory rendering, on the real fixtures and built steps.
 mod steps;
 // Step summaries and alignment.
