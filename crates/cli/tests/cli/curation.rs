@@ -2,7 +2,7 @@
 //! search engine, frozen membership across a later ingest), dedup and contamination; the helpers
 //! the export tests (`curation_export`, `curation_parquet`, `curation_export_failures`) share.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 

@@ -8,8 +8,8 @@ use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-use crate::curation::{count, fails, generated_db, members, s, sha256_hex};
-use crate::support::{run, run_json, trawl, u};
+use crate::curation::{fails, generated_db, s, sha256_hex};
+use crate::support::{run_json, u};
 
 /// Lines of a file as byte strings.
 pub(crate) fn lines_of(path: &Path) -> Vec<Vec<u8>> {

@@ -1,15 +1,15 @@
 //! Exports that must not leak or leave debris: redaction counts, an unwritable or full target,
 //! a killed export.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::curation::{count, fails, generated_db, nv_row, s, sha256_hex};
+use crate::curation::{fails, generated_db, nv_row, s, sha256_hex};
 use crate::curation_export::{check_manifest, manifest};
-use crate::support::{run, run_json, trawl, u};
+use crate::support::{run_json, trawl, u};
 
 #[test]
 fn redaction_replaces_secrets_and_counts_them() {

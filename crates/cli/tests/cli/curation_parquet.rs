@@ -1,15 +1,13 @@
 //! Parquet exports through the real binary: compression and page version chosen, recorded in the
 //! manifest and rebuilt; NV records become their own rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use serde_json::{json, Value};
 
 use crate::curation::{fails, gen, generated_db, nv_row, s};
 use crate::curation_export::{check_manifest, manifest, python_has};
-use crate::support::{run, run_json, trawl, u};
+use crate::support::run_json;
 
 #[test]
 fn parquet_compression_is_chosen_recorded_and_rebuilt() {

@@ -6,7 +6,7 @@
 //! `facts_rules`.
 
 use serde_json::{json, Value};
-use trawl_core::facts::{self, Facts, Flag, PatchStats};
+use trawl_core::facts::{self, Facts, Flag};
 use trawl_core::{Format, Role, Step, ToolCall, Trajectory};
 
 // ---------------------------------------------------------------------------------------------

@@ -2,9 +2,7 @@
 //! renamed, binary and garbage input, quoted paths) and languages by extension.
 
 use crate::facts::SIMPLE_PATCH;
-use serde_json::{json, Value};
-use trawl_core::facts::{self, Facts, Flag, PatchStats};
-use trawl_core::{Format, Role, Step, ToolCall, Trajectory};
+use trawl_core::facts::{self, PatchStats};
 
 // ---------------------------------------------------------------------------------------------
 // Patch statistics

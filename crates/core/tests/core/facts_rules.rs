@@ -3,8 +3,8 @@
 
 use crate::facts::{bash, call, check_flags, editor, finish, flag_names, observed, traj};
 use serde_json::{json, Value};
-use trawl_core::facts::{self, Facts, Flag, PatchStats};
-use trawl_core::{Format, Role, Step, ToolCall, Trajectory};
+use trawl_core::facts::{self, Flag};
+use trawl_core::ToolCall;
 
 // ---------------------------------------------------------------------------------------------
 // ran_tests: the command-word rule

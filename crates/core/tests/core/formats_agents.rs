@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use trawl_core::formats::{detect, recognize, Detected};
-use trawl_core::{Format, OutcomeFact, OutcomePrecedence, Recognized, Role, Trajectory};
+use trawl_core::{Format, OutcomeFact, Recognized, Role, Trajectory};
 
 use crate::support::{golden_summary, real_fixture, trajectory_of};
 

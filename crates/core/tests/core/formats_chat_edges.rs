@@ -2,14 +2,12 @@
 //! types kept with warnings, malformed rows), SWE-smith call styles, built nebius SWE-agent rows,
 //! and garbage in any field never panicking.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Value};
 use trawl_core::formats::recognize;
-use trawl_core::{Format, Recognized, Role, Trajectory};
+use trawl_core::{Format, Recognized, Role};
 
 use crate::formats_chat::{expect_err, nv_row, open_swe_traces_row, roles, swe_gym_row};
-use crate::support::{golden_summary, real_fixture, trajectory_of};
+use crate::support::trajectory_of;
 
 // ------------------------------------------------------------------------------------------------
 // Generic chat rows and edge cases

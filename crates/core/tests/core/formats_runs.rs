@@ -4,12 +4,12 @@
 
 use serde_json::{json, Value};
 use trawl_core::formats::{detect, recognize, Detected};
-use trawl_core::{Format, OutcomeFact, OutcomePrecedence, Recognized, Role, Trajectory};
+use trawl_core::{Format, OutcomeFact, OutcomePrecedence, Role, Trajectory};
 
 use crate::formats_agents::{
     assert_reason_style, mini_v2, outcomes_of, read_json, read_jsonl, records_of, swe_agent_1x, tool_names,
 };
-use crate::support::{golden_summary, real_fixture, trajectory_of};
+use crate::support::{golden_summary, trajectory_of};
 
 // ---------------------------------------------------------------------------------------------
 // OpenHands

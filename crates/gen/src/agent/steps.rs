@@ -1,6 +1,7 @@
 //! The session's larger steps: filler exploration, applying and showing edits, a reproduction
 //! script, test runs, and the final `git diff`.
 
+use super::edits::qual;
 use super::*;
 
 impl Sim<'_> {
