@@ -118,6 +118,9 @@ fn ident(b: &[u8], i: usize) -> (String, usize) {
     (String::from_utf8_lossy(&b[i..j]).into_owned(), j)
 }
 
+/// A leaf of a `use` tree: its full path and the name it binds ("*" for a glob).
+pub(crate) type Leaf = (Vec<String>, String);
+
 /// Parses a `use` tree (or an inline path) at `i`, pushing (full path, name it binds; "*" for a
 /// glob) for each leaf; returns the offset after it.
 pub(crate) fn parse_tree(
@@ -260,7 +263,7 @@ impl Rust {
     }
 
     /// Each `use` statement (only `pub`/`pub(…)` ones if `pub_only`): (offset range, leaves).
-    pub(crate) fn uses(&self, pub_only: bool) -> Vec<((usize, usize), Vec<(Vec<String>, String)>)> {
+    pub(crate) fn uses(&self, pub_only: bool) -> Vec<((usize, usize), Vec<Leaf>)> {
         let b = self.code.as_bytes();
         let mut out = Vec::new();
         for i in 0..b.len() {
