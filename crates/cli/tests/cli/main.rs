@@ -14,6 +14,9 @@ mod contract;
 mod labels;
 // Subsets with lineage, dedup, contamination and exports (formats, splits, manifests, kills).
 mod curation;
+mod curation_export;
+mod curation_export_failures;
+mod curation_parquet;
 // `trawl serve` probed as a hostile local user would: file reads, idle sockets, token hygiene.
 mod serve;
 // The index belongs to its database (deleted, copied over, restored, damaged, read-only) and `trawl check`.

@@ -5,8 +5,12 @@ mod support;
 // Format adapters against the real fixtures in ../shared/fixtures/real and small built fixtures.
 mod formats_agents;
 mod formats_chat;
+mod formats_chat_edges;
+mod formats_runs;
 // Derived facts and flags.
 mod facts;
+mod facts_patch;
+mod facts_rules;
 // The unified-diff parser, and the facts that read it.
 mod patch;
 // The query language parser.
@@ -17,5 +21,8 @@ mod labels;
 mod agreement;
 // Record framing (lines, arrays, BOM, CRLF).
 mod framing;
-// Workspace invariants: dependency direction, migrations.
+// Workspace invariants: dependency direction, migrations, file sizes, SQL only in the store.
 mod tidy;
+// No import loops between modules of any crate or of ui/src.
+mod tidy_graph;
+mod tidy_lex;
