@@ -51,9 +51,13 @@ impl From<StoreError> for ApiError {
                 })
             }
             StoreError::NotFound(_) | StoreError::Missing { .. } => ErrorCode::NotFound,
-            StoreError::Io { .. } | StoreError::DiskFull { .. } => ErrorCode::Io,
-            StoreError::Invalid(_) | StoreError::ReadOnly | StoreError::Busy(_) => ErrorCode::BadRequest,
-            _ => ErrorCode::Internal,
+            StoreError::Io { .. } | StoreError::Cannot { .. } | StoreError::DiskFull { .. } => ErrorCode::Io,
+            StoreError::Sqlite(_)
+            | StoreError::Migration { .. }
+            | StoreError::Index(_)
+            | StoreError::Damaged { .. } => ErrorCode::Internal,
+            // every refusal of a request as given (names what and why)
+            _ => ErrorCode::BadRequest,
         };
         ApiError::new(code, e.to_string())
     }

@@ -224,20 +224,10 @@ impl Library {
         let removable = clusters.iter().map(|c| c.members.len() as u64 - 1).sum();
         clusters.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then(a.members[0].cmp(&b.members[0])));
         clusters.truncate(req.limit.unwrap_or(100));
-        let conn = self.store.connection();
-        let mut st = conn
-            .prepare_cached("SELECT uid, instance_id FROM trajectories WHERE id = ?1")
-            .map_err(trawl_store::StoreError::from)?;
         let mut views = Vec::with_capacity(clusters.len());
         for c in clusters {
-            let mut members = Vec::new();
-            let mut instances = Vec::new();
-            for id in &c.members {
-                let (u, i): (String, Option<String>) =
-                    st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(trawl_store::StoreError::from)?;
-                members.push(u);
-                instances.push(i);
-            }
+            let (members, instances): (Vec<String>, Vec<Option<String>>) =
+                subsets::uids_and_instances(&self.store, &c.members)?.into_iter().unzip();
             views.push(DedupClusterView {
                 size: members.len() as u64,
                 min_similarity: c.min_similarity,

@@ -159,7 +159,7 @@ pub fn get(store: &Store, name: &str) -> Result<List, StoreError> {
         .optional()?;
     let Some((kind, source)) = row else {
         let known: Vec<String> = lists_names(store)?;
-        return Err(StoreError::Invalid(format!("no contamination list named '{name}' (known: {})", known.join(", "))));
+        return Err(StoreError::UnknownList { name: name.to_string(), known: known.join(", ") });
     };
     let mut st = store.conn.prepare_cached("SELECT value FROM contamination_entries WHERE list = ?1 ORDER BY value")?;
     let entries = st.query_map([name], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
@@ -192,14 +192,21 @@ pub fn add(
     source: &str,
 ) -> Result<List, StoreError> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Err(StoreError::Invalid(format!("bad list name '{name}': use letters, digits, '.', '_' and '-'")));
+        return Err(StoreError::BadName {
+            what: "list",
+            name: name.to_string(),
+            rule: "use letters, digits, '.', '_' and '-'",
+        });
     }
     if builtin(name).is_some() {
-        return Err(StoreError::Invalid(format!("'{name}' is a built-in list and cannot be replaced")));
+        return Err(StoreError::BuiltinList { name: name.to_string() });
     }
     let entries = parse_entries(text);
     if entries.is_empty() {
-        return Err(StoreError::Invalid(format!("{source}: no entries (one instance id or owner/name per line)")));
+        return Err(StoreError::BadListFile {
+            file: source.to_string(),
+            reason: "no entries (one instance id or owner/name per line)".to_string(),
+        });
     }
     let with_slash = entries.iter().filter(|e| e.contains('/')).count();
     let kind = match kind {
@@ -208,9 +215,10 @@ pub fn add(
         None if with_slash == 0 => ListKind::Instances,
         None => {
             let first = entries.iter().find(|e| e.contains('/')).cloned().unwrap_or_default();
-            return Err(StoreError::Invalid(format!(
-                "{source}: mixes repositories ('{first}') and instance ids; give the kind or split the file"
-            )));
+            return Err(StoreError::BadListFile {
+                file: source.to_string(),
+                reason: format!("mixes repositories ('{first}') and instance ids; give the kind or split the file"),
+            });
         }
     };
     let tx = store.conn.transaction()?;
@@ -218,7 +226,7 @@ pub fn add(
     tx.execute("DELETE FROM contamination_lists WHERE name = ?1", [name])?;
     tx.execute(
         "INSERT INTO contamination_lists (name, kind, source, created) VALUES (?1, ?2, ?3, ?4)",
-        params![name, kind.as_str(), source, crate::subsets::now_rfc3339()],
+        params![name, kind.as_str(), source, crate::db::now()],
     )?;
     {
         let mut ins = tx.prepare("INSERT INTO contamination_entries (list, value) VALUES (?1, ?2)")?;

@@ -138,7 +138,7 @@ pub fn fs_path(path: &Path) -> std::path::PathBuf {
 }
 
 fn not_a_database(path: &Path) -> StoreError {
-    StoreError::Invalid(format!("{} is not a trawl database (not an SQLite file)", path.display()))
+    StoreError::NotADatabase { path: path.display().to_string() }
 }
 
 /// Opens a database read-only without locking or writing anything beside it.
@@ -168,10 +168,11 @@ fn open_immutable(path: &Path) -> Result<Connection, StoreError> {
 fn check_read_only_version(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let current = check_version(conn, path)?;
     if current < SCHEMA_VERSION {
-        return Err(StoreError::Invalid(format!(
-            "{} is read-only and was written by an older trawl (schema {current}, this one needs {SCHEMA_VERSION}): open it once where it can be written",
-            path.display()
-        )));
+        return Err(StoreError::TooOldReadOnly {
+            path: path.display().to_string(),
+            found: current,
+            needed: SCHEMA_VERSION,
+        });
     }
     Ok(())
 }
@@ -226,4 +227,10 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// The current time as stored everywhere (labels, subsets, lists, manifests): RFC 3339 UTC with
+/// microseconds, fixed width, so that text order is time order (`2026-03-01T09:00:00.000000Z`).
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }

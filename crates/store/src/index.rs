@@ -151,10 +151,7 @@ pub enum TryLock {
 }
 
 fn not_a_folder(dir: &Path) -> StoreError {
-    StoreError::Invalid(format!(
-        "{} is not a folder: trawl keeps the database's index there; move that file away",
-        dir.display()
-    ))
+    StoreError::IndexNotAFolder { path: dir.display().to_string() }
 }
 
 fn is_read_only_error(e: &std::io::Error) -> bool {

@@ -2,8 +2,8 @@
 //!
 //! Owns the `label_sets`, `label_events` and `label_current` tables (migration 0002): defining
 //! label sets, writing judgements in batches, undo, the current value per (annotator, trajectory,
-//! step, set), import and export of events as JSON Lines, the trajectory-id sets behind the
-//! `label:`, `annotator:` and `noted:` query terms, labelling queues, and the data for agreement.
+//! step, set), import and export of events as JSON Lines, and the data for agreement. (Reading label sets is
+//! `label_sets`, the rows behind the `label:` query terms are `search::rows`, queues are `queue`.)
 //!
 //! **Architecture Invariant:** labels are keyed by the stable trajectory id (`uid`) and a step
 //! index, never by a row id, and nothing outside this module writes these tables: ingest, reindex
@@ -19,10 +19,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
-use trawl_core::labels::{LabelKind, LabelLevel, LabelSet, ADJUDICATOR_PREFIX, NOTE_SET};
-use trawl_core::query::{LabelCond, LabelFilter, Pattern, QueryError, Range};
+use trawl_core::labels::{LabelKind, LabelSet, ADJUDICATOR_PREFIX};
 
-use crate::{Store, StoreError};
+pub use crate::db::now;
+pub use crate::label_sets::{label_set, label_sets, require_set};
+pub use crate::queue::{matching_uids, queue, Queue, QueueKind};
+
+use crate::label_sets::unknown_set_message;
+use crate::{Store, StoreError, UndoRefusal};
 
 /// A time stamp as stored: RFC 3339 UTC with microseconds, fixed width (text order is time order).
 pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -38,79 +42,32 @@ fn new_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
-fn invalid(msg: impl Into<String>) -> StoreError {
-    StoreError::Invalid(msg.into())
+fn bad_label(reason: impl Into<String>) -> StoreError {
+    StoreError::BadLabel { reason: reason.into() }
+}
+
+fn undo_refused(annotator: &str, batch: Option<&str>, reason: UndoRefusal) -> StoreError {
+    StoreError::Undo { annotator: annotator.to_string(), batch: batch.map(str::to_string), reason }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Label sets
 
-/// All label sets, in definition order.
-pub fn label_sets(conn: &Connection) -> Result<Vec<LabelSet>, StoreError> {
-    let mut st = conn.prepare_cached("SELECT name, kind, level, spec FROM label_sets ORDER BY ord, name")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (name, kind, level, spec): (String, String, String, String) = row?;
-        out.push(set_from_row(name, &kind, &level, &spec)?);
-    }
-    Ok(out)
-}
-
-/// One label set by name.
-pub fn label_set(conn: &Connection, name: &str) -> Result<Option<LabelSet>, StoreError> {
-    let row: Option<(String, String, String, String)> = conn
-        .prepare_cached("SELECT name, kind, level, spec FROM label_sets WHERE name = ?1")?
-        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    row.map(|(n, k, l, s)| set_from_row(n, &k, &l, &s)).transpose()
-}
-
-/// A label set by name, or an error naming it and the known sets.
-pub fn require_set(conn: &Connection, name: &str) -> Result<LabelSet, StoreError> {
-    match label_set(conn, name)? {
-        Some(s) => Ok(s),
-        None => Err(invalid(unknown_set_message(conn, name)?)),
-    }
-}
-
-fn unknown_set_message(conn: &Connection, name: &str) -> Result<String, StoreError> {
-    let names: Vec<String> = label_sets(conn)?.into_iter().map(|s| s.name).collect();
-    Ok(format!("unknown label set '{name}'; known sets: {}", names.join(", ")))
-}
-
-fn set_from_row(name: String, kind: &str, level: &str, spec: &str) -> Result<LabelSet, StoreError> {
-    let damaged = |why: &str| StoreError::Damaged { id: format!("label set {name}"), reason: why.to_string() };
-    let spec: Value = serde_json::from_str(spec).map_err(|_| damaged("spec is not JSON"))?;
-    Ok(LabelSet {
-        kind: LabelKind::from_name(kind).ok_or_else(|| damaged("unknown kind"))?,
-        level: LabelLevel::from_name(level).ok_or_else(|| damaged("unknown level"))?,
-        values: spec["values"]
-            .as_array()
-            .map(|v| v.iter().filter_map(|x| x.as_str().map(String::from)).collect())
-            .unwrap_or_default(),
-        min: spec["min"].as_i64().unwrap_or(0),
-        max: spec["max"].as_i64().unwrap_or(0),
-        description: spec["description"].as_str().map(String::from),
-        name,
-    })
-}
-
 /// Creates or replaces a label set. A set that already has labels keeps its kind (its stored
 /// values would no longer mean anything); values may be added, and removed ones stay in history.
 pub fn define_label_set(store: &mut Store, set: &LabelSet) -> Result<(), StoreError> {
-    set.check().map_err(invalid)?;
+    set.check().map_err(bad_label)?;
     let tx = store.conn.unchecked_transaction()?;
     if let Some(old) = label_set(&tx, &set.name)? {
         let used: i64 =
             tx.query_row("SELECT count(*) FROM label_events WHERE label_set = ?1", [&set.name], |r| r.get(0))?;
         if used > 0 && old.kind != set.kind {
-            return Err(invalid(format!(
-                "label set '{}' has {used} label events; its kind cannot change from {} to {}",
-                set.name,
-                old.kind.as_str(),
-                set.kind.as_str()
-            )));
+            return Err(StoreError::LabelKindChange {
+                set: set.name.clone(),
+                events: used,
+                from: old.kind.as_str(),
+                to: set.kind.as_str(),
+            });
         }
     }
     let mut spec = serde_json::Map::new();
@@ -259,14 +216,14 @@ fn validate(
 /// Writes judgements by one annotator as one batch, in one transaction: all or nothing. Each is
 /// validated (see [`NewLabel`]); the first invalid one fails the batch with its reason.
 pub fn write(store: &mut Store, annotator: &str, now: &str, labels: &[NewLabel]) -> Result<Written, StoreError> {
-    check_annotator(annotator).map_err(invalid)?;
+    check_annotator(annotator).map_err(bad_label)?;
     let tx = store.conn.unchecked_transaction()?;
     let mut sets = HashMap::new();
     let at = next_time(&tx, annotator, now)?;
     let batch = new_id();
     let mut events = Vec::with_capacity(labels.len());
     for l in labels {
-        let value = validate(&tx, &mut sets, &l.key, l.value.as_ref()).map_err(invalid)?;
+        let value = validate(&tx, &mut sets, &l.key, l.value.as_ref()).map_err(bad_label)?;
         let op = match value {
             Some(value) => Op::Set { key: l.key.clone(), value },
             None => Op::Clear { key: l.key.clone() },
@@ -365,7 +322,7 @@ fn keys_of_batch(conn: &Connection, batch: &str) -> Result<Vec<(String, Key)>, S
 /// Undoes a batch (by default the annotator's latest batch, or their adjudications', that is not
 /// undone yet): appends an undo event, and the batch's events stop counting.
 pub fn undo(store: &mut Store, annotator: &str, now: &str, batch: Option<&str>) -> Result<Written, StoreError> {
-    check_annotator(annotator).map_err(invalid)?;
+    check_annotator(annotator).map_err(bad_label)?;
     let tx = store.conn.unchecked_transaction()?;
     let not_undone = "NOT EXISTS (SELECT 1 FROM label_events u WHERE u.op = 'undo' AND u.undoes = e.batch)";
     let target: String = match batch {
@@ -374,8 +331,8 @@ pub fn undo(store: &mut Store, annotator: &str, now: &str, batch: Option<&str>) 
                 .query_row("SELECT op FROM label_events WHERE batch = ?1 LIMIT 1", [b], |r| r.get(0))
                 .optional()?;
             match kind.as_deref() {
-                None => return Err(invalid(format!("no label batch {b}"))),
-                Some("undo") => return Err(invalid(format!("batch {b} is an undo; label again instead"))),
+                None => return Err(undo_refused(annotator, Some(b), UndoRefusal::NoBatch)),
+                Some("undo") => return Err(undo_refused(annotator, Some(b), UndoRefusal::IsUndo)),
                 _ => {}
             }
             let undone: bool = tx.query_row(
@@ -384,7 +341,7 @@ pub fn undo(store: &mut Store, annotator: &str, now: &str, batch: Option<&str>) 
                 |r| r.get(0),
             )?;
             if undone {
-                return Err(invalid(format!("batch {b} is already undone")));
+                return Err(undo_refused(annotator, Some(b), UndoRefusal::AlreadyUndone));
             }
             b.to_string()
         }
@@ -398,7 +355,7 @@ pub fn undo(store: &mut Store, annotator: &str, now: &str, batch: Option<&str>) 
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| invalid(format!("nothing to undo for annotator {annotator}")))?,
+            .ok_or_else(|| undo_refused(annotator, None, UndoRefusal::Nothing))?,
     };
     let at = next_time(&tx, annotator, now)?;
     let e = Event {
@@ -431,11 +388,6 @@ pub fn flags_of(conn: &Connection, uid: &str) -> Result<u32, StoreError> {
     let flags: Option<i64> =
         conn.query_row("SELECT flags FROM trajectories WHERE uid = ?1", [uid], |r| r.get(0)).optional()?;
     flags.map(|f| f as u32).ok_or_else(|| StoreError::NotFound(uid.to_string()))
-}
-
-/// The current time in the stored form.
-pub fn now() -> String {
-    format_time(chrono::Utc::now())
 }
 
 /// A current value.
@@ -676,202 +628,6 @@ pub fn import(store: &mut Store, bytes: &[u8]) -> Result<ImportReport, StoreErro
 }
 
 // ---------------------------------------------------------------------------------------------
-// Query terms
-
-/// The SQL condition that keeps, of the rows `c` of label_current, those queries see: an
-/// adjudication, or any annotator's value when the key has no adjudication.
-const EFFECTIVE: &str = "(substr(c.annotator, 1, 12) = 'adjudicator:' OR NOT EXISTS (
-    SELECT 1 FROM label_current a WHERE a.target = c.target AND a.label_set = c.label_set
-      AND a.step_key = c.step_key AND substr(a.annotator, 1, 12) = 'adjudicator:'))";
-
-/// Row ids of the trajectories a `label:` term matches (for `:none`, those that have a value,
-/// which the caller negates). A label on a step counts for its trajectory.
-pub fn label_term_rows(store: &Store, f: &LabelFilter) -> Result<Vec<i64>, StoreError> {
-    let Some(set) = label_set(&store.conn, &f.set)? else {
-        return Err(StoreError::Query(QueryError {
-            column: f.set_column,
-            message: unknown_set_message(&store.conn, &f.set)?,
-        }));
-    };
-    let bad = |message: String| StoreError::Query(QueryError { column: f.value_column, message });
-    let mut args: Vec<rusqlite::types::Value> = vec![f.set.clone().into()];
-    let cond = match &f.cond {
-        LabelCond::Any | LabelCond::None => "1".to_string(),
-        LabelCond::Is(v) if set.kind == LabelKind::Rating => {
-            let r = trawl_core::query::parse_range(v)
-                .ok()
-                .filter(|r| matches!(r, Range::Eq(_) | Range::Between(..)))
-                .ok_or_else(|| bad(format!("bad rating '{v}' for label set '{}': expected N or A..B", set.name)))?;
-            range_sql(r, &mut args)
-        }
-        LabelCond::Is(v) if set.kind == LabelKind::Text => {
-            args.push(v.to_lowercase().into());
-            "instr(lower(json_extract(c.value, '$')), ?2) > 0".to_string()
-        }
-        LabelCond::Is(v) => {
-            if !set.values.contains(v) {
-                return Err(bad(format!("value '{v}' is not in label set '{}' ({})", set.name, set.values.join(", "))));
-            }
-            args.push(v.clone().into());
-            "EXISTS (SELECT 1 FROM json_each(c.value) j WHERE j.value = ?2)".to_string()
-        }
-        LabelCond::Range(r) if set.kind == LabelKind::Rating => range_sql(*r, &mut args),
-        LabelCond::Range(_) => {
-            return Err(bad(format!(
-                "'>' and '<' need a rating set; '{}' is {}: use label:{}=VALUE",
-                set.name,
-                set.kind.as_str(),
-                set.name
-            )))
-        }
-    };
-    let sql = format!(
-        "SELECT DISTINCT t.id FROM label_current c JOIN trajectories t ON t.uid = c.target
-         WHERE c.label_set = ?1 AND {cond} AND {EFFECTIVE}"
-    );
-    let mut st = store.conn.prepare_cached(&sql)?;
-    let ids = st.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
-}
-
-fn range_sql(r: Range, args: &mut Vec<rusqlite::types::Value>) -> String {
-    let v = "CAST(c.value AS INTEGER)";
-    let mut push = |n: u64| {
-        args.push((n as i64).into());
-        format!("?{}", args.len())
-    };
-    match r {
-        Range::Eq(n) => format!("{v} = {}", push(n)),
-        Range::Gt(n) => format!("{v} > {}", push(n)),
-        Range::Ge(n) => format!("{v} >= {}", push(n)),
-        Range::Lt(n) => format!("{v} < {}", push(n)),
-        Range::Le(n) => format!("{v} <= {}", push(n)),
-        Range::Between(a, b) => {
-            let a = push(a);
-            format!("{v} BETWEEN {a} AND {}", push(b))
-        }
-    }
-}
-
-/// Row ids of trajectories with a current label by an annotator matching the pattern.
-pub fn annotator_rows(store: &Store, p: &Pattern) -> Result<Vec<i64>, StoreError> {
-    let (cond, arg) = match p {
-        Pattern::Exact(a) => ("c.annotator = ?1", a.clone()),
-        Pattern::Glob(g) => {
-            crate::search::ensure_regexp(&store.conn)?;
-            ("regexp(?1, c.annotator)", format!("^(?:{})$", crate::search::glob_regex(g)))
-        }
-    };
-    let sql = format!("SELECT DISTINCT t.id FROM label_current c JOIN trajectories t ON t.uid = c.target WHERE {cond}");
-    let mut st = store.conn.prepare_cached(&sql)?;
-    let ids = st.query_map([arg], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
-}
-
-/// Row ids of trajectories with a note (on the trajectory or a step).
-pub fn noted_rows(store: &Store) -> Result<Vec<i64>, StoreError> {
-    let mut st = store.conn.prepare_cached(
-        "SELECT DISTINCT t.id FROM label_current c JOIN trajectories t ON t.uid = c.target WHERE c.label_set = ?1",
-    )?;
-    let ids = st.query_map([NOTE_SET], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Queues
-
-/// How a labelling queue is built from a query's results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueKind {
-    /// Every result, in ingest order.
-    All,
-    /// The results the annotator has not labelled in the set yet, in ingest order.
-    Unlabelled,
-    /// Results with any flag first, then the rest (each in ingest order).
-    FlaggedFirst,
-    /// A random sample of `n` results, fixed by a seed (and the same for the same ids in any database).
-    Sample {
-        /// Sample size.
-        n: usize,
-        /// Seed.
-        seed: u64,
-    },
-}
-
-/// A labelling queue.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Queue {
-    /// Stable ids in labelling order.
-    pub ids: Vec<String>,
-    /// Of the queue's trajectories (the query's results, or the sample), how many the annotator
-    /// has labelled in the set (trajectory level).
-    pub done: u64,
-    /// How many trajectories the queue covers.
-    pub total: u64,
-}
-
-/// Builds a queue over the results of a query.
-pub fn queue(store: &Store, query: &str, kind: QueueKind, set: &str, annotator: &str) -> Result<Queue, StoreError> {
-    require_set(&store.conn, set)?;
-    let info = matching(store, query)?;
-    let labelled: HashSet<String> = {
-        let mut st = store.conn.prepare_cached(
-            "SELECT target FROM label_current WHERE label_set = ?1 AND annotator = ?2 AND step_key = -1",
-        )?;
-        let rows = st.query_map(params![set, annotator], |r| r.get(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
-    let mut ordered: Vec<(i64, String, i64)> = match kind {
-        QueueKind::All | QueueKind::Unlabelled => info,
-        QueueKind::FlaggedFirst => {
-            let (mut flagged, rest): (Vec<_>, Vec<_>) = info.into_iter().partition(|r| r.2 != 0);
-            flagged.extend(rest);
-            flagged
-        }
-        QueueKind::Sample { n, seed } => {
-            let mut keyed: Vec<([u8; 32], (i64, String, i64))> = info
-                .into_iter()
-                .map(|r| {
-                    let mut h = blake3::Hasher::new();
-                    h.update(&seed.to_le_bytes());
-                    h.update(r.1.as_bytes());
-                    (*h.finalize().as_bytes(), r)
-                })
-                .collect();
-            keyed.sort_by_key(|a| a.0);
-            keyed.into_iter().take(n).map(|(_, r)| r).collect()
-        }
-    };
-    let total = ordered.len() as u64;
-    let done = ordered.iter().filter(|r| labelled.contains(&r.1)).count() as u64;
-    if kind == QueueKind::Unlabelled {
-        ordered.retain(|r| !labelled.contains(&r.1));
-    }
-    Ok(Queue { ids: ordered.into_iter().map(|r| r.1).collect(), done, total })
-}
-
-/// (row id, stable id, flags) of every trajectory a query matches, in ingest order.
-fn matching(store: &Store, query: &str) -> Result<Vec<(i64, String, i64)>, StoreError> {
-    let rows = crate::search::matching_row_ids(store, query)?;
-    let wanted: HashSet<i64> = rows.iter().copied().collect();
-    let mut info: Vec<(i64, String, i64)> = Vec::with_capacity(rows.len());
-    let mut st = store.conn.prepare_cached("SELECT id, uid, flags FROM trajectories ORDER BY id")?;
-    let all = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
-    for row in all {
-        let row = row?;
-        if wanted.contains(&row.0) {
-            info.push(row);
-        }
-    }
-    Ok(info)
-}
-
-/// Stable ids of every trajectory a query matches, in ingest order (for bulk labelling).
-pub fn matching_uids(store: &Store, query: &str) -> Result<Vec<String>, StoreError> {
-    Ok(matching(store, query)?.into_iter().map(|r| r.1).collect())
-}
-
-// ---------------------------------------------------------------------------------------------
 // Agreement
 
 /// Agreement on one label set.
@@ -913,7 +669,7 @@ type Values = BTreeMap<String, Value>;
 pub fn agreement(conn: &Connection, set_name: &str, only: &[String]) -> Result<Agreement, StoreError> {
     let set = require_set(conn, set_name)?;
     if set.kind == LabelKind::Text {
-        return Err(invalid(format!("agreement needs a select or rating set; '{set_name}' is text")));
+        return Err(StoreError::TextAgreement { set: set_name.to_string() });
     }
     let mut items: BTreeMap<(String, i64), BTreeMap<String, Value>> = BTreeMap::new();
     let mut adjudicated: HashMap<(String, i64), Value> = HashMap::new();

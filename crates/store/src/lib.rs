@@ -14,11 +14,14 @@ pub mod check;
 pub mod contamination;
 pub mod db;
 pub mod dedup;
+pub mod error;
 pub mod export;
 pub mod index;
 pub mod ingest;
+pub mod label_sets;
 pub mod labels;
 pub mod predictions;
+pub mod queue;
 pub mod search;
 pub mod segments;
 pub mod show;
@@ -31,127 +34,7 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-/// Errors of the store. Messages are lowercase and name the file when a file is at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database was written by a newer trawl.
-    #[error("database {path} has schema version {found}, newer than this trawl supports ({supported}): upgrade trawl")]
-    TooNew {
-        /// The database file.
-        path: String,
-        /// Its `user_version`.
-        found: i64,
-        /// What this binary knows.
-        supported: i64,
-    },
-    /// No database file at this path (and the caller did not ask to create one).
-    #[error("no database at {path}")]
-    Missing {
-        /// The path given.
-        path: String,
-    },
-    /// The disk (or file system) holding a file trawl writes is full.
-    #[error("disk full: cannot write {path} ({detail})")]
-    DiskFull {
-        /// The file or folder being written.
-        path: String,
-        /// Free space left, or the underlying error.
-        detail: String,
-    },
-    /// A migration failed to apply.
-    #[error("migration {name} failed: {source}")]
-    Migration {
-        /// Migration name.
-        name: String,
-        /// The SQLite error.
-        source: rusqlite::Error,
-    },
-    /// SQLite failed.
-    #[error("database error: {0}")]
-    Sqlite(rusqlite::Error),
-    /// A write to a database that can only be read (a read-only file, folder or file system).
-    #[error("the database is read-only: this change cannot be saved (searching and showing still work)")]
-    ReadOnly,
-    /// The database's writer is busy: another ingest (or reindex, or repair) holds it.
-    #[error("{0}")]
-    Busy(String),
-    /// tantivy failed.
-    #[error("index error: {0}")]
-    Index(#[from] tantivy::TantivyError),
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A query did not parse.
-    #[error("query error at column {}: {}", .0.column, .0.message)]
-    Query(trawl_core::query::QueryError),
-    /// A request that cannot be carried out as given (a label outside its set's schema, an unknown
-    /// label set, a bad subset definition, an unknown list); the message names what and why.
-    #[error("{0}")]
-    Invalid(String),
-    /// No trajectory with this id.
-    #[error("no trajectory with id {0}")]
-    NotFound(String),
-    /// A stored record could not be rebuilt or re-read.
-    #[error("stored record {id} is damaged: {reason}")]
-    Damaged {
-        /// Trajectory id.
-        id: String,
-        /// What went wrong.
-        reason: String,
-    },
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> StoreError {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly,
-            _ => StoreError::Sqlite(e),
-        }
-    }
-}
-
-impl StoreError {
-    /// This error as [`StoreError::DiskFull`] naming `path`, when it comes from a full disk:
-    /// SQLite's `SQLITE_FULL`, an I/O error "no space left", or an index error (tantivy reports a
-    /// failed segment write as "an index writer was killed") while the file system holding
-    /// `path` has less than 1 MiB free. Other errors are returned unchanged.
-    pub fn at_disk_full(self, path: &Path) -> StoreError {
-        let free = free_bytes(path);
-        let full = match &self {
-            StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
-            StoreError::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
-            StoreError::Index(e) => e.to_string().contains("No space left") || free.is_some_and(|f| f < 1 << 20),
-            _ => false,
-        };
-        if !full {
-            return self;
-        }
-        let detail = match free {
-            Some(f) => format!("{f} bytes free on its file system"),
-            None => self.to_string(),
-        };
-        StoreError::DiskFull { path: path.display().to_string(), detail }
-    }
-}
-
-/// Free bytes (for an unprivileged user) on the file system holding `path` or its nearest
-/// existing ancestor.
-#[cfg(unix)]
-fn free_bytes(path: &Path) -> Option<u64> {
-    let existing = path.ancestors().find(|p| !p.as_os_str().is_empty() && p.exists()).unwrap_or(Path::new("."));
-    let st = rustix::fs::statvfs(existing).ok()?;
-    Some(st.f_bavail.saturating_mul(st.f_frsize))
-}
-
-#[cfg(not(unix))]
-fn free_bytes(_: &Path) -> Option<u64> {
-    None
-}
+pub use crate::error::{StoreError, UndoRefusal};
 
 /// Rank tables per text column, each with the change sequence it was built at.
 type RankCache = HashMap<search::TextKey, (i64, Arc<Vec<u32>>)>;
@@ -250,23 +133,18 @@ impl Store {
                 }
                 index::TryLock::ReadOnly => {
                     if dir.exists() && !dir.is_dir() {
-                        return Err(StoreError::Invalid(format!(
-                            "{} is not a folder: trawl keeps the database's index there; move that file away",
-                            dir.display()
-                        )));
+                        return Err(StoreError::IndexNotAFolder { path: dir.display().to_string() });
                     }
-                    let i = index::Index::open(&dir).map_err(|reason| {
-                        StoreError::Invalid(format!(
-                            "the index of {} is {} and cannot be rebuilt because its folder is read-only; run `trawl reindex` where it can be written",
-                            db_path.display(),
-                            if reason == "missing" { "missing".to_string() } else { format!("unreadable ({reason})") }
-                        ))
+                    let i = index::Index::open(&dir).map_err(|reason| StoreError::IndexUnusable {
+                        db: db_path.display().to_string(),
+                        state: if reason == "missing" {
+                            "missing".to_string()
+                        } else {
+                            format!("unreadable ({reason})")
+                        },
                     })?;
                     if !usable(&conn, &i, db_id.as_deref(), legacy)? {
-                        return Err(StoreError::Invalid(format!(
-                            "the index of {} does not match the database and cannot be rebuilt because it is read-only; run `trawl reindex` where it can be written",
-                            db_path.display()
-                        )));
+                        return Err(StoreError::IndexMismatch { db: db_path.display().to_string() });
                     }
                     let behind = index::db_seq(&conn)? - i.payload()?.seq;
                     if behind > 0 {
@@ -428,10 +306,7 @@ impl Store {
                     break;
                 }
                 index::TryLock::ReadOnly => {
-                    return Err(StoreError::Invalid(format!(
-                        "the index folder {} cannot be written, and {what} must write it",
-                        dir.display()
-                    )))
+                    return Err(StoreError::IndexReadOnly { path: dir.display().to_string(), what: what.to_string() })
                 }
                 index::TryLock::Busy(h) => {
                     if h.what == "ingest" || started.elapsed() > WAIT_FOR_WRITER {
