@@ -234,3 +234,15 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 pub fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    /// `now()` is RFC 3339 UTC with microseconds and a fixed width, so text order is time order
+    /// (it replaced subsets' seconds-only `now_rfc3339`, whose test this was).
+    #[test]
+    fn rfc3339_is_well_formed() {
+        let t = super::now();
+        assert_eq!(t.len(), 27, "{t}");
+        assert!(t.starts_with("20") && t.ends_with('Z') && &t[10..11] == "T" && &t[19..20] == ".", "{t}");
+    }
+}

@@ -635,27 +635,6 @@ pub fn member_page(store: &Store, version_id: i64, offset: usize, limit: usize) 
     Ok(rows)
 }
 
-/// The current UTC time as RFC 3339 with seconds (`2026-11-21T23:59:01Z`): the format subsets
-/// and lists were stamped with before `db::now()`. Kept only for the unit test that checks it
-/// (the orchestrator decides whether that test goes; see issue 17).
-#[cfg(test)]
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,12 +650,5 @@ mod tests {
         for c in split_clauses(r#"-flag:empty_patch repo:"a b" AND step:(tool:x cmd:/a b/) -(x OR y)"#) {
             trawl_core::query::parse(&c).unwrap();
         }
-    }
-
-    #[test]
-    fn rfc3339_is_well_formed() {
-        let t = now_rfc3339();
-        assert_eq!(t.len(), 20, "{t}");
-        assert!(t.starts_with("20") && t.ends_with('Z') && &t[10..11] == "T");
     }
 }
