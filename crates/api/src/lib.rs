@@ -56,8 +56,40 @@ impl From<StoreError> for ApiError {
             | StoreError::Migration { .. }
             | StoreError::Index(_)
             | StoreError::Damaged { .. } => ErrorCode::Internal,
-            // every refusal of a request as given (names what and why)
-            _ => ErrorCode::BadRequest,
+            // every refusal of a request as given (names what and why); no wildcard, so a new
+            // variant must be placed here or above
+            StoreError::ReadOnly
+            | StoreError::Busy(_)
+            | StoreError::Invalid(_)
+            | StoreError::NotADatabase { .. }
+            | StoreError::TooOldReadOnly { .. }
+            | StoreError::IndexNotAFolder { .. }
+            | StoreError::IndexUnusable { .. }
+            | StoreError::IndexMismatch { .. }
+            | StoreError::IndexReadOnly { .. }
+            | StoreError::BadName { .. }
+            | StoreError::UnknownLabelSet { .. }
+            | StoreError::BadLabel { .. }
+            | StoreError::LabelKindChange { .. }
+            | StoreError::Undo { .. }
+            | StoreError::TextAgreement { .. }
+            | StoreError::UnknownSubset { .. }
+            | StoreError::NoSubsetVersion { .. }
+            | StoreError::UnknownMember { .. }
+            | StoreError::UnknownOrderKey { .. }
+            | StoreError::BadThreshold { .. }
+            | StoreError::BadCap
+            | StoreError::UnknownList { .. }
+            | StoreError::BuiltinList { .. }
+            | StoreError::BadListFile { .. }
+            | StoreError::BadSplitRatios { .. }
+            | StoreError::CompressionNeedsParquet { .. }
+            | StoreError::ExportTarget { .. }
+            | StoreError::NotAManifest { .. }
+            | StoreError::ChecksumMismatch { .. }
+            | StoreError::ManifestRecordsMissing { .. }
+            | StoreError::ManifestValue { .. }
+            | StoreError::RebuildDiffers { .. } => ErrorCode::BadRequest,
         };
         ApiError::new(code, e.to_string())
     }
