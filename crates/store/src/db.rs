@@ -209,6 +209,15 @@ fn check_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     Ok(current)
 }
 
+/// Takes the next change sequence number (inside the caller's transaction).
+pub(crate) fn next_seq(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    conn.query_row(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER)",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// Applies pending migrations, each in its own transaction together with the version bump.
 fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let current = check_version(conn, path)?;
@@ -219,7 +228,7 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         if *name == "0005_predictions" {
             // Predictions stored before this version join their trajectories now (the index
             // catches up with the rows whose join changed when the store opens).
-            let seq = crate::next_seq(&tx)?;
+            let seq = next_seq(&tx)?;
             crate::predictions::relink_all(&tx, seq)?;
         }
         tx.pragma_update(None, "user_version", version)?;

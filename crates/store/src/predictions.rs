@@ -15,19 +15,11 @@
 use rusqlite::{params, Connection};
 use trawl_core::Diagnostic;
 
-use crate::ingest::outcome_scope;
+use crate::rows::{outcome_scope, patch_key};
 use crate::StoreError;
 
-/// `trajectories.kind` of a trajectory.
-pub const KIND_TRAJECTORY: i64 = 0;
-/// `trajectories.kind` of a prediction record.
-pub const KIND_PREDICTION: i64 = 1;
-
-/// The key a patch is compared by: blake3 of the normalized patch without surrounding white
-/// space (a prediction file often carries the patch with a leading newline the trajectory lacks).
-pub fn patch_key(patch: Option<&str>) -> Option<String> {
-    patch.map(|p| blake3::hash(p.trim().as_bytes()).to_hex()[..32].to_string())
-}
+// re-export for search.rs until it imports from crate::rows
+pub use crate::rows::{KIND_PREDICTION, KIND_TRAJECTORY};
 
 /// Whether two model names can be the same run's: true when either is missing or they agree.
 /// Names agree when, compared case-insensitively after dropping a provider prefix (`openai/`,
