@@ -204,7 +204,7 @@ impl Store {
     }
 
     fn open_inner(db_path: &Path, create: bool, maintain: bool) -> Result<Store, StoreError> {
-        let conn = db::open_with(db_path, create)?;
+        let conn = db::open_with(db_path, create, predictions::after_migration)?;
         let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
         let (db_id, legacy) = db::identity(&conn, !read_only)?;
         let dir = index_dir_for(&db::fs_path(db_path));

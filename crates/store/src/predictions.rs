@@ -172,6 +172,17 @@ pub fn relink_all(conn: &Connection, seq: i64) -> Result<Vec<i64>, StoreError> {
     Ok(changed)
 }
 
+/// The data step of the migrations ([`crate::db::AfterMigration`]): after `0005_predictions`,
+/// predictions stored before that version join their trajectories (the index catches up with the
+/// rows whose join changed when the store opens).
+pub fn after_migration(name: &str, tx: &Connection) -> Result<(), StoreError> {
+    if name == "0005_predictions" {
+        let seq = crate::db::next_seq(tx)?;
+        relink_all(tx, seq)?;
+    }
+    Ok(())
+}
+
 fn no_trajectory(inst: &str) -> String {
     format!(
         "prediction for {inst} {NO_TRAJECTORY} (same directory tree, instance id and model; a patch that is not a \
