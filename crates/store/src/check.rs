@@ -12,7 +12,7 @@ use std::io::Read;
 
 use rusqlite::params;
 
-use crate::{index, Store, StoreError};
+use crate::{index, reindex, Store, StoreError};
 
 /// One thing found wrong.
 #[derive(Debug, Clone)]
@@ -138,7 +138,7 @@ pub fn check(store: &mut Store, repair: bool) -> Result<CheckReport, StoreError>
     let mut derived_wrong: Vec<i64> = Vec::new();
     let mut hash_wrong: Vec<(i64, String)> = Vec::new();
     for (id, uid, _) in &all {
-        let (raw, path) = match crate::show::raw_of_row(&store.conn, *id) {
+        let (raw, path) = match crate::records::raw_of_row(&store.conn, *id) {
             Ok(r) => r,
             Err(e) => {
                 hash_wrong.push((*id, uid.clone()));
@@ -156,7 +156,7 @@ pub fn check(store: &mut Store, repair: bool) -> Result<CheckReport, StoreError>
             );
             continue;
         }
-        let traj = match crate::show::normalize_record(&raw, &path) {
+        let traj = match crate::records::normalize_record(&raw, &path) {
             Ok(t) => t,
             Err(reason) => {
                 find(&mut report, "damaged", format!("trajectory {uid}: its stored record no longer reads: {reason}"));
@@ -197,30 +197,30 @@ fn repair_all(
     derived_wrong: &[i64],
     hash_wrong: &[(i64, String)],
 ) -> Result<(), StoreError> {
-    let mut reindex: Vec<i64> = derived_wrong.to_vec();
+    let mut stale: Vec<i64> = derived_wrong.to_vec();
     for (id, uid) in hash_wrong {
         match restore_from_source(store, *id, uid)? {
             Ok(place) => {
                 report.repaired.push(format!("restored the record of {uid} from {place}"));
-                reindex.push(*id);
+                stale.push(*id);
             }
             Err(why) => report.unrepaired.push(format!("trajectory {uid}: {why}")),
         }
     }
     if index_broken {
         // Rebuilding recomputes every derived column too.
-        let n = index::rebuild(store)?;
+        let n = reindex::rebuild(store)?;
         report.repaired.push(format!("rebuilt the index and the derived facts from the database ({n} trajectories)"));
         if !derived_wrong.is_empty() {
             report.repaired.push(format!("recomputed the derived facts of {} trajectories", derived_wrong.len()));
         }
         return Ok(());
     }
-    if !reindex.is_empty() {
-        reindex.sort_unstable();
-        reindex.dedup();
+    if !stale.is_empty() {
+        stale.sort_unstable();
+        stale.dedup();
         let seq = index::db_seq(&store.conn)?;
-        index::reindex_rows(store, &reindex, seq, true)?;
+        reindex::reindex_rows(store, &stale, seq, true)?;
         store.index.commit(seq)?;
         store.index.close_writer()?;
         if !derived_wrong.is_empty() {
@@ -268,7 +268,7 @@ fn derived_differences(
     }
     let facts_stored: serde_json::Value = serde_json::from_str(&stored.6).unwrap_or(serde_json::Value::Null);
     let facts_fresh: serde_json::Value =
-        serde_json::from_str(&crate::ingest::facts_json(f)).unwrap_or(serde_json::Value::Null);
+        serde_json::from_str(&crate::rows::facts_json(f)).unwrap_or(serde_json::Value::Null);
     if facts_stored != facts_fresh {
         out.push("facts (tools, edited files, patch files, languages) differ".into());
     }

@@ -35,14 +35,20 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 ///
 /// A database that can only be read (a read-only file, folder or file system) opens read-only,
 /// and is not changed in any way.
-pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    open_with(path, true)
+///
+/// `after` runs inside each migration's transaction, after its SQL: the data steps that need
+/// code above this floor (the store passes `predictions::after_migration`).
+pub fn open(path: &Path, after: AfterMigration) -> Result<Connection, StoreError> {
+    open_with(path, true, after)
 }
+
+/// A data step run inside a migration's transaction after its SQL, given the migration's name.
+pub type AfterMigration = fn(&str, &Connection) -> Result<(), StoreError>;
 
 /// [`open`], except that with `create` false a missing file is an error ([`StoreError::Missing`])
 /// and nothing (no folder, no file) is created. A database newer than this binary is refused
 /// before anything is written to it (not even the journal mode in its header).
-pub fn open_with(path: &Path, create: bool) -> Result<Connection, StoreError> {
+pub fn open_with(path: &Path, create: bool, after: AfterMigration) -> Result<Connection, StoreError> {
     let file = fs_path(path);
     if !create && !file.is_file() {
         return Err(StoreError::Missing { path: file.display().to_string() });
@@ -92,7 +98,7 @@ pub fn open_with(path: &Path, create: bool) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -64_000)?;
     register_functions(&conn)?;
-    migrate(&conn, path)?;
+    migrate(&conn, path, after)?;
     Ok(conn)
 }
 
@@ -210,19 +216,23 @@ fn check_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     Ok(current)
 }
 
+/// Takes the next change sequence number (inside the caller's transaction).
+pub(crate) fn next_seq(conn: &Connection) -> Result<i64, rusqlite::Error> {
+    conn.query_row(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER)",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// Applies pending migrations, each in its own transaction together with the version bump.
-fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+fn migrate(conn: &Connection, path: &Path, after: AfterMigration) -> Result<(), StoreError> {
     let current = check_version(conn, path)?;
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = i as i64 + 1;
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql).map_err(|e| StoreError::Migration { name: (*name).to_string(), source: e })?;
-        if *name == "0005_predictions" {
-            // Predictions stored before this version join their trajectories now (the index
-            // catches up with the rows whose join changed when the store opens).
-            let seq = crate::next_seq(&tx)?;
-            crate::predictions::relink_all(&tx, seq)?;
-        }
+        after(name, &tx)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }

@@ -3,7 +3,7 @@
 //! SQLite holds every original record (content-addressed, see `segments`), the facts derived at
 //! ingest, outcome statements and diagnostics. The tantivy index is derived data keyed by our
 //! trajectory id: it can be deleted and rebuilt from SQLite at any time (`Store::reindex`), and it
-//! catches up by itself on open when a killed process left it behind (`index::catch_up`), and an
+//! catches up by itself on open when a killed process left it behind (`reindex::catch_up`), and an
 //! index that belongs to another database (its commit records the database's identity) is rebuilt.
 //!
 //! This crate owns the schema, the ingest pipeline and query execution. It does not own the
@@ -22,6 +22,9 @@ pub mod label_sets;
 pub mod labels;
 pub mod predictions;
 pub mod queue;
+pub mod records;
+pub mod reindex;
+pub mod rows;
 pub mod search;
 pub mod segments;
 pub mod show;
@@ -84,7 +87,7 @@ impl Store {
     }
 
     fn open_inner(db_path: &Path, create: bool, maintain: bool) -> Result<Store, StoreError> {
-        let conn = db::open_with(db_path, create)?;
+        let conn = db::open_with(db_path, create, predictions::after_migration)?;
         let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
         let (db_id, legacy) = db::identity(&conn, !read_only)?;
         let dir = index_dir_for(&db::fs_path(db_path));
@@ -228,7 +231,7 @@ impl Store {
             return self.rebuild_with_notice(&reason, docs);
         }
         if payload.seq < db_seq {
-            index::catch_up(self)?;
+            reindex::catch_up(self)?;
         }
         let docs = self.index.trajectory_docs()?;
         let rows = self.trajectory_count()?;
@@ -244,7 +247,7 @@ impl Store {
     }
 
     fn rebuild_with_notice(&mut self, reason: &str, docs: u64) -> Result<(), StoreError> {
-        let n = index::rebuild(self)?;
+        let n = reindex::rebuild(self)?;
         if docs > 0 || n > 0 {
             self.notices.push(format!(
                 "the index of {} was rebuilt from the database ({n} trajectories): {reason}",
@@ -282,7 +285,7 @@ impl Store {
     /// Deletes the index and rebuilds it, and the derived facts, from SQLite (as its one writer).
     pub fn reindex(&mut self) -> Result<usize, StoreError> {
         self.acquire_writer("reindex")?;
-        let r = index::rebuild(self);
+        let r = reindex::rebuild(self);
         let released = self.release_writer();
         let n = r?;
         released?;
@@ -418,13 +421,4 @@ pub fn index_dir_for(db_path: &Path) -> PathBuf {
     let mut s = db_path.as_os_str().to_owned();
     s.push(".index");
     PathBuf::from(s)
-}
-
-/// Takes the next change sequence number (inside the caller's transaction).
-pub(crate) fn next_seq(conn: &Connection) -> Result<i64, rusqlite::Error> {
-    conn.query_row(
-        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER)",
-        [],
-        |r| r.get(0),
-    )
 }

@@ -15,19 +15,8 @@
 use rusqlite::{params, Connection};
 use trawl_core::Diagnostic;
 
-use crate::ingest::outcome_scope;
+use crate::rows::{outcome_scope, patch_key};
 use crate::StoreError;
-
-/// `trajectories.kind` of a trajectory.
-pub const KIND_TRAJECTORY: i64 = 0;
-/// `trajectories.kind` of a prediction record.
-pub const KIND_PREDICTION: i64 = 1;
-
-/// The key a patch is compared by: blake3 of the normalized patch without surrounding white
-/// space (a prediction file often carries the patch with a leading newline the trajectory lacks).
-pub fn patch_key(patch: Option<&str>) -> Option<String> {
-    patch.map(|p| blake3::hash(p.trim().as_bytes()).to_hex()[..32].to_string())
-}
 
 /// Whether two model names can be the same run's: true when either is missing or they agree.
 /// Names agree when, compared case-insensitively after dropping a provider prefix (`openai/`,
@@ -178,6 +167,17 @@ pub fn relink_all(conn: &Connection, seq: i64) -> Result<Vec<i64>, StoreError> {
     let mut changed = Vec::new();
     relink(conn, &instances, &fresh, seq, &mut changed, &mut Vec::new(), None)?;
     Ok(changed)
+}
+
+/// The data step of the migrations ([`crate::db::AfterMigration`]): after `0005_predictions`,
+/// predictions stored before that version join their trajectories (the index catches up with the
+/// rows whose join changed when the store opens).
+pub fn after_migration(name: &str, tx: &Connection) -> Result<(), StoreError> {
+    if name == "0005_predictions" {
+        let seq = crate::db::next_seq(tx)?;
+        relink_all(tx, seq)?;
+    }
+    Ok(())
 }
 
 fn no_trajectory(inst: &str) -> String {

@@ -1,13 +1,18 @@
-//! Loading one stored trajectory back: rebuilding the original record from its segments and
-//! re-normalizing it with the same adapter that ingested it.
+//! Loading one stored trajectory back: its row, its original record rebuilt and re-normalized with
+//! the same adapter that ingested it (see `records`), and the prediction its run submitted.
 //!
 //! The normalized trajectory is never stored; it is recomputed from the original record, so an
 //! improved adapter shows the improvement on old databases and the record stays the only truth.
 
 use rusqlite::{Connection, OptionalExtension};
-use trawl_core::{Recognized, RecordKind, SourceRef, Trajectory};
+use trawl_core::{RecordKind, SourceRef, Trajectory};
 
+use crate::rows::KIND_PREDICTION;
 use crate::{Store, StoreError};
+
+// Rebuilding a record's bytes and re-normalizing them live in `records`; these are their public
+// paths (tests, search and export read them here).
+pub use crate::records::{normalize_record, raw_bytes, raw_of_row};
 
 /// A stored trajectory, rebuilt.
 pub struct LoadedRow {
@@ -53,18 +58,6 @@ pub struct SubmittedPrediction {
     pub same_patch: bool,
     /// How many predictions joined the trajectory (the one shown is the first by stable id).
     pub count: u64,
-}
-
-/// Rebuilds the original bytes of a row's record.
-pub fn raw_bytes(conn: &Connection, id: i64, uid: &str, encoded: &[u8]) -> Result<Vec<u8>, StoreError> {
-    let mut blob_stmt = conn.prepare_cached("SELECT data FROM blobs WHERE hash = ?1")?;
-    let mut out = Vec::new();
-    crate::segments::decode_into(encoded, &mut out, |hash, out| crate::dedup::blob_into(&mut blob_stmt, hash, out))
-        .map_err(|e| StoreError::Damaged {
-            id: if uid.is_empty() { id.to_string() } else { uid.to_string() },
-            reason: e.to_string(),
-        })?;
-    Ok(out)
 }
 
 /// Loads a row by its row id, with the prediction its run submitted.
@@ -141,35 +134,10 @@ pub fn load_row_conn(conn: &Connection, id: i64) -> Result<LoadedRow, StoreError
         resolved,
         flags: flags as u32,
         raw,
-        kind: if kind == crate::predictions::KIND_PREDICTION { RecordKind::Prediction } else { RecordKind::Trajectory },
+        kind: if kind == KIND_PREDICTION { RecordKind::Prediction } else { RecordKind::Trajectory },
         joined_to,
         prediction: None,
     })
-}
-
-/// Re-normalizes a stored record (its original bytes) read from `path`.
-pub fn normalize_record(raw: &[u8], path: &str) -> Result<Trajectory, String> {
-    // Stored records passed framing's checks (UTF-8, not binary) when they were ingested.
-    // An escaped lone surrogate reads as U+FFFD, as it did at ingest.
-    let (value, _) = trawl_core::framing::parse_lenient(raw)?;
-    let file_name =
-        std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    match trawl_core::formats::recognize(value, &file_name)?.recognized {
-        Recognized::Trajectory(t) => Ok(*t),
-        _ => Err("stored record is not a trajectory".into()),
-    }
-}
-
-/// A row's original record bytes and its source path, without normalizing it.
-pub fn raw_of_row(conn: &Connection, id: i64) -> Result<(Vec<u8>, String), StoreError> {
-    let (uid, path, encoded): (String, String, Vec<u8>) = conn
-        .prepare_cached(
-            "SELECT t.uid, s.path, t.raw FROM trajectories t JOIN sources s ON s.id = t.source_id WHERE t.id = ?1",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-    Ok((raw_bytes(conn, id, &uid, &encoded)?, path))
 }
 
 /// Finds a row id by stable id (or a unique prefix of it of at least 6 characters).

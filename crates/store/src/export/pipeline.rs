@@ -81,7 +81,7 @@ pub(super) fn convert_chunk(
     opts: &Options,
     schema: &SchemaRef,
     factory: Option<&ArrowRowGroupWriterFactory>,
-    cache: &mut crate::dedup::BlobCache,
+    cache: &mut crate::records::BlobCache,
     cols: &mut NvCols,
 ) -> Result<ChunkOut, StoreError> {
     let ids = job.ids;
@@ -96,7 +96,7 @@ pub(super) fn convert_chunk(
     for &id in ids {
         match opts.format {
             Format::JsonlOriginal => {
-                let raw = crate::dedup::load_raw_cached(conn, id, cache)?.raw;
+                let raw = crate::records::load_raw_cached(conn, id, cache)?.raw;
                 let line: std::borrow::Cow<'_, [u8]> = if memchr::memchr2(b'\n', b'\r', &raw).is_some() {
                     compact_json(&raw).into()
                 } else {
@@ -113,7 +113,7 @@ pub(super) fn convert_chunk(
                 cache.recycle(raw);
             }
             Format::SftChat => {
-                let (row, traj) = crate::dedup::load_traj_cached(conn, id, cache)?;
+                let (row, traj) = crate::records::load_traj_cached(conn, id, cache)?;
                 let mut shapes = ToolShapes::new();
                 let messages = chat_messages(&traj, opts.redact.then_some(&mut counts), &mut shapes);
                 if !messages.iter().any(|m| m.role == "assistant") {
@@ -127,7 +127,7 @@ pub(super) fn convert_chunk(
                 cache.recycle(row.raw);
             }
             Format::Parquet => {
-                let row = crate::dedup::load_raw_cached(conn, id, cache)?;
+                let row = crate::records::load_raw_cached(conn, id, cache)?;
                 let mut local: Counts = [0; SECRET_KINDS.len()];
                 let own = if row.format == trawl_core::Format::NvSweZero.as_str() {
                     own_nv_record(&row.raw, opts.redact.then_some(&mut local))
@@ -216,7 +216,7 @@ pub(super) fn pipeline(
     let next = AtomicUsize::new(0);
     let written = AtomicUsize::new(0);
     let abort = AtomicBool::new(false);
-    let workers = crate::dedup::workers().min(jobs.len());
+    let workers = crate::records::workers().min(jobs.len());
     // How far workers may run ahead of the writer (bounds memory).
     let window = workers * 4;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<ChunkOut, StoreError>)>(window);
@@ -225,14 +225,14 @@ pub(super) fn pipeline(
             let tx = tx.clone();
             let (next, written, abort) = (&next, &written, &abort);
             s.spawn(move || {
-                let conn = match crate::dedup::reader_connection(db_path) {
+                let conn = match crate::records::reader_connection(db_path) {
                     Ok(c) => c,
                     Err(e) => {
                         let _ = tx.send((usize::MAX, Err(e)));
                         return;
                     }
                 };
-                let mut cache = crate::dedup::BlobCache::default();
+                let mut cache = crate::records::BlobCache::default();
                 let mut cols = NvCols::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);

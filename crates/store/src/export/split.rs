@@ -22,7 +22,7 @@ pub(super) struct Rec {
 /// records: members sit on 64 KiB pages of their own, and reading those pages through SQLite's
 /// page cache copied about 600 MB for an export of 9,353 records (0.37 s; mapped, 0.05 s).
 pub(super) fn load_recs(store: &Store, ids: &[i64]) -> Result<Vec<Rec>, StoreError> {
-    let conn = crate::dedup::reader_connection(&store.db_path)?;
+    let conn = crate::records::reader_connection(&store.db_path)?;
     // Splits by instance group a task's samples together: the base instance (sample suffix removed).
     let mut st = conn
         .prepare("SELECT uid, source_id, repo, coalesce(base_instance, instance_id) FROM trajectories WHERE id = ?1")?;

@@ -7,7 +7,7 @@ use tantivy::{DocId, Score, SegmentReader};
 use trawl_core::facts::Flag;
 
 use super::types::Facets;
-use crate::ingest::{DICT_DATASET, DICT_FORMAT, DICT_MODEL, DICT_REPO};
+use crate::rows::{DICT_DATASET, DICT_FORMAT, DICT_MODEL, DICT_REPO};
 
 /// Counts of facet values by dictionary id, gathered from fast fields.
 #[derive(Default, Clone)]

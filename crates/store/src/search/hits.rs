@@ -27,7 +27,7 @@ pub(super) fn load_hits(store: &Store, ids: &[i64]) -> Result<Vec<Hit>, StoreErr
                 uid: r.get(0)?,
                 instance_id: r.get(1)?,
                 base_instance: r.get(12)?,
-                kind: if r.get::<_, i64>(13)? == crate::predictions::KIND_PREDICTION {
+                kind: if r.get::<_, i64>(13)? == crate::rows::KIND_PREDICTION {
                     trawl_core::RecordKind::Prediction
                 } else {
                     trawl_core::RecordKind::Trajectory

@@ -173,7 +173,7 @@ fn file_order_and_split_ingests_give_the_same_database() {
         assert_eq!(total(&store, "kind:prediction"), 0, "{variant}");
         let mut a = answers(&store);
         // The same database again from its stored rows: reindex agrees.
-        trawl_store::index::rebuild(&mut store).unwrap();
+        trawl_store::reindex::rebuild(&mut store).unwrap();
         assert_eq!(answers(&store), a, "{variant}: reindex changed the answers");
         a.insert(0, variant.to_string());
         results.push(a);

@@ -218,7 +218,7 @@ fn reindex_rebuilds_the_same_answers() {
     let queries = ["", "flag:ran_tests", "separability", "\"maximum iteration\"", "resolved:true", "tool:submit"];
     let before: Vec<Vec<String>> = queries.iter().map(|q| hit_uids(&store, q)).collect();
     // Every stored row is read again (the 4 joined predictions too, which get no document).
-    let n = trawl_store::index::rebuild(&mut store).unwrap();
+    let n = trawl_store::reindex::rebuild(&mut store).unwrap();
     assert_eq!(n, 16);
     let after: Vec<Vec<String>> = queries.iter().map(|q| hit_uids(&store, q)).collect();
     assert_eq!(before, after);
