@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { ApiError, call, isAbort } from '../api/client';
+import { VOCABULARY } from '../api/gen/vocabulary';
 import type { Code, RenderedCall, RenderedStep, RenderedTrajectory, SearchHit, TrajectoryMeta } from '../api/types';
 import { CodeBlock, Marked, Prose } from '../components/Code';
 import { DiffList, FileDiffView, type DiffMode } from '../components/Diff';
@@ -19,8 +20,9 @@ import { currentQueue } from '../state/queue';
 import { nextId } from '../lib/queue';
 import { errorText } from '../api/errors';
 
-/** Observations longer than this start collapsed (unless they hold a search hit). */
-const COLLAPSE_AT = 12;
+/** Observations longer than this start collapsed (unless they hold a search hit): the server's
+ * preview length, beyond which a rendered observation comes truncated. */
+const COLLAPSE_AT = VOCABULARY.observation_preview_lines;
 const PREVIEW_LINES = 6;
 /** Steps rendered at once when a trajectory opens (a screen and more); the rest follow in
  * chunks between frames, so a 100-step trajectory shows as fast as a 10-step one. */
