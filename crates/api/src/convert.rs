@@ -85,10 +85,9 @@ pub(crate) fn hit_view(h: trawl_store::search::Hit) -> SearchHit {
         patch_files: h.patch_files,
         patch_lines: h.patch_lines,
         step: h.step,
-        snippet: h.snippet.map(|s| SnippetView {
-            text: s.text,
-            highlights: s.highlights.into_iter().map(|(a, b)| [a, b]).collect(),
-        }),
+        snippet: h
+            .snippet
+            .map(|s| SnippetView { text: s.text, highlights: s.highlights.into_iter().map(|(a, b)| [a, b]).collect() }),
     }
 }
 
@@ -247,7 +246,11 @@ pub(crate) fn check_report(r: trawl_store::check::CheckReport) -> CheckReport {
         trajectories: r.trajectories,
         indexed: r.indexed,
         healthy: r.findings.is_empty(),
-        findings: r.findings.into_iter().map(|f| CheckFinding { kind: f.kind.to_string(), message: f.message }).collect(),
+        findings: r
+            .findings
+            .into_iter()
+            .map(|f| CheckFinding { kind: f.kind.to_string(), message: f.message })
+            .collect(),
         repaired: r.repaired,
         unrepaired: r.unrepaired,
     }

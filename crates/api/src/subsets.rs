@@ -206,6 +206,10 @@ impl Library {
     /// Rebuilds an export from its manifest (the records by stable id, the same options) and
     /// checks that every file has the manifest's sha256.
     pub fn export_from_manifest(&mut self, req: &ExportFromManifestRequest) -> Result<ExportResponse, ApiError> {
-        Ok(convert::export_view(&export::from_manifest(&mut self.store, Path::new(&req.manifest), Path::new(&req.out_dir))?))
+        Ok(convert::export_view(&export::from_manifest(
+            &mut self.store,
+            Path::new(&req.manifest),
+            Path::new(&req.out_dir),
+        )?))
     }
 }

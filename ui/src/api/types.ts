@@ -67,7 +67,7 @@ export type { SubsetShowResponse } from './gen/SubsetShowResponse';
 export type { SubsetSummaryView } from './gen/SubsetSummaryView';
 export type { SubsetVersionView } from './gen/SubsetVersionView';
 export type { TrajectoryLabels } from './gen/TrajectoryLabels';
-// the vocabularies the API serves (`vocabulary`; the values are in `gen/vocabulary.ts`)
+// the vocabularies the API serves (`vocabulary`; the values are in `gen/vocabularyValues.ts`)
 export type { CapOrder } from './gen/CapOrder';
 export type { Compression } from './gen/Compression';
 export type { DedupMode } from './gen/DedupMode';

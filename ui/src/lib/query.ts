@@ -3,7 +3,7 @@
 // clicks), and completion candidates at the cursor. The server parses the query; this only edits
 // its text, so it never has to agree with the grammar in every corner.
 
-import { VOCABULARY } from '../api/gen/vocabulary';
+import { VOCABULARY } from '../api/gen/vocabularyValues';
 import type { FacetValue } from '../api/types';
 
 /** The field names with one line of help each, in the order completion offers them. */

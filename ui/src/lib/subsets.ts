@@ -1,7 +1,7 @@
 // Pure logic of the subset form: the request a form makes, with every problem named before a
 // call; id lists; the caret under a rule's error column. Tested in test/subsets.test.ts.
 
-import { VOCABULARY } from '../api/gen/vocabulary';
+import { VOCABULARY } from '../api/gen/vocabularyValues';
 import type { CapOrder, SubsetCreateRequest } from '../api/types';
 
 /** Cap order keys the server knows, most important first when listed. */

@@ -16,7 +16,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, call } from '../api/client';
 import { errorText } from '../api/errors';
-import type { ContaminationListView, DedupReportResponse, ExportResponse, SubsetLineageResponse, SubsetShowResponse, SubsetSummaryView, SubsetVersionView } from '../api/types';
+import type { Compression, ContaminationListView, DedupMode, DedupReportResponse, ExportFormat, ExportResponse, GroupBy, ListKind, SubsetLineageResponse, SubsetShowResponse, SubsetSummaryView, SubsetVersionView } from '../api/types';
 import { fmtBytes, fmtInt } from '../lib/format';
 import { funnelRows, funnelTotals } from '../lib/funnel';
 import { CAP_ORDERS, DEDUP_MODES, EMPTY_FORM, buildRequest, caretLine, refText, type SubsetForm } from '../lib/subsets';
@@ -233,7 +233,7 @@ function ExportForm({ name, version }: { name: string; version: number }) {
     }
     setBusy(true);
     try {
-      setRes(await call('export', { subset: name, version, format, out_dir: out.trim(), splits: split, group_by: splits ? groupBy : null, seed: Number(seed), redact, compression: format === 'parquet' ? compression : null }));
+      setRes(await call('export', { subset: name, version, format: format as ExportFormat, out_dir: out.trim(), splits: split, group_by: splits ? (groupBy as GroupBy) : null, seed: Number(seed), redact, compression: format === 'parquet' ? (compression as Compression) : null }));
     } catch (e) {
       setErr(errorText(e));
     } finally {
@@ -327,7 +327,7 @@ function DedupCard({ name, version }: { name: string; version: number }) {
     if (mode === 'near_patch' && (!Number.isFinite(t) || t <= 0 || t > 1)) return setErr('the threshold is a number in (0, 1]');
     setBusy(true);
     try {
-      setRes(await call('dedup_report', { query: null, subset: { subset: name, version }, mode, threshold: mode === 'near_patch' ? t : null, limit: 20 }));
+      setRes(await call('dedup_report', { query: null, subset: { subset: name, version }, mode: mode as DedupMode, threshold: mode === 'near_patch' ? t : null, limit: 20 }));
     } catch (e) {
       setErr(errorText(e));
     } finally {
@@ -405,7 +405,7 @@ function AddContamination({ onAdded }: { onAdded: (name: string) => void }) {
     setMsg(null);
     if (!name.trim() || !text.trim()) return setMsg({ text: 'a list needs a name and entries', error: true });
     try {
-      const l = await call('contamination_add', { name: name.trim(), kind: kind || null, text, source: 'pasted in the app' });
+      const l = await call('contamination_add', { name: name.trim(), kind: (kind || null) as ListKind | null, text, source: 'pasted in the app' });
       setMsg({ text: `added ${l.name}: ${fmtInt(l.entries)} ${l.kind}`, error: false });
       setName('');
       setText('');

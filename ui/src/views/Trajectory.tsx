@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { ApiError, call, isAbort } from '../api/client';
-import { VOCABULARY } from '../api/gen/vocabulary';
+import { VOCABULARY } from '../api/gen/vocabularyValues';
 import type { Code, RenderedCall, RenderedStep, RenderedTrajectory, SearchHit, TrajectoryMeta } from '../api/types';
 import { CodeBlock, Marked, Prose } from '../components/Code';
 import { DiffList, FileDiffView, type DiffMode } from '../components/Diff';
