@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use trawl_core::facts::{Flag, FlagSet};
 use trawl_core::labels::{LabelKind, LabelLevel, LabelSet, ADJUDICATOR_PREFIX, FLAG_REVIEW_SET};
-use trawl_store::labels::{self as store_labels, Key, NewLabel, Op, QueueKind};
+use trawl_store::labels::{self as store_labels, Key, NewLabel, QueueKind};
 
+use crate::convert::{event_view, set_view, written};
 use crate::protocol::*;
 use crate::{ApiError, Library};
 
@@ -70,19 +71,6 @@ fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::BadRequest, message)
 }
 
-fn set_view(s: &LabelSet) -> LabelSetView {
-    let rating = s.kind == LabelKind::Rating;
-    LabelSetView {
-        name: s.name.clone(),
-        kind: s.kind.as_str().into(),
-        level: s.level.as_str().into(),
-        values: s.values.clone(),
-        min: rating.then_some(s.min),
-        max: rating.then_some(s.max),
-        description: s.description.clone(),
-    }
-}
-
 fn set_from_view(v: &LabelSetView) -> Result<LabelSet, ApiError> {
     let kind = LabelKind::from_name(&v.kind).ok_or_else(|| {
         bad_request(format!(
@@ -109,32 +97,6 @@ fn set_from_view(v: &LabelSetView) -> Result<LabelSet, ApiError> {
         max,
         description: v.description.clone(),
     })
-}
-
-fn event_view(h: &store_labels::HistoryEntry) -> LabelEventView {
-    let e = &h.event;
-    let (op, key, value, undoes) = match &e.op {
-        Op::Set { key, value } => ("set", Some(key), Some(value.clone()), None),
-        Op::Clear { key } => ("clear", Some(key), None, None),
-        Op::Undo { batch } => ("undo", None, None, Some(batch.clone())),
-    };
-    LabelEventView {
-        event: e.event.clone(),
-        annotator: e.annotator.clone(),
-        at: e.at.clone(),
-        op: op.into(),
-        id: key.map(|k| k.target.clone()),
-        step: key.and_then(|k| k.step),
-        set: key.map(|k| k.set.clone()),
-        value,
-        batch: e.batch.clone(),
-        undoes,
-        undone: h.undone,
-    }
-}
-
-fn written(w: store_labels::Written) -> LabelWriteResult {
-    LabelWriteResult { batch: w.batch, count: w.count }
 }
 
 impl Library {

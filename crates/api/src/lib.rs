@@ -3,9 +3,11 @@
 //! [`protocol`]. The CLI, the HTTP server and the desktop shell all call this and nothing below it.
 //!
 //! **API Boundary:** domain types (`trawl_core`, `trawl_store`) never cross this crate's public
-//! surface; they are converted into protocol types here. This crate holds no SQL and no parsing.
+//! surface; they are converted into protocol types in `convert.rs` and nowhere else. This crate
+//! holds no SQL and no parsing.
 #![deny(missing_docs)]
 
+mod convert;
 mod labels;
 mod paths;
 pub mod protocol;
@@ -18,9 +20,9 @@ mod subsets;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use convert::{diagnostic_view, meta_of};
 use protocol::*;
-use trawl_core::facts::FlagSet;
-use trawl_store::search::{self, SearchParams, Sort, TextKey};
+use trawl_store::search::{self, SearchParams};
 use trawl_store::{Store, StoreError};
 
 /// An error of the API: a code to branch on and a one-line message.
@@ -134,19 +136,7 @@ impl Library {
     /// Verifies the whole database (index against SQLite, derived facts, record hashes); with
     /// `repair`, repairs what it can.
     pub fn check(&mut self, repair: bool) -> Result<CheckReport, ApiError> {
-        let r = trawl_store::check::check(&mut self.store, repair)?;
-        Ok(CheckReport {
-            trajectories: r.trajectories,
-            indexed: r.indexed,
-            healthy: r.findings.is_empty(),
-            findings: r
-                .findings
-                .into_iter()
-                .map(|f| CheckFinding { kind: f.kind.to_string(), message: f.message })
-                .collect(),
-            repaired: r.repaired,
-            unrepaired: r.unrepaired,
-        })
+        Ok(convert::check_report(trawl_store::check::check(&mut self.store, repair)?))
     }
 
     /// The database file.
@@ -173,47 +163,13 @@ impl Library {
         let paths: Vec<PathBuf> = req.paths.iter().map(PathBuf::from).collect();
         let opts = trawl_store::ingest::IngestOptions { force: req.force, cancel, ..Default::default() };
         let db = self.store.db_path().to_path_buf();
-        let s = trawl_store::ingest::ingest(&mut self.store, &paths, &opts, |p| progress(&progress_view(p)))
+        let s = trawl_store::ingest::ingest(&mut self.store, &paths, &opts, |p| progress(&convert::progress_view(p)))
             .map_err(|e| e.at_disk_full(&db))?;
-        Ok(IngestReport {
-            files: s.files,
-            files_unchanged: s.files_unchanged,
-            records: s.records,
-            stored: s.stored,
-            duplicates: s.duplicates,
-            reports: s.reports,
-            rejected: s.rejected,
-            outcomes: s.outcomes,
-            resolved_joined: s.resolved_joined,
-            by_format: s.by_format,
-            errors: s.errors,
-            warnings: s.warnings,
-            diagnostics: s.diagnostics.iter().map(diagnostic_view).collect(),
-            bytes: s.bytes,
-            elapsed_s: s.elapsed.as_secs_f64(),
-            cancelled: s.cancelled,
-        })
+        Ok(convert::ingest_report(s))
     }
 
     /// Runs a query.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, ApiError> {
-        let sort = match req.sort.as_deref() {
-            None | Some("relevance") => Sort::Relevance,
-            Some("ingest") => Sort::Ingest,
-            Some("steps_desc") => Sort::StepsDesc,
-            Some("steps_asc") => Sort::StepsAsc,
-            Some("patch_lines_desc") => Sort::PatchLinesDesc,
-            Some("patch_lines_asc") => Sort::PatchLinesAsc,
-            Some("resolved_asc") => Sort::ResolvedAsc,
-            Some("resolved_desc") => Sort::ResolvedDesc,
-            Some("instance_asc") => Sort::Text(TextKey::Instance, false),
-            Some("instance_desc") => Sort::Text(TextKey::Instance, true),
-            Some("repo_asc") => Sort::Text(TextKey::Repo, false),
-            Some("repo_desc") => Sort::Text(TextKey::Repo, true),
-            Some("dataset_asc") => Sort::Text(TextKey::Dataset, false),
-            Some("dataset_desc") => Sort::Text(TextKey::Dataset, true),
-            Some(other) => return Err(ApiError::new(ErrorCode::BadRequest, format!("unknown sort '{other}'"))),
-        };
         if req.limit > 1000 {
             return Err(ApiError::new(ErrorCode::BadRequest, format!("limit {} is above 1000", req.limit)));
         }
@@ -223,7 +179,7 @@ impl Library {
                 query: req.query.clone(),
                 limit: req.limit,
                 offset: req.offset,
-                sort,
+                sort: convert::sort_of(req.sort),
                 snippets: req.snippets,
             },
         )?;
@@ -239,31 +195,7 @@ impl Library {
             total: r.total,
             took_ms: r.took.as_secs_f64() * 1000.0,
             facets,
-            hits: r
-                .hits
-                .into_iter()
-                .map(|h| SearchHit {
-                    id: h.uid,
-                    kind: h.kind.as_str().to_string(),
-                    instance_id: h.instance_id,
-                    base_instance: h.base_instance,
-                    trajectory_id: h.trajectory_id,
-                    repo: h.repo,
-                    dataset: h.dataset,
-                    format: h.format,
-                    model: h.model,
-                    resolved: h.resolved,
-                    flags: h.flags.iter().map(|f| f.as_str().to_string()).collect(),
-                    steps: h.steps,
-                    patch_files: h.patch_files,
-                    patch_lines: h.patch_lines,
-                    step: h.step,
-                    snippet: h.snippet.map(|s| SnippetView {
-                        text: s.text,
-                        highlights: s.highlights.into_iter().map(|(a, b)| [a, b]).collect(),
-                    }),
-                })
-                .collect(),
+            hits: r.hits.into_iter().map(convert::hit_view).collect(),
         })
     }
 
@@ -275,38 +207,7 @@ impl Library {
 
     /// One trajectory, normalized, by stable id (or a unique prefix of at least 6 characters).
     pub fn show(&self, id: &str) -> Result<TrajectoryView, ApiError> {
-        let mut row = self.load(id)?;
-        let meta = meta_of(&mut row);
-        let t = row.traj;
-        Ok(TrajectoryView {
-            meta,
-            problem_statement: t.problem_statement,
-            steps: t
-                .steps
-                .into_iter()
-                .enumerate()
-                .map(|(index, s)| StepView {
-                    index,
-                    role: s.role.as_str().to_string(),
-                    text: s.text,
-                    thought: s.thought,
-                    tool_calls: s
-                        .tool_calls
-                        .into_iter()
-                        .map(|c| ToolCallView {
-                            id: c.id,
-                            name: c.name,
-                            arguments: c.arguments,
-                            observation: c.observation,
-                            exit_code: c.exit_code,
-                        })
-                        .collect(),
-                    observation: s.observation,
-                    exit_code: s.exit_code,
-                })
-                .collect(),
-            patch: t.patch,
-        })
+        Ok(convert::trajectory_view(self.load(id)?))
     }
 
     fn load(&self, id: &str) -> Result<trawl_store::show::LoadedRow, ApiError> {
@@ -472,99 +373,23 @@ impl Library {
 /// the first screen shows, not more.
 pub const OBSERVATION_PREVIEW_LINES: usize = 12;
 
+/// The names the API understands (flags, query fields, shaping and export options) and the
+/// observation preview length: what the `vocabulary` method serves, from the Rust sources of truth.
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        flags: convert::flag_docs(),
+        fields: convert::field_docs(),
+        dedup_modes: DedupMode::ALL.to_vec(),
+        cap_orders: CapOrder::ALL.to_vec(),
+        export_formats: ExportFormat::ALL.to_vec(),
+        compressions: Compression::ALL.to_vec(),
+        observation_preview_lines: OBSERVATION_PREVIEW_LINES as u32,
+    }
+}
+
 /// The preview of an observation that contains a search term is longer, so the hits that `n`/`N`
 /// jump between arrive with the trajectory.
 pub const OBSERVATION_HIT_LINES: usize = 60;
-
-/// Takes a loaded row's header out as protocol metadata, leaving its steps, patch and problem
-/// statement in place for the caller.
-fn meta_of(row: &mut trawl_store::show::LoadedRow) -> TrajectoryMeta {
-    use std::mem::take;
-    let facts = trawl_core::facts::derive(&row.traj);
-    let t = &mut row.traj;
-    TrajectoryMeta {
-        id: take(&mut row.uid),
-        source: SourceView {
-            file: take(&mut row.source.file),
-            byte_offset: row.source.byte_offset,
-            byte_len: row.source.byte_len,
-            line: row.source.line,
-        },
-        format: t.format.as_str().to_string(),
-        kind: row.kind.as_str().to_string(),
-        base_instance: t.base_instance().map(str::to_string),
-        instance_id: t.instance_id.take(),
-        repo: t.repo.take(),
-        dataset: t.dataset.take(),
-        license: t.license.take(),
-        model: t.model.take(),
-        trajectory_id: t.trajectory_id.take(),
-        resolved: row.resolved,
-        exit_status: t.outcome.exit_status.take(),
-        error: t.outcome.error.take(),
-        usage: UsageView {
-            cost: t.usage.cost,
-            prompt_tokens: t.usage.prompt_tokens,
-            completion_tokens: t.usage.completion_tokens,
-            api_calls: t.usage.api_calls,
-        },
-        flags: FlagSet(row.flags).iter().map(|f| f.as_str().to_string()).collect(),
-        facts: facts_view(facts),
-        step_count: t.steps.len(),
-        prediction: row.prediction.take().map(|p| PredictionView {
-            id: p.uid,
-            file: p.file,
-            line: p.line,
-            instance_id: p.instance_id,
-            model: p.model,
-            patch: p.patch,
-            same_patch: p.same_patch,
-            count: p.count,
-        }),
-        joined_to: row.joined_to.take(),
-    }
-}
-
-fn facts_view(facts: trawl_core::facts::Facts) -> FactsView {
-    FactsView {
-        tool_counts: facts.tool_counts,
-        edited_files: facts.edited_files,
-        patch_files: facts.patch.files,
-        patch_added: facts.patch.added,
-        patch_removed: facts.patch.removed,
-        languages: facts.patch.languages,
-    }
-}
-
-fn diagnostic_view(d: &trawl_core::Diagnostic) -> DiagnosticView {
-    DiagnosticView {
-        severity: match d.severity {
-            trawl_core::Severity::Error => "error",
-            trawl_core::Severity::Warning => "warning",
-        }
-        .to_string(),
-        file: d.file.clone(),
-        line: d.line,
-        message: d.message.clone(),
-    }
-}
-
-fn progress_view(p: &trawl_store::ingest::Progress) -> IngestProgress {
-    let secs = p.elapsed.as_secs_f64();
-    let mb_per_s = if secs > 0.0 { p.bytes as f64 / 1e6 / secs } else { 0.0 };
-    let eta_s = (p.disk_bytes > 0 && p.total_bytes >= p.disk_bytes && secs > 0.0)
-        .then(|| secs * (p.total_bytes - p.disk_bytes) as f64 / p.disk_bytes as f64);
-    IngestProgress {
-        records: p.records,
-        bytes: p.bytes,
-        disk_bytes: p.disk_bytes,
-        total_bytes: p.total_bytes,
-        elapsed_s: secs,
-        mb_per_s,
-        eta_s,
-        current_file: p.current_file.clone(),
-    }
-}
 
 /// At most this many buckets in a histogram.
 const MAX_BUCKETS: u64 = 24;

@@ -13,6 +13,12 @@ pub use labels::*;
 mod subsets;
 pub use subsets::*;
 
+mod trajectory;
+pub use trajectory::*;
+
+mod vocab;
+pub use vocab::*;
+
 /// `ingest`: files and directories to read.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
 pub struct IngestRequest {
@@ -106,9 +112,9 @@ pub struct SearchRequest {
     /// Hits to skip.
     #[serde(default)]
     pub offset: usize,
-    /// `relevance` (default), `ingest`, `steps_desc`, `steps_asc`, `patch_lines_desc`.
+    /// `relevance` (default), `ingest`, `steps_desc`, `steps_asc`, `patch_lines_desc`, ….
     #[serde(default)]
-    pub sort: Option<String>,
+    pub sort: Option<SearchSort>,
     /// Compute the matched step and snippet of each hit (default true).
     #[serde(default = "default_true")]
     pub snippets: bool,
@@ -146,7 +152,7 @@ pub struct SearchHit {
     /// Our stable trajectory id.
     pub id: String,
     /// `trajectory`, or `prediction` for a patch-only record (found with `kind:prediction`).
-    pub kind: String,
+    pub kind: RecordKind,
     /// Instance id, as in the source.
     pub instance_id: Option<String>,
     /// The instance id without a sample suffix (equal to `instance_id` when it has none).
@@ -188,98 +194,6 @@ pub struct SearchResponse {
     pub facets: BTreeMap<String, Vec<FacetValue>>,
     /// The requested page of hits.
     pub hits: Vec<SearchHit>,
-}
-
-/// A tool call in a trajectory view.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct ToolCallView {
-    /// Call id, when the format has one.
-    pub id: Option<String>,
-    /// Tool name.
-    pub name: String,
-    /// Arguments as JSON.
-    pub arguments: serde_json::Value,
-    /// The observation that answered the call.
-    pub observation: Option<String>,
-    /// Exit code stated by the observation.
-    pub exit_code: Option<i64>,
-}
-
-/// A step in a trajectory view.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct StepView {
-    /// 0-based index.
-    pub index: usize,
-    /// `system`, `user`, `assistant` or `tool`.
-    pub role: String,
-    /// Message text.
-    pub text: String,
-    /// Reasoning shown apart from the text.
-    pub thought: Option<String>,
-    /// Tool calls with their observations.
-    pub tool_calls: Vec<ToolCallView>,
-    /// Observation text of the step.
-    pub observation: Option<String>,
-    /// Exit code of the step's last call that states one.
-    pub exit_code: Option<i64>,
-}
-
-/// Where a record came from.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct SourceView {
-    /// File path.
-    pub file: String,
-    /// Byte offset in the (decompressed) file.
-    pub byte_offset: u64,
-    /// Byte length.
-    pub byte_len: u64,
-    /// 1-based line or row.
-    pub line: u64,
-}
-
-/// Cost and tokens.
-#[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
-pub struct UsageView {
-    /// Dollars.
-    pub cost: Option<f64>,
-    /// Prompt tokens.
-    pub prompt_tokens: Option<u64>,
-    /// Completion tokens.
-    pub completion_tokens: Option<u64>,
-    /// Model calls.
-    pub api_calls: Option<u64>,
-}
-
-/// Facts derived at ingest.
-#[derive(Debug, Clone, Serialize, Deserialize, Default, TS)]
-pub struct FactsView {
-    /// Calls per tool.
-    pub tool_counts: BTreeMap<String, u32>,
-    /// Files edited through editor calls.
-    pub edited_files: Vec<String>,
-    /// Files the patch touches.
-    pub patch_files: Vec<String>,
-    /// Lines added.
-    pub patch_added: u64,
-    /// Lines removed.
-    pub patch_removed: u64,
-    /// Patch files per language.
-    pub languages: BTreeMap<String, u32>,
-}
-
-/// One trajectory, normalized, for reading.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct TrajectoryView {
-    /// The header (its fields appear at the top level of the JSON).
-    #[serde(flatten)]
-    #[ts(flatten)]
-    pub meta: TrajectoryMeta,
-    /// Task text.
-    pub problem_statement: Option<String>,
-    /// Steps.
-    pub steps: Vec<StepView>,
-    /// Final patch.
-    pub patch: Option<String>,
 }
 
 /// Counts about the database.

@@ -147,6 +147,10 @@ impl Methods for Service {
         self.lib()?.stats()
     }
 
+    fn vocabulary(&self, _: Empty) -> Result<Vocabulary, ApiError> {
+        Ok(crate::vocabulary())
+    }
+
     fn search(&self, p: SearchRequest) -> Result<SearchResponse, ApiError> {
         self.lib()?.search(&p)
     }

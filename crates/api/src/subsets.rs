@@ -4,92 +4,15 @@
 use std::path::Path;
 use std::time::Instant;
 
-use trawl_core::facts::FlagSet;
-use trawl_store::subsets::{self, Cap, DedupRule, Definition, Shaping};
+use trawl_store::subsets::{self, Definition};
 use trawl_store::{contamination, dedup, export};
 
+use crate::convert::{self, list_view, version_view};
 use crate::protocol::*;
 use crate::{ApiError, Library};
 
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError(ErrorBody { code: ErrorCode::BadRequest, message: message.into(), column: None })
-}
-
-fn dedup_rule(spec: &Option<DedupSpec>) -> Result<Option<DedupRule>, ApiError> {
-    let Some(d) = spec else { return Ok(None) };
-    Ok(match d.mode.as_str() {
-        "none" => None,
-        "exact_patch" => Some(DedupRule::ExactPatch),
-        "exact_text" => Some(DedupRule::ExactText),
-        "near_patch" => Some(DedupRule::NearPatch { threshold: d.threshold.unwrap_or(0.8) }),
-        other => return Err(bad(format!("unknown dedup mode '{other}' (none, exact_patch, exact_text, near_patch)"))),
-    })
-}
-
-fn shaping_view(s: &Shaping) -> ShapingSpec {
-    ShapingSpec {
-        dedup: s.dedup.as_ref().map(|d| match d {
-            DedupRule::ExactPatch => DedupSpec { mode: "exact_patch".into(), threshold: None },
-            DedupRule::ExactText => DedupSpec { mode: "exact_text".into(), threshold: None },
-            DedupRule::NearPatch { threshold } => DedupSpec { mode: "near_patch".into(), threshold: Some(*threshold) },
-        }),
-        cap: s.cap.as_ref().map(|c| CapSpec { k: c.k, order: c.order.clone() }),
-        contamination: s.contamination.clone(),
-    }
-}
-
-fn version_view(v: &subsets::Version) -> SubsetVersionView {
-    let d = &v.definition;
-    SubsetVersionView {
-        name: d.name.clone(),
-        version: v.version,
-        parent: d.parent.as_ref().map(|(n, pv)| SubsetRefView { subset: n.clone(), version: Some(*pv) }),
-        rule: d.rule.clone(),
-        includes: d.includes.clone(),
-        excludes: d.excludes.clone(),
-        shaping: shaping_view(&d.shaping),
-        pool: v.pool,
-        count: v.count,
-        stages: v
-            .stages
-            .iter()
-            .map(|s| StageView { label: s.label.clone(), removed: s.removed, added: s.added, count: s.count })
-            .collect(),
-        created: v.created.clone(),
-        took_ms: v.took.as_secs_f64() * 1000.0,
-    }
-}
-
-fn export_view(s: &export::Summary) -> ExportResponse {
-    let m = &s.manifest;
-    let bytes: u64 = m.outputs.iter().map(|o| o.bytes).sum();
-    let secs = s.elapsed.as_secs_f64();
-    ExportResponse {
-        manifest_path: s.manifest_path.display().to_string(),
-        format: m.format.clone(),
-        subset: m.subset.as_ref().map(|r| r.name.clone()),
-        version: m.subset.as_ref().map(|r| r.version),
-        outputs: m
-            .outputs
-            .iter()
-            .map(|o| ExportFileView {
-                file: o.file.clone(),
-                split: o.split.clone(),
-                records: o.records,
-                skipped: o.skipped,
-                groups: o.groups,
-                bytes: o.bytes,
-                sha256: o.sha256.clone(),
-            })
-            .collect(),
-        redactions: m.redactions.clone(),
-        records: m.outputs.iter().map(|o| o.records).sum(),
-        bytes,
-        elapsed_s: secs,
-        write_elapsed_s: s.write_elapsed.as_secs_f64(),
-        mb_per_s: if secs > 0.0 { bytes as f64 / 1e6 / secs } else { 0.0 },
-        rebuilt_from: m.rebuilt_from.clone(),
-    }
 }
 
 impl Library {
@@ -108,11 +31,7 @@ impl Library {
             rule: req.rule.clone(),
             includes: req.includes.clone(),
             excludes: req.excludes.clone(),
-            shaping: Shaping {
-                dedup: dedup_rule(&req.shaping.dedup)?,
-                cap: req.shaping.cap.as_ref().map(|c| Cap { k: c.k, order: c.order.clone() }),
-                contamination: req.shaping.contamination.clone(),
-            },
+            shaping: convert::shaping_of(&req.shaping),
         };
         Ok(version_view(&subsets::create(&mut self.store, &def)?))
     }
@@ -151,7 +70,7 @@ impl Library {
                     dataset: m.dataset,
                     resolved: m.resolved,
                     steps: m.steps,
-                    flags: FlagSet(m.flags).iter().map(|f| f.as_str().to_string()).collect(),
+                    flags: convert::flag_names(m.flags),
                 })
                 .collect(),
         })
@@ -207,17 +126,17 @@ impl Library {
             Some(s) => subsets::member_ids(&self.store, subsets::version_id(&self.store, &s.subset, s.version)?)?,
             None => trawl_store::search::matching_ids(&self.store, req.query.as_deref().unwrap_or(""))?,
         };
-        let mode = match req.mode.as_deref().unwrap_or("near_patch") {
-            "exact_patch" => dedup::Mode::ExactPatch,
-            "exact_text" => dedup::Mode::ExactText,
-            "near_patch" => {
+        let mode = match req.mode.unwrap_or(DedupMode::NearPatch) {
+            DedupMode::ExactPatch => dedup::Mode::ExactPatch,
+            DedupMode::ExactText => dedup::Mode::ExactText,
+            DedupMode::NearPatch => {
                 let t = req.threshold.unwrap_or(0.8);
                 if !(t > 0.0 && t <= 1.0) {
                     return Err(bad(format!("threshold must be in (0, 1], got {t}")));
                 }
                 dedup::Mode::NearPatch(t)
             }
-            other => return Err(bad(format!("unknown dedup mode '{other}' (exact_patch, exact_text, near_patch)"))),
+            DedupMode::None => return Err(bad("unknown dedup mode 'none' (exact_patch, exact_text, near_patch)")),
         };
         let mut clusters = dedup::report(&self.store, &ids, mode)?;
         let clusters_total = clusters.len() as u64;
@@ -254,59 +173,33 @@ impl Library {
 
     /// Adds (or replaces) a user contamination list.
     pub fn contamination_add(&mut self, req: &ContaminationAddRequest) -> Result<ContaminationListView, ApiError> {
-        let kind = match req.kind.as_deref() {
-            None => None,
-            Some(k) => Some(
-                contamination::ListKind::from_name(k)
-                    .ok_or_else(|| bad(format!("unknown list kind '{k}' (instances, repos)")))?,
-            ),
-        };
+        let kind = req.kind.map(convert::list_kind);
         let source = if req.source.is_empty() { "(api)" } else { req.source.as_str() };
         Ok(list_view(&contamination::add(&mut self.store, &req.name, kind, &req.text, source)?))
     }
 
     /// Exports a subset version; every export writes `manifest.json` and `members.txt`.
     pub fn export(&mut self, req: &ExportRequest) -> Result<ExportResponse, ApiError> {
-        let format = export::Format::from_name(&req.format).ok_or_else(|| {
-            bad(format!("unknown export format '{}' (jsonl-original, sft-chat, parquet)", req.format))
-        })?;
-        let group_by = match req.group_by.as_deref() {
-            None => export::GroupBy::Repo,
-            Some(g) => {
-                export::GroupBy::from_name(g).ok_or_else(|| bad(format!("unknown group_by '{g}' (repo, instance)")))?
-            }
-        };
-        let codec = match req.compression.as_deref() {
-            None => export::Codec::default(),
-            Some(c) => export::Codec::from_name(c)
-                .ok_or_else(|| bad(format!("unknown compression '{c}' (snappy, zstd, none)")))?,
-        };
         let opts = export::Options {
-            format,
+            format: convert::export_format(req.format),
             out_dir: Path::new(&req.out_dir).to_path_buf(),
             splits: req.splits.map(|r| export::Ratios { train: r.train, validation: r.validation, test: r.test }),
-            group_by,
+            group_by: convert::group_by(req.group_by),
             seed: req.seed,
             redact: req.redact,
-            codec,
+            codec: convert::codec(req.compression),
             parquet_pages: export::PARQUET_PAGES,
         };
-        Ok(export_view(&export::export_subset(&mut self.store, &req.subset, req.version, &opts)?))
+        Ok(convert::export_view(&export::export_subset(&mut self.store, &req.subset, req.version, &opts)?))
     }
 
     /// Rebuilds an export from its manifest (the records by stable id, the same options) and
     /// checks that every file has the manifest's sha256.
     pub fn export_from_manifest(&mut self, req: &ExportFromManifestRequest) -> Result<ExportResponse, ApiError> {
-        Ok(export_view(&export::from_manifest(&mut self.store, Path::new(&req.manifest), Path::new(&req.out_dir))?))
-    }
-}
-
-fn list_view(l: &contamination::List) -> ContaminationListView {
-    ContaminationListView {
-        name: l.name.clone(),
-        kind: l.kind.as_str().to_string(),
-        entries: l.entries.len() as u64,
-        builtin: l.builtin,
-        source: l.source.clone(),
+        Ok(convert::export_view(&export::from_manifest(
+            &mut self.store,
+            Path::new(&req.manifest),
+            Path::new(&req.out_dir),
+        )?))
     }
 }

@@ -391,6 +391,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 return Ok(());
             }
+            let sort = sort.as_deref().map(subsets::parse_name).transpose()?;
             let resp = lib.search(&SearchRequest { query, limit, offset, sort, snippets: true })?;
             if json {
                 print_json(&resp)?;

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::sync::LazyLock;
 
-use trawl_api::protocol::{CheckReport, IngestReport, SearchResponse, StatsResponse, TrajectoryView};
+use trawl_api::protocol::{CheckReport, IngestReport, RecordKind, SearchResponse, StatsResponse, TrajectoryView};
 
 /// Whether standard output is a terminal: colours only then.
 static COLOR: LazyLock<bool> = LazyLock::new(|| std::io::stdout().is_terminal());
@@ -230,7 +230,7 @@ pub fn trajectory(t: &TrajectoryView, full: bool) {
     if let Some(b) = t.meta.base_instance.as_deref().filter(|b| Some(*b) != t.meta.instance_id.as_deref()) {
         out!("base instance {b}");
     }
-    if t.meta.kind == "prediction" {
+    if t.meta.kind == RecordKind::Prediction {
         match &t.meta.joined_to {
             Some(j) => out!("a prediction, the submitted prediction of trajectory {j}"),
             None => out!("a patch-only record: a prediction that joined no trajectory of its run"),

@@ -289,8 +289,9 @@ pub fn subset(db: &Option<PathBuf>, cmd: SubsetCmd) -> Result<()> {
                 }
                 None => None,
             };
-            let order: Vec<String> =
-                order.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+            let dedup = dedup.as_deref().map(parse_name).transpose()?;
+            let order: Vec<CapOrder> =
+                order.split(',').map(str::trim).filter(|s| !s.is_empty()).map(parse_name).collect::<Result<_>>()?;
             let req = SubsetCreateRequest {
                 name,
                 parent,
@@ -400,7 +401,7 @@ pub fn dedup(db: &Option<PathBuf>, a: DedupArgs) -> Result<()> {
     let r = lib.dedup_report(&DedupReportRequest {
         query: a.query,
         subset,
-        mode: Some(a.mode),
+        mode: Some(parse_name(&a.mode)?),
         threshold: Some(a.threshold),
         limit: Some(a.limit),
     })?;
@@ -450,6 +451,7 @@ pub fn contamination(db: &Option<PathBuf>, cmd: ContaminationCmd) -> Result<()> 
         ContaminationCmd::Add { name, file, kind, json } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let mut lib = open(db)?;
+            let kind = kind.as_deref().map(parse_name).transpose()?;
             let l = lib.contamination_add(&ContaminationAddRequest {
                 name,
                 kind,
@@ -464,6 +466,12 @@ pub fn contamination(db: &Option<PathBuf>, cmd: ContaminationCmd) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// A name of one of the API's vocabularies (a dedup mode, an export format, …), with the API's
+/// error text for an unknown one.
+pub fn parse_name<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T> {
+    s.parse().map_err(anyhow::Error::msg)
 }
 
 fn parse_ratios(s: &str) -> Result<SplitRatios> {
@@ -517,16 +525,19 @@ pub fn export(db: &Option<PathBuf>, a: ExportArgs) -> Result<()> {
         None => {
             let (subset, version) = name_version(a.subset.as_deref().unwrap_or_default())?;
             let splits = a.split.as_deref().map(parse_ratios).transpose()?;
+            let format = parse_name(a.format.as_deref().unwrap_or_default())?;
+            let group_by = Some(parse_name(&a.group_by)?);
+            let compression = a.compression.as_deref().map(parse_name).transpose()?;
             lib.export(&ExportRequest {
                 subset,
                 version,
-                format: a.format.clone().unwrap_or_default(),
+                format,
                 out_dir: a.out.display().to_string(),
                 splits,
-                group_by: Some(a.group_by.clone()),
+                group_by,
                 seed: a.seed,
                 redact: a.redact,
-                compression: a.compression.clone(),
+                compression,
             })?
         }
     };
@@ -600,11 +611,11 @@ pub fn bench(db: &Option<PathBuf>, a: BenchArgs) -> Result<()> {
         shaping: ShapingSpec::default(),
     })?;
     eprintln!("export subset: {} records (steps:>{n})", ev.count);
-    let formats = ["sft-chat", "parquet", "jsonl-original"];
+    let formats = [ExportFormat::SftChat, ExportFormat::Parquet, ExportFormat::JsonlOriginal];
     let mut runs: Vec<Vec<serde_json::Value>> = vec![Vec::new(); formats.len()];
     for run in 1..=a.repeat.max(1) {
         for (format, runs) in formats.iter().zip(&mut runs) {
-            let out = a.out.join(format);
+            let out = a.out.join(format.as_str());
             // Every run writes into an empty directory, as the first does (not over the last
             // run's files).
             let _ = std::fs::remove_dir_all(&out);
@@ -612,7 +623,7 @@ pub fn bench(db: &Option<PathBuf>, a: BenchArgs) -> Result<()> {
             let r = lib.export(&ExportRequest {
                 subset: name.clone(),
                 version: None,
-                format: format.to_string(),
+                format: *format,
                 out_dir: out.display().to_string(),
                 splits: None,
                 group_by: None,
@@ -709,7 +720,7 @@ pub fn bench(db: &Option<PathBuf>, a: BenchArgs) -> Result<()> {
             let r = lib.dedup_report(&DedupReportRequest {
                 query: None,
                 subset: None,
-                mode: Some("near_patch".into()),
+                mode: Some(DedupMode::NearPatch),
                 threshold: Some(0.8),
                 limit: Some(5),
             })?;

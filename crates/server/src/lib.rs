@@ -332,6 +332,7 @@ fn json_response(status: StatusCode, value: &serde_json::Value) -> Response {
 const READ_ONLY: &[&str] = &[
     "db_info",
     "stats",
+    "vocabulary",
     "search",
     "trajectory",
     "observation",

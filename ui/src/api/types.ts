@@ -67,6 +67,17 @@ export type { SubsetShowResponse } from './gen/SubsetShowResponse';
 export type { SubsetSummaryView } from './gen/SubsetSummaryView';
 export type { SubsetVersionView } from './gen/SubsetVersionView';
 export type { TrajectoryLabels } from './gen/TrajectoryLabels';
+// the vocabularies the API serves (`vocabulary`; the values are in `gen/vocabularyValues.ts`)
+export type { CapOrder } from './gen/CapOrder';
+export type { Compression } from './gen/Compression';
+export type { DedupMode } from './gen/DedupMode';
+export type { ExportFormat } from './gen/ExportFormat';
+export type { GroupBy } from './gen/GroupBy';
+export type { ListKind } from './gen/ListKind';
+export type { RecordKind } from './gen/RecordKind';
+export type { SearchSort } from './gen/SearchSort';
+export type { TermDoc } from './gen/TermDoc';
+export type { Vocabulary } from './gen/Vocabulary';
 
 export type Method = Request['method'];
 

@@ -3,37 +3,14 @@
 // clicks), and completion candidates at the cursor. The server parses the query; this only edits
 // its text, so it never has to agree with the grammar in every corner.
 
+import { VOCABULARY } from '../api/gen/vocabularyValues';
 import type { FacetValue } from '../api/types';
 
 /** The field names with one line of help each, in the order completion offers them. */
-export const FIELDS: { name: string; help: string }[] = [
-  { name: 'repo', help: 'repository owner/name; * globs (repo:django/*)' },
-  { name: 'instance', help: 'instance id; * globs (instance:astropy__astropy-12907)' },
-  { name: 'base', help: 'base instance: the instance id without a sample suffix (base:django__django-11099 finds …-11099_2)' },
-  { name: 'kind', help: 'record kind: trajectory (the default), prediction (patch-only records) or any' },
-  { name: 'dataset', help: 'task source dataset; * globs (dataset:SWE-Gym/*)' },
-  { name: 'format', help: 'source format name (format:nv-swe-zero) or a glob' },
-  { name: 'model', help: 'model that produced the trajectory; * globs (model:*qwen*)' },
-  { name: 'id', help: 'trajectory id; * for a prefix (id:3f2a*)' },
-  { name: 'resolved', help: 'harness outcome: true, false or unknown' },
-  { name: 'flag', help: 'quality flag (flag:ran_tests, flag:loop, …)' },
-  { name: 'tool', help: 'has a call of this tool; * globs (tool:execute_bash)' },
-  { name: 'steps', help: 'number of steps: N, >N, >=N, <N, <=N or A..B' },
-  { name: 'patch_files', help: 'files in the final patch: N, >N, >=N, <N, <=N or A..B' },
-  { name: 'patch_lines', help: 'added + removed patch lines: N, >N, >=N, <N, <=N or A..B' },
-  { name: 'step', help: 'one tool call matches all: step:(tool:NAME cmd:/REGEX/ cmd:TEXT exit:N exit:!N)' },
-];
+export const FIELDS: { name: string; help: string }[] = VOCABULARY.fields.map((f) => ({ name: f.name, help: f.detail }));
 
-export const FLAGS = [
-  'empty_patch',
-  'no_finish',
-  'hit_limit',
-  'loop',
-  'ran_tests',
-  'edited_tests',
-  'stray_files',
-  'tool_errors',
-];
+/** The quality flag names, in bit order. */
+export const FLAGS = VOCABULARY.flags.map((f) => f.name);
 
 export const RESOLVED = ['true', 'false', 'unknown'];
 

@@ -1,13 +1,14 @@
 // Pure logic of the subset form: the request a form makes, with every problem named before a
 // call; id lists; the caret under a rule's error column. Tested in test/subsets.test.ts.
 
-import type { SubsetCreateRequest } from '../api/types';
+import { VOCABULARY } from '../api/gen/vocabularyValues';
+import type { CapOrder, SubsetCreateRequest } from '../api/types';
 
 /** Cap order keys the server knows, most important first when listed. */
-export const CAP_ORDERS = ['resolved', 'fewest_steps', 'most_steps', 'smallest_patch', 'largest_patch', 'ingest'] as const;
+export const CAP_ORDERS = VOCABULARY.cap_orders;
 
 /** Dedup modes (`none` = no dedup). */
-export const DEDUP_MODES = ['none', 'exact_patch', 'exact_text', 'near_patch'] as const;
+export const DEDUP_MODES = VOCABULARY.dedup_modes;
 
 export interface SubsetForm {
   name: string;
@@ -79,7 +80,7 @@ export function buildRequest(f: SubsetForm): { req: SubsetCreateRequest } | { er
       .filter((x) => x);
     const bad = order.find((o) => !(CAP_ORDERS as readonly string[]).includes(o));
     if (bad) return { error: `cap order '${bad}': one of ${CAP_ORDERS.join(', ')}` };
-    cap = { k: Number(f.capK), order };
+    cap = { k: Number(f.capK), order: order as CapOrder[] };
   }
   return {
     req: {

@@ -4,7 +4,7 @@
 // render. The trajectory view uses the same list for J/K.
 
 import { ApiError, call, isAbort } from '../api/client';
-import type { FacetValue, SearchHit } from '../api/types';
+import type { FacetValue, SearchHit, SearchSort } from '../api/types';
 import { PAGE_SIZE, PageCache, pageRange, pagesFor, pagesToFetch } from '../lib/paging';
 import { errorText } from '../api/errors';
 import type { Store } from './store';
@@ -83,7 +83,7 @@ export class ResultList implements Store<number> {
     try {
       const res = await call(
         'search',
-        { query: this.q, limit, offset, sort: this.sort, snippets: false },
+        { query: this.q, limit, offset, sort: this.sort as SearchSort, snippets: false },
         this.controller.signal,
       );
       if (this.disposed) return;

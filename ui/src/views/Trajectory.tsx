@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { call } from '../api/client';
+import { VOCABULARY } from '../api/gen/vocabularyValues';
 import type { Code, RenderedCall, RenderedStep } from '../api/types';
 import { CodeBlock, Marked, Prose } from '../components/Code';
 import { DiffList, FileDiffView, type DiffMode } from '../components/Diff';
@@ -20,9 +21,9 @@ import { useCall } from '../state/useCall';
 import { CompareWith } from './trajectory/CompareWith';
 import { ExitBadge, MetaHeader } from './trajectory/Meta';
 
-
-/** Observations longer than this start collapsed (unless they hold a search hit). */
-const COLLAPSE_AT = 12;
+/** Observations longer than this start collapsed (unless they hold a search hit): the server's
+ * preview length, beyond which a rendered observation comes truncated. */
+const COLLAPSE_AT = VOCABULARY.observation_preview_lines;
 const PREVIEW_LINES = 6;
 /** Steps rendered after the first screen (FIRST_STEPS), a chunk between frames. */
 const STEP_CHUNK = 16;

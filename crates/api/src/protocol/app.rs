@@ -11,7 +11,7 @@ pub use trawl_render::{
     StepSummary,
 };
 
-use super::{FacetValue, FactsView, IngestProgress, IngestReport, SourceView, StatsResponse, UsageView};
+use super::{FacetValue, IngestProgress, IngestReport, StatsResponse, TrajectoryMeta};
 
 /// Parameters of a method that takes none.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
@@ -211,76 +211,6 @@ pub struct ChartsResponse {
     pub tools: Vec<FacetValue>,
     /// Milliseconds spent.
     pub took_ms: f64,
-}
-
-/// A trajectory's header: everything but its steps and patch.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct TrajectoryMeta {
-    /// Stable id.
-    pub id: String,
-    /// Source location.
-    pub source: SourceView,
-    /// Format name.
-    pub format: String,
-    /// `trajectory`, or `prediction` for a prediction record (a run's submitted patch without
-    /// steps: a patch-only record, or one joined to its trajectory, see `joined_to`).
-    pub kind: String,
-    /// Instance id, as in the source.
-    pub instance_id: Option<String>,
-    /// The instance id without a sample suffix (`django__django-11099` for
-    /// `django__django-11099_2`); equal to `instance_id` when it has none.
-    pub base_instance: Option<String>,
-    /// Repository.
-    pub repo: Option<String>,
-    /// Dataset.
-    pub dataset: Option<String>,
-    /// License.
-    pub license: Option<String>,
-    /// Model.
-    pub model: Option<String>,
-    /// The record's own trajectory id.
-    pub trajectory_id: Option<String>,
-    /// true, false, or null when unknown.
-    pub resolved: Option<bool>,
-    /// Exit status.
-    pub exit_status: Option<String>,
-    /// Error the run ended with.
-    pub error: Option<String>,
-    /// Cost and tokens.
-    pub usage: UsageView,
-    /// Flag names.
-    pub flags: Vec<String>,
-    /// Derived facts.
-    pub facts: FactsView,
-    /// Step count.
-    pub step_count: usize,
-    /// For a trajectory: the prediction its run submitted for the instance (from a predictions
-    /// file of the same run), or null.
-    pub prediction: Option<PredictionView>,
-    /// For a prediction joined to a trajectory: that trajectory's id, or null.
-    pub joined_to: Option<String>,
-}
-
-/// The prediction a trajectory's run submitted (SWE-bench `model_patch`, Multi-SWE-bench
-/// `fix_patch`), kept with the trajectory.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct PredictionView {
-    /// The prediction record's stable id.
-    pub id: String,
-    /// Where it was read.
-    pub file: String,
-    /// Its line (or row).
-    pub line: u64,
-    /// The instance it names.
-    pub instance_id: Option<String>,
-    /// The model (or run name) it names.
-    pub model: Option<String>,
-    /// Its patch.
-    pub patch: Option<String>,
-    /// Whether its patch is the trajectory's final patch (white space around them aside).
-    pub same_patch: bool,
-    /// How many predictions of the run joined the trajectory (the first by id is shown).
-    pub count: u64,
 }
 
 /// A trajectory rendered for reading: typed, highlighted steps and the final patch as diffs.

@@ -62,6 +62,8 @@ methods! {
     open_db(OpenDbRequest) -> DbInfo;
     /// Counts about the database.
     stats(Empty) -> StatsResponse;
+    /// The names the API understands: flags, query fields, shaping and export options.
+    vocabulary(Empty) -> Vocabulary;
     /// Runs a query: a page of hits, the total and facet counts.
     search(SearchRequest) -> SearchResponse;
     /// One trajectory, rendered for reading.

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::{CapOrder, Compression, DedupMode, ExportFormat, GroupBy, ListKind};
+
 /// A subset version reference: `{subset, version}` (`version` null = the latest).
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS, PartialEq)]
 pub struct SubsetRefView {
@@ -21,7 +23,7 @@ pub struct SubsetRefView {
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS, PartialEq)]
 pub struct DedupSpec {
     /// `none`, `exact_patch`, `exact_text`, `near_patch`.
-    pub mode: String,
+    pub mode: DedupMode,
     /// Similarity threshold for `near_patch`, in (0, 1].
     #[serde(default)]
     pub threshold: Option<f64>,
@@ -35,7 +37,7 @@ pub struct CapSpec {
     /// Order keys, most important first: `resolved` (resolved first), `fewest_steps`,
     /// `most_steps`, `smallest_patch`, `largest_patch`, `ingest`. Ties end on the stable id.
     #[serde(default)]
-    pub order: Vec<String>,
+    pub order: Vec<CapOrder>,
 }
 
 /// Shaping applied after the rule and the manual lists: dedup, then cap, then contamination.
@@ -242,7 +244,7 @@ pub struct DedupReportRequest {
     pub subset: Option<SubsetRefView>,
     /// `near_patch` (default), `exact_patch` or `exact_text`.
     #[serde(default)]
-    pub mode: Option<String>,
+    pub mode: Option<DedupMode>,
     /// Similarity threshold for `near_patch` (default 0.8).
     #[serde(default)]
     pub threshold: Option<f64>,
@@ -285,7 +287,7 @@ pub struct ContaminationListView {
     /// Name (used in `shaping.contamination`).
     pub name: String,
     /// `instances` or `repos`.
-    pub kind: String,
+    pub kind: ListKind,
     /// Entries.
     pub entries: u64,
     /// Shipped with trawl.
@@ -310,7 +312,7 @@ pub struct ContaminationAddRequest {
     pub name: String,
     /// `instances` or `repos`; null = detected (entries with `/` are repos).
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<ListKind>,
     /// The list text: one entry per line, `#` comments.
     pub text: String,
     /// Where it came from (a file name), recorded as its provenance.
@@ -338,7 +340,7 @@ pub struct ExportRequest {
     #[serde(default)]
     pub version: Option<i64>,
     /// `jsonl-original`, `sft-chat` or `parquet`.
-    pub format: String,
+    pub format: ExportFormat,
     /// Output directory (created when missing).
     pub out_dir: String,
     /// Split ratios (null = one file, `data.*`).
@@ -346,7 +348,7 @@ pub struct ExportRequest {
     pub splits: Option<SplitRatios>,
     /// `repo` (default) or `instance`: a group never spans two splits.
     #[serde(default)]
-    pub group_by: Option<String>,
+    pub group_by: Option<GroupBy>,
     /// Seed of the split assignment (default 0).
     #[serde(default)]
     pub seed: u64,
@@ -355,7 +357,7 @@ pub struct ExportRequest {
     pub redact: bool,
     /// Page codec of a `parquet` export: `snappy` (null: the default), `zstd` or `none`.
     #[serde(default)]
-    pub compression: Option<String>,
+    pub compression: Option<Compression>,
 }
 
 /// `export_from_manifest`: rebuilds an export from its manifest, checking every sha256.

@@ -15,3 +15,6 @@ mod ts_types;
 
 // The index and its database: notices through db_info.
 mod database;
+
+// The vocabulary the API serves comes from the Rust sources of truth; its names are their JSON.
+mod vocabulary;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use trawl_api::protocol::{IngestRequest, SearchRequest};
+use trawl_api::protocol::{IngestRequest, SearchRequest, SearchSort};
 use trawl_api::Library;
 
 /// Writes `n` generated trajectories (seed `seed`) to `dir/data.jsonl` and returns the file.
@@ -29,7 +29,7 @@ pub fn ids(lib: &Library, query: &str) -> Vec<String> {
             query: query.into(),
             limit: 1000,
             offset: 0,
-            sort: Some("ingest".into()),
+            sort: Some(SearchSort::Ingest),
             snippets: false,
         })
         .unwrap();

@@ -26,6 +26,7 @@ import type { SubsetVersionView } from "./SubsetVersionView";
 import type { SubsetsResponse } from "./SubsetsResponse";
 import type { TrajectoryLabels } from "./TrajectoryLabels";
 import type { TrajectoryView } from "./TrajectoryView";
+import type { Vocabulary } from "./Vocabulary";
 
 /**
  * The result type of every method, by method name (`ApiResults[method]` in TypeScript).
@@ -43,6 +44,10 @@ open_db: DbInfo,
  * Counts about the database.
  */
 stats: StatsResponse, 
+/**
+ * The names the API understands: flags, query fields, shaping and export options.
+ */
+vocabulary: Vocabulary, 
 /**
  * Runs a query: a page of hits, the total and facet counts.
  */

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import { ApiError, call } from '../../api/client';
-import type { Methods, SubsetSummaryView, SubsetVersionView } from '../../api/types';
+import type { ListKind, Methods, SubsetSummaryView, SubsetVersionView } from '../../api/types';
 import { fmtInt } from '../../lib/format';
 import { CAP_ORDERS, DEDUP_MODES, buildRequest, caretLine, type SubsetForm } from '../../lib/subsets';
 import { useStore } from '../../state/store';
@@ -13,7 +13,7 @@ import { reportLost } from '../../state/writes';
 
 function AddContamination({ onAdded }: { onAdded: (name: string) => void }) {
   const [name, setName] = useState('');
-  const [kind, setKind] = useState('');
+  const [kind, setKind] = useState<ListKind | ''>('');
   const [text, setText] = useState('');
   const add = useCall((req: Methods['contamination_add'][0]) => call('contamination_add', req));
   const save = async () => {
@@ -30,7 +30,7 @@ function AddContamination({ onAdded }: { onAdded: (name: string) => void }) {
       <summary className="small">add a list…</summary>
       <div className="inline-form">
         <input type="text" data-testid="contamination-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="name, e.g. my-benchmark.instances" />
-        <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="kind">
+        <select value={kind} onChange={(e) => setKind(e.target.value as ListKind | '')} aria-label="kind">
           <option value="">kind: detect</option>
           <option value="instances">instances</option>
           <option value="repos">repos</option>

@@ -2,14 +2,14 @@
 
 import { useState } from 'react';
 import { call } from '../../api/client';
-import type { Methods } from '../../api/types';
+import type { DedupMode, Methods } from '../../api/types';
 import { fmtInt } from '../../lib/format';
 import { refText } from '../../lib/subsets';
 import { encodeRoute } from '../../lib/url';
 import { useCall } from '../../state/useCall';
 
 export function DedupCard({ name, version }: { name: string; version: number }) {
-  const [mode, setMode] = useState('near_patch');
+  const [mode, setMode] = useState<DedupMode>('near_patch');
   const [threshold, setThreshold] = useState('0.8');
   const report = useCall((req: Methods['dedup_report'][0]) => call('dedup_report', req), { keepResult: true });
   const { busy, error: err, result: res } = report;
@@ -22,7 +22,7 @@ export function DedupCard({ name, version }: { name: string; version: number }) 
     <section className="card" data-testid="dedup-report">
       <h2>Duplicates in {refText(name, version)}</h2>
       <div className="inline-form">
-        <select data-testid="dedup-mode" value={mode} onChange={(e) => setMode(e.target.value)} aria-label="dedup mode">
+        <select data-testid="dedup-mode" value={mode} onChange={(e) => setMode(e.target.value as DedupMode)} aria-label="dedup mode">
           <option value="near_patch">near-duplicate patches (MinHash)</option>
           <option value="exact_patch">same normalized patch</option>
           <option value="exact_text">same trajectory text</option>

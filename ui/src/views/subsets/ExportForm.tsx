@@ -2,20 +2,20 @@
 
 import { useState } from 'react';
 import { call } from '../../api/client';
-import type { Methods } from '../../api/types';
+import type { Compression, ExportFormat, GroupBy, Methods } from '../../api/types';
 import { fmtBytes, fmtInt } from '../../lib/format';
 import { refText } from '../../lib/subsets';
 import { useCall } from '../../state/useCall';
 
 export function ExportForm({ name, version }: { name: string; version: number }) {
-  const [format, setFormat] = useState('jsonl-original');
+  const [format, setFormat] = useState<ExportFormat>('jsonl-original');
   const [out, setOut] = useState('');
   const [splits, setSplits] = useState(false);
   const [ratios, setRatios] = useState('0.8, 0.1, 0.1');
-  const [groupBy, setGroupBy] = useState('repo');
+  const [groupBy, setGroupBy] = useState<GroupBy>('repo');
   const [seed, setSeed] = useState('0');
   const [redact, setRedact] = useState(false);
-  const [compression, setCompression] = useState('snappy');
+  const [compression, setCompression] = useState<Compression>('snappy');
   const exp = useCall((req: Methods['export'][0]) => call('export', req));
   const { busy, error: err, result: res } = exp;
   const run = async () => {
@@ -42,7 +42,7 @@ export function ExportForm({ name, version }: { name: string; version: number })
         }}
       >
         <label htmlFor="export-format">format</label>
-        <select id="export-format" data-testid="export-format" value={format} onChange={(e) => setFormat(e.target.value)}>
+        <select id="export-format" data-testid="export-format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
           <option value="jsonl-original">jsonl-original (the records' original bytes)</option>
           <option value="sft-chat">sft-chat (messages for fine-tuning)</option>
           <option value="parquet">parquet</option>
@@ -50,7 +50,7 @@ export function ExportForm({ name, version }: { name: string; version: number })
         {format === 'parquet' && (
           <>
             <label htmlFor="export-compression">compression</label>
-            <select id="export-compression" data-testid="export-compression" value={compression} onChange={(e) => setCompression(e.target.value)}>
+            <select id="export-compression" data-testid="export-compression" value={compression} onChange={(e) => setCompression(e.target.value as Compression)}>
               <option value="snappy">snappy (pyarrow's default)</option>
               <option value="zstd">zstd (smaller files)</option>
               <option value="none">none</option>
@@ -63,7 +63,7 @@ export function ExportForm({ name, version }: { name: string; version: number })
         <span className="inline-form tight">
           <input id="export-splits" type="checkbox" data-testid="export-splits" checked={splits} onChange={(e) => setSplits(e.target.checked)} />
           <input type="text" value={ratios} disabled={!splits} onChange={(e) => setRatios(e.target.value)} aria-label="train, validation, test ratios" />
-          <select value={groupBy} disabled={!splits} onChange={(e) => setGroupBy(e.target.value)} aria-label="group by">
+          <select value={groupBy} disabled={!splits} onChange={(e) => setGroupBy(e.target.value as GroupBy)} aria-label="group by">
             <option value="repo">grouped by repo</option>
             <option value="instance">grouped by instance</option>
           </select>
