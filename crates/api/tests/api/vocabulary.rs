@@ -47,3 +47,91 @@ fn vocabulary_names_are_their_json_and_unknown_names_are_named() {
         "unknown export format 'x' (jsonl-original, sft-chat, parquet)"
     );
 }
+
+/// The UI copies none of the served vocabularies by hand: no UI source outside the generated
+/// `gen/` spells out half or more of one list (at least two names), as an array literal
+/// (`['none', 'exact_patch']`) or as `<option value="…">` elements. (Naming a few query fields,
+/// as the facet columns do, is using the vocabulary, not copying it.) (Labels keyed by a generated type, such as
+/// `Record<ExportFormat, string>`, are not lists: the type check ties them to the API's.)
+#[test]
+fn the_ui_spells_out_no_served_vocabulary() {
+    let v = trawl_api::vocabulary();
+    let lists: Vec<(&str, Vec<String>)> = vec![
+        ("flags", v.flags.iter().map(|t| t.name.clone()).collect()),
+        ("query fields", v.fields.iter().map(|t| t.name.clone()).collect()),
+        ("dedup modes", names(&v.dedup_modes)),
+        ("cap orders", names(&v.cap_orders)),
+        ("export formats", names(&v.export_formats)),
+        ("compressions", names(&v.compressions)),
+    ];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src");
+    let mut files = vec![];
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n != "gen") {
+                    stack.push(p);
+                }
+            } else if p.extension().is_some_and(|x| x == "ts" || x == "tsx") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 20, "the check sees the UI's sources: {files:?}");
+    // `[ … ]` with no bracket inside, and `value="…"` / `value='…'`
+    fn arrays(src: &str) -> Vec<&str> {
+        let mut out = vec![];
+        let mut open = None;
+        for (i, c) in src.char_indices() {
+            match c {
+                '[' => open = Some(i),
+                ']' => {
+                    if let Some(o) = open.take() {
+                        out.push(&src[o..=i]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+    fn option_values(src: &str) -> Vec<String> {
+        src.match_indices("value=")
+            .filter_map(|(i, _)| {
+                let rest = &src[i + 6..];
+                let q = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+                rest[1..].split(q).next().map(str::to_string)
+            })
+            .collect()
+    }
+    let copies = |n: usize, of: usize| n >= 2 && 2 * n >= of;
+    let quoted = |text: &str, name: &str| ["'", "\""].iter().any(|q| text.contains(&format!("{q}{name}{q}")));
+    let mut found = vec![];
+    for f in &files {
+        let src = std::fs::read_to_string(f).unwrap();
+        let rel = f.strip_prefix(&root).unwrap().display().to_string();
+        for (what, list) in &lists {
+            for a in arrays(&src) {
+                let n: Vec<&String> = list.iter().filter(|name| quoted(a, name)).collect();
+                if copies(n.len(), list.len()) {
+                    found.push(format!("{rel}: an array of {what} {n:?}"));
+                }
+            }
+            let values = option_values(&src);
+            let n: Vec<&String> = list.iter().filter(|name| values.contains(name)).collect();
+            if copies(n.len(), list.len()) {
+                found.push(format!("{rel}: <option> elements of {what} {n:?}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the UI copies vocabularies the API serves (read them from api/gen/vocabularyValues.ts):\n{}",
+        found.join("\n")
+    );
+    // the check can fail: the list main had in ui/src/lib/subsets.ts is one
+    let old = "export const DEDUP_MODES = ['none', 'exact_patch', 'exact_text', 'near_patch'] as const;";
+    assert!(arrays(old).iter().any(|a| names(&v.dedup_modes).iter().filter(|n| quoted(a, n)).count() == 4));
+}

@@ -2,11 +2,19 @@
 
 import { useState } from 'react';
 import { call } from '../../api/client';
+import { VOCABULARY } from '../../api/gen/vocabularyValues';
 import type { DedupMode, Methods } from '../../api/types';
 import { fmtInt } from '../../lib/format';
 import { refText } from '../../lib/subsets';
 import { encodeRoute } from '../../lib/url';
 import { useCall } from '../../state/useCall';
+
+/** How the report names each dedup mode; the modes themselves are the API's. */
+const DEDUP_LABEL: Record<Exclude<DedupMode, 'none'>, string> = {
+  near_patch: 'near-duplicate patches (MinHash)',
+  exact_patch: 'same normalized patch',
+  exact_text: 'same trajectory text',
+};
 
 export function DedupCard({ name, version }: { name: string; version: number }) {
   const [mode, setMode] = useState<DedupMode>('near_patch');
@@ -23,9 +31,13 @@ export function DedupCard({ name, version }: { name: string; version: number }) 
       <h2>Duplicates in {refText(name, version)}</h2>
       <div className="inline-form">
         <select data-testid="dedup-mode" value={mode} onChange={(e) => setMode(e.target.value as DedupMode)} aria-label="dedup mode">
-          <option value="near_patch">near-duplicate patches (MinHash)</option>
-          <option value="exact_patch">same normalized patch</option>
-          <option value="exact_text">same trajectory text</option>
+          {VOCABULARY.dedup_modes.flatMap((m) =>
+            m === 'none' ? [] : [
+              <option key={m} value={m}>
+                {DEDUP_LABEL[m]}
+              </option>,
+            ],
+          )}
         </select>
         {mode === 'near_patch' && (
           <>

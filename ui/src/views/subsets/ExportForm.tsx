@@ -2,10 +2,24 @@
 
 import { useState } from 'react';
 import { call } from '../../api/client';
+import { VOCABULARY } from '../../api/gen/vocabularyValues';
 import type { Compression, ExportFormat, GroupBy, Methods } from '../../api/types';
 import { fmtBytes, fmtInt } from '../../lib/format';
 import { refText } from '../../lib/subsets';
 import { useCall } from '../../state/useCall';
+
+/** How the form names each export format and codec; the lists themselves are the API's (a
+ * format or codec the API adds fails the type check here until it has a label). */
+const FORMAT_LABEL: Record<ExportFormat, string> = {
+  'jsonl-original': "jsonl-original (the records' original bytes)",
+  'sft-chat': 'sft-chat (messages for fine-tuning)',
+  parquet: 'parquet',
+};
+const COMPRESSION_LABEL: Record<Compression, string> = {
+  snappy: "snappy (pyarrow's default)",
+  zstd: 'zstd (smaller files)',
+  none: 'none',
+};
 
 export function ExportForm({ name, version }: { name: string; version: number }) {
   const [format, setFormat] = useState<ExportFormat>('jsonl-original');
@@ -43,17 +57,21 @@ export function ExportForm({ name, version }: { name: string; version: number })
       >
         <label htmlFor="export-format">format</label>
         <select id="export-format" data-testid="export-format" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
-          <option value="jsonl-original">jsonl-original (the records' original bytes)</option>
-          <option value="sft-chat">sft-chat (messages for fine-tuning)</option>
-          <option value="parquet">parquet</option>
+          {VOCABULARY.export_formats.map((f) => (
+            <option key={f} value={f}>
+              {FORMAT_LABEL[f]}
+            </option>
+          ))}
         </select>
         {format === 'parquet' && (
           <>
             <label htmlFor="export-compression">compression</label>
             <select id="export-compression" data-testid="export-compression" value={compression} onChange={(e) => setCompression(e.target.value as Compression)}>
-              <option value="snappy">snappy (pyarrow's default)</option>
-              <option value="zstd">zstd (smaller files)</option>
-              <option value="none">none</option>
+              {VOCABULARY.compressions.map((c) => (
+                <option key={c} value={c}>
+                  {COMPRESSION_LABEL[c]}
+                </option>
+              ))}
             </select>
           </>
         )}
