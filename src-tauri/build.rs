@@ -1,4 +1,4 @@
-//! Tauri's build step, with an app manifest that names our two commands, so the capability file
+//! Tauri's build step, with an app manifest that names our three commands, so the capability file
 //! can allow exactly them and nothing else.
 
 fn main() {
