@@ -9,9 +9,23 @@ use trawl_store::{contamination, export};
 
 use crate::protocol::*;
 
-/// Flag names of a flag bit set.
-pub(crate) fn flag_names(bits: u32) -> Vec<String> {
-    FlagSet(bits).iter().map(|f| f.as_str().to_string()).collect()
+/// The protocol's name of a core flag (a flag core adds does not compile until it has one).
+pub(crate) fn quality_flag(f: Flag) -> QualityFlag {
+    match f {
+        Flag::EmptyPatch => QualityFlag::EmptyPatch,
+        Flag::NoFinish => QualityFlag::NoFinish,
+        Flag::HitLimit => QualityFlag::HitLimit,
+        Flag::Loop => QualityFlag::Loop,
+        Flag::RanTests => QualityFlag::RanTests,
+        Flag::EditedTests => QualityFlag::EditedTests,
+        Flag::StrayFiles => QualityFlag::StrayFiles,
+        Flag::ToolErrors => QualityFlag::ToolErrors,
+    }
+}
+
+/// The flags of a flag bit set.
+pub(crate) fn flag_names(bits: u32) -> Vec<QualityFlag> {
+    FlagSet(bits).iter().map(quality_flag).collect()
 }
 
 /// One line about a flag (the vocabulary's help; the flag's own doc in core says it at length).
@@ -80,7 +94,7 @@ pub(crate) fn hit_view(h: trawl_store::search::Hit) -> SearchHit {
         format: h.format,
         model: h.model,
         resolved: h.resolved,
-        flags: h.flags.iter().map(|f| f.as_str().to_string()).collect(),
+        flags: h.flags.iter().map(|f| quality_flag(*f)).collect(),
         steps: h.steps,
         patch_files: h.patch_files,
         patch_lines: h.patch_lines,

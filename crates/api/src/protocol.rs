@@ -170,7 +170,7 @@ pub struct SearchHit {
     /// true, false, or null when unknown.
     pub resolved: Option<bool>,
     /// Flag names.
-    pub flags: Vec<String>,
+    pub flags: Vec<QualityFlag>,
     /// Step count.
     pub steps: u64,
     /// Files in the patch.

@@ -3,7 +3,9 @@
 use std::io::IsTerminal;
 use std::sync::LazyLock;
 
-use trawl_api::protocol::{CheckReport, IngestReport, RecordKind, SearchResponse, StatsResponse, TrajectoryView};
+use trawl_api::protocol::{
+    CheckReport, IngestReport, QualityFlag, RecordKind, SearchResponse, StatsResponse, TrajectoryView,
+};
 
 /// Whether standard output is a terminal: colours only then.
 static COLOR: LazyLock<bool> = LazyLock::new(|| std::io::stdout().is_terminal());
@@ -11,6 +13,11 @@ static COLOR: LazyLock<bool> = LazyLock::new(|| std::io::stdout().is_terminal())
 /// Prints a line, without its ANSI colour sequences when standard output is not a terminal.
 macro_rules! out {
     ($($t:tt)*) => { emit(&format!($($t)*)) };
+}
+
+/// Flag names joined by `sep` (`empty_patch,loop`).
+pub fn flags_text(flags: &[QualityFlag], sep: &str) -> String {
+    flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(sep)
 }
 
 fn emit(line: &str) {
@@ -166,7 +173,7 @@ pub fn search(r: &SearchResponse) {
             h.repo.as_deref().unwrap_or("-"),
             h.steps,
             resolved,
-            h.flags.join(",")
+            flags_text(&h.flags, ",")
         );
         if let Some(s) = &h.snippet {
             let step = h.step.map(|i| format!("step {i}: ")).unwrap_or_default();
@@ -224,7 +231,7 @@ pub fn trajectory(t: &TrajectoryView, full: bool) {
         t.meta.resolved.map(|r| r.to_string()).unwrap_or("unknown".into()),
         t.meta.exit_status.as_deref().unwrap_or("-"),
         t.steps.len(),
-        t.meta.flags.join(", ")
+        flags_text(&t.meta.flags, ", ")
     );
     out!("source {}:{}", t.meta.source.file, t.meta.source.line);
     if let Some(b) = t.meta.base_instance.as_deref().filter(|b| Some(*b) != t.meta.instance_id.as_deref()) {

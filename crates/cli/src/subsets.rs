@@ -344,7 +344,7 @@ pub fn subset(db: &Option<PathBuf>, cmd: SubsetCmd) -> Result<()> {
                         &m.id[..m.id.len().min(12)],
                         m.instance_id.as_deref().unwrap_or("-"),
                         m.steps,
-                        m.flags.join(",")
+                        crate::render::flags_text(&m.flags, ",")
                     );
                 }
                 println!("{} members; showing {}..{}", r.total, offset, offset + r.members.len());

@@ -74,6 +74,7 @@ export type { DedupMode } from './gen/DedupMode';
 export type { ExportFormat } from './gen/ExportFormat';
 export type { GroupBy } from './gen/GroupBy';
 export type { ListKind } from './gen/ListKind';
+export type { QualityFlag } from './gen/QualityFlag';
 export type { RecordKind } from './gen/RecordKind';
 export type { SearchSort } from './gen/SearchSort';
 export type { TermDoc } from './gen/TermDoc';

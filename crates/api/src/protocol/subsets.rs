@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{CapOrder, Compression, DedupMode, ExportFormat, GroupBy, ListKind};
+use super::{CapOrder, Compression, DedupMode, ExportFormat, GroupBy, ListKind, QualityFlag};
 
 /// A subset version reference: `{subset, version}` (`version` null = the latest).
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS, PartialEq)]
@@ -172,7 +172,7 @@ pub struct SubsetMemberView {
     /// Steps.
     pub steps: u64,
     /// Flags.
-    pub flags: Vec<String>,
+    pub flags: Vec<QualityFlag>,
 }
 
 /// `subset_show` result.

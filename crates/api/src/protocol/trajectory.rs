@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::RecordKind;
+use super::{QualityFlag, RecordKind};
 
 /// A trajectory's header: everything but its steps and patch.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -44,7 +44,7 @@ pub struct TrajectoryMeta {
     /// Cost and tokens.
     pub usage: UsageView,
     /// Flag names.
-    pub flags: Vec<String>,
+    pub flags: Vec<QualityFlag>,
     /// Derived facts.
     pub facts: FactsView,
     /// Step count.

@@ -119,6 +119,28 @@ vocabulary_enum! {
 }
 
 vocabulary_enum! {
+    /// A quality flag derived from a trajectory (`flag:<name>`; core's `facts::Flag`, whose names
+    /// are a stable contract).
+    QualityFlag, err = |v, names| format!("unknown flag '{v}' ({names})");
+    /// The final patch is missing or whitespace only.
+    EmptyPatch = "empty_patch",
+    /// No finish/submit action.
+    NoFinish = "no_finish",
+    /// The run ended on an iteration, cost or context limit.
+    HitLimit = "hit_limit",
+    /// The same action repeated.
+    Loop = "loop",
+    /// A shell command ran python, pytest, mypy, pip or apt.
+    RanTests = "ran_tests",
+    /// The patch or the edits touch test files.
+    EditedTests = "edited_tests",
+    /// The patch adds agent scratch files.
+    StrayFiles = "stray_files",
+    /// An observation reports a tool error.
+    ToolErrors = "tool_errors",
+}
+
+vocabulary_enum! {
     /// The page codec of a Parquet export.
     Compression, err = |v, names| format!("unknown compression '{v}' ({names})");
     /// Snappy (the default, what pyarrow writes).

@@ -297,7 +297,7 @@ fn flag_review_is_a_label() {
     review(&mut lib, "no_finish", "confirm");
     let flags = lib.labels_for(&LabelsForRequest { id: id.clone() }).unwrap().flags;
     let nf = flags.iter().find(|f| f.flag == "no_finish").unwrap();
-    assert_eq!(nf.set_by_engine, engine_flags.contains(&"no_finish".to_string()));
+    assert_eq!(nf.set_by_engine, engine_flags.contains(&QualityFlag::NoFinish));
     assert_eq!(nf.decisions.get("alice").map(String::as_str), Some("confirm"));
     let lp = flags.iter().find(|f| f.flag == "loop").unwrap();
     assert_eq!(lp.decisions.get("alice").map(String::as_str), Some("confirm"));

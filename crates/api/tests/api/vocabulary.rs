@@ -12,6 +12,8 @@ fn vocabulary_comes_from_the_sources_of_truth() {
     let v = trawl_api::vocabulary();
     let flags: Vec<&str> = trawl_core::facts::Flag::ALL.iter().map(|f| f.as_str()).collect();
     assert_eq!(v.flags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), flags);
+    // the flags responses carry are the same names, in the same order
+    assert_eq!(QualityFlag::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>(), flags);
     assert!(v.flags.iter().all(|t| !t.detail.is_empty()));
     let fields: Vec<&str> = trawl_core::query::fields().iter().map(|(n, _)| *n).collect();
     assert_eq!(v.fields.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), fields);
