@@ -20,6 +20,7 @@ pub mod index;
 pub mod ingest;
 pub mod label_sets;
 pub mod labels;
+pub mod merges;
 pub mod predictions;
 pub mod queue;
 pub mod records;
