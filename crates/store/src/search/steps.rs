@@ -3,10 +3,10 @@
 //! commands (`calls_cmd`, migration 0006) for a command regex or substring with a literal of 3 or
 //! more characters. `regexp()` then checks only the calls the chosen index returns.
 //!
-//! Which index drives is decided per query by probing both with a cap ([`PROBE_CAP`] rows): the
-//! one with fewer candidates wins; when neither is under the cap the query reads the tool index
-//! (if it has an exact tool) or scans, as a condition that matches that many calls is not
-//! selective anyway.
+//! Which index drives is decided per query by probing with a cap ([`PROBE_CAP`] rows): an exact
+//! tool (with its exit code) under the cap reads the tool index; else the trigram index when its
+//! literal has fewer candidates than the cap; else the tool index if there is an exact tool, or a
+//! scan, as a condition that matches that many calls is not selective anyway.
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use rusqlite::params_from_iter;
@@ -181,6 +181,11 @@ fn choose(store: &Store, s: &StepSql) -> Result<Driver, StoreError> {
     } else {
         None
     };
+    // A tool side under the cap is cheap to read whole: the trigram probe (which reads the
+    // literal's posting lists in full) would cost more than it could save.
+    if tool_rows.is_some_and(|t| t < PROBE_CAP) {
+        return Ok(Driver::ToolExit);
+    }
     let gram_rows = match &s.trigrams {
         Some(q) => Some(probe(store, "SELECT 1 FROM calls_cmd WHERE calls_cmd MATCH ?", vec![q.clone().into()])?),
         None => None,
