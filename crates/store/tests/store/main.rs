@@ -19,3 +19,6 @@ mod labels;
 mod predictions;
 // Queries that cannot crash: random, nested and long-phrase queries through the search path.
 mod queries;
+
+// Step conditions through the calls indexes: the same answers as a scan of every call, and plans that read an index.
+mod steps;
