@@ -42,7 +42,12 @@ fn current(db: &Path, id: &str) -> Vec<(String, String, Value, Value)> {
         .unwrap()
         .iter()
         .map(|c| {
-            (c["annotator"].as_str().unwrap().to_string(), c["set"].as_str().unwrap().to_string(), c["step"].clone(), c["value"].clone())
+            (
+                c["annotator"].as_str().unwrap().to_string(),
+                c["set"].as_str().unwrap().to_string(),
+                c["step"].clone(),
+                c["value"].clone(),
+            )
         })
         .collect();
     v.sort_by_key(|x| format!("{x:?}"));
@@ -100,7 +105,8 @@ fn source() -> Source {
             "model_patch": format!("diff --git a/{file} b/{file}\n--- a/{file}\n+++ b/{file}\n@@ -1 +1 @@\n-a\n+b\n")})
         .to_string()
     };
-    std::fs::write(&preds, format!("{}\n{}\n", pred("octo__widget-1", "w.py"), pred("octo__widget-2", "x.py"))).unwrap();
+    std::fs::write(&preds, format!("{}\n{}\n", pred("octo__widget-1", "w.py"), pred("octo__widget-2", "x.py")))
+        .unwrap();
     let db = tmp.path().join("source.db");
     let ing = run_json(&db, &["ingest", s(&nv), s(&oh), s(&preds), "--json", "-q"]);
     assert_eq!(u(&ing, "stored"), 13, "{ing}");
@@ -116,9 +122,8 @@ fn source() -> Source {
     run_json(&db, &["labelsets", "define", "--file", s(&sets), "--json"]);
 
     let all = records(&db);
-    let by = |format: &str| -> Vec<String> {
-        all.iter().filter(|(_, v)| v.1 == format).map(|(k, _)| k.clone()).collect()
-    };
+    let by =
+        |format: &str| -> Vec<String> { all.iter().filter(|(_, v)| v.1 == format).map(|(k, _)| k.clone()).collect() };
     let (nvs, ohs, prs) = (by("nv-swe-zero"), by("openhands-events"), by("swebench-preds"));
     assert_eq!((nvs.len(), ohs.len(), prs.len()), (8, 3, 2));
     let a = |args: &[&str]| as_annotator(&db, "alice", args);
@@ -270,7 +275,8 @@ fn a_row_that_claims_a_trawl_id_but_is_malformed_is_reported_by_row() {
     let tmp = tempfile::tempdir().unwrap();
     let row = |uid: &str, format: &str| {
         let mut v: Value =
-            serde_json::from_str(&nv_row(uid, "acme__tool-1", "acme/tool", "fix", &patch_of(&["x = 1".into()]))).unwrap();
+            serde_json::from_str(&nv_row(uid, "acme__tool-1", "acme/tool", "fix", &patch_of(&["x = 1".into()])))
+                .unwrap();
         v["uid"] = json!(uid);
         v["format"] = json!(format);
         v.to_string()
@@ -279,9 +285,9 @@ fn a_row_that_claims_a_trawl_id_but_is_malformed_is_reported_by_row() {
     let good = "t0123456789abcdef012";
     let lines = [
         row(good, "openhands-events"),
-        row("t0123", "nv-swe-zero"),               // a uid of the wrong shape
+        row("t0123", "nv-swe-zero"),                   // a uid of the wrong shape
         row("t0123456789abcdef013", "no-such-format"), // an unknown format
-        row("user-42", "csv"),                     // someone else's uid and format columns: not a claim
+        row("user-42", "csv"),                         // someone else's uid and format columns: not a claim
     ];
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
     let db = tmp.path().join("t.db");
