@@ -6,8 +6,9 @@
 //! `label_sets`, the rows behind the `label:` query terms are `search::rows`, queues are `queue`.)
 //!
 //! **Architecture Invariant:** labels are keyed by the stable trajectory id (`uid`) and a step
-//! index, never by a row id, and nothing outside this module writes these tables: ingest, reindex
-//! and later migrations leave them alone. Events are never updated or deleted. An undo is itself an
+//! index, never by a row id, and nothing outside this module and its primitives
+//! (`label_events`, floor 1) writes these tables: reindex and later migrations leave them alone,
+//! and ingest only adds the events a Trawl export row carries (`label_events::import_carried`). Events are never updated or deleted. An undo is itself an
 //! event (`op = 'undo'`, naming the batch); the current value is the latest event (by time, then
 //! event id) whose batch is not undone, so merging histories from several databases in any order
 //! gives the same current values. Adjudications are events by annotator `adjudicator:<name>`; when

@@ -161,3 +161,57 @@ pub(crate) fn labels(obj: &Map<String, Value>, warnings: &mut Vec<String>) -> Ve
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_claim_needs_a_trawl_id_and_a_trawl_format() {
+        let row = |uid: Value, format: Value| json!({"uid": uid, "format": format, "trajectory": []});
+        let id = "t0123456789abcdef012";
+        assert_eq!(claim(&row(json!(id), json!("openhands-events"))), Ok(Some((id.into(), Format::OpenhandsEvents))));
+        assert_eq!(claim(&row(json!("user-1"), json!("csv"))), Ok(None));
+        assert_eq!(claim(&json!({"uid": id, "trajectory": []})), Ok(None));
+        let e = claim(&row(json!(42), json!("nv-swe-zero"))).unwrap_err();
+        assert!(e.contains("uid a number") || e.contains("uid a json number"), "{e}");
+        let e = claim(&row(json!(id), json!("nv"))).unwrap_err();
+        assert!(e.contains("format 'nv': not a trawl format (nv-swe-zero,"), "{e}");
+    }
+
+    #[test]
+    fn the_labels_column_reads_set_annotator_step_and_value_and_reports_the_rest() {
+        let labels = json!({
+            "verdict": {"alice": "keep", "adjudicator:carol": "reject"},
+            "quality": {"bob": 4},
+            "steps": [{"step": 2, "set": "failure_mode", "annotator": "alice", "value": ["loop"]}, {"step": "x"}],
+            "odd": 3
+        })
+        .to_string();
+        let obj = json!({"labels": labels});
+        let mut w = Vec::new();
+        let mut got = super::labels(obj.as_object().unwrap(), &mut w);
+        got.sort_by_key(|l| format!("{l:?}"));
+        let l = |a: &str, s: &str, step: Option<u64>, v: Value| CarriedLabel {
+            annotator: a.into(),
+            set: s.into(),
+            step,
+            value: v,
+        };
+        assert_eq!(
+            got,
+            vec![
+                l("adjudicator:carol", "verdict", None, json!("reject")),
+                l("alice", "failure_mode", Some(2), json!(["loop"])),
+                l("alice", "verdict", None, json!("keep")),
+                l("bob", "quality", None, json!(4)),
+            ]
+        );
+        assert_eq!(w.len(), 2, "{w:?}");
+        let mut w = Vec::new();
+        assert!(super::labels(json!({"labels": "not json"}).as_object().unwrap(), &mut w).is_empty());
+        assert_eq!(w.len(), 1);
+    }
+}
