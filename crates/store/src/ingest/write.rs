@@ -222,8 +222,7 @@ fn write_batch(
             let row_id = tx.last_insert_rowid(); // before the label events' inserts
             if !t.labels.is_empty() {
                 // Also for a duplicate: the events have deterministic ids, so a second import adds nothing.
-                let (_, warnings) =
-                    label_events::import_carried(&tx, &t.uid, f.steps as u64, &t.labels, &mut label_sets)?;
+                let (_, warnings) = label_events::import_carried(&tx, &t.uid, f.steps, &t.labels, &mut label_sets)?;
                 diags_extra.extend(warnings.into_iter().map(|w| Diagnostic::warning(&file.display, t.line, w)));
             }
             if inserted == 0 {
