@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod index;
 pub mod ingest;
+pub mod label_events;
 pub mod label_sets;
 pub mod labels;
 pub mod merges;
