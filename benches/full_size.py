@@ -3,30 +3,32 @@
 NV-schema Parquet, ingested beside DuckDB, then every figure the app must meet at that size, each
 with its target and PASS or FAIL. Run by hand (hours at full size), never in CI.
 
-Stages, in the order that keeps the disk peak lowest (JSONL + Parquet + one database):
+Stages, in the order that keeps the disk peak lowest (JSONL + one database + the 1 GB files):
 
   1. disk        estimates the space the run needs at its peak and refuses to start without it
-  2. generate    `trawl gen --count N` (JSONL), then the same rows as NV-schema Parquet (snappy,
-                 row groups of 500) written by DuckDB from the JSONL
-  3. parquet     `trawl ingest` of the Parquet file and DuckDB read_parquet into a table,
-                 alternated --pair-runs times; ratio of the medians (target <= 0.6); the Parquet
-                 file is deleted afterwards (unless --keep)
-  4. jsonl       the same with the JSONL file and read_json (target <= 0.5); ingest wall time
-                 (target <= 8 min at 300k), peak RSS (<= 1 GiB), database + index size (<= 0.4x
-                 the JSONL)
+  2. generate    `trawl gen --count N` (JSONL)
+  3. ratios      on the first --ratio-rows rows of that file (default 10,000, about 1 GB: the size
+                 the issue's ratios are defined at; 0 = every row, which needs DuckDB's copy of the
+                 whole file on disk too): the same rows as NV-schema Parquet (snappy, row groups of
+                 500, written by DuckDB), then `trawl ingest` against DuckDB read_parquet (target
+                 <= 0.6) and read_json (target <= 0.5), alternated --pair-runs times, ratios of the
+                 medians; these files and databases are deleted afterwards
+  4. jsonl       `trawl ingest` of the whole JSONL once: wall time (target <= 8 min at 300k),
+                 peak RSS (<= 1 GiB), database + index size (<= 0.4x the JSONL); with
+                 --full-parquet, the whole file as Parquet is ingested too (time and RSS)
   5. queries     `trawl bench-queries` (benches/queries.txt), warm, p95 per kind of query: filters
                  and facets <= 50 ms, full text with snippets <= 100 ms, step:( ... ) <= 150 ms
   6. app         `trawl bench-app`: start to first screen <= 1 s, open a trajectory (first screen)
                  <= 100 ms (the longest trajectories when none has about 100 steps)
   7. commands    peak RSS <= 1 GiB for search, facets (stats), a Parquet export of 100k records
-                 (also >= 100 MB/s of output), reindex and dedup
+                 (also >= 100 MB/s of output), dedup and reindex
 
 It prints the machine's load (/proc/loadavg) at the start and the end, writes every figure to
 <work>/results.json and deletes the generated data and databases unless --keep.
 
 Examples:
   cargo build --release --workspace --locked
-  python3 benches/full_size.py                 # 300,000 rows: needs about 80 GB free (62 with --skip-duckdb), hours
+  python3 benches/full_size.py                 # 300,000 rows: needs about 56 GB free, about an hour
   python3 benches/full_size.py --rows 5000 --pair-runs 1 --repeat 5    # a check of the harness
 """
 
@@ -64,6 +66,7 @@ JSONL_BYTES_PER_ROW = 104_500
 PARQUET_FRACTION = 0.30
 DB_FRACTION = 0.50
 DUCKDB_FRACTION = 1.00  # DuckDB's file was 1.0x the JSONL at 1,000 rows (strings stay large)
+INDEX_FRACTION = 0.11  # the tantivy index alone (reindex builds a second one)
 MARGIN = 1.10
 
 # The NV row schema (SWE-Zero / SWE-Hero `data/*.parquet`).
@@ -96,17 +99,22 @@ def loadavg() -> str:
         return "?"
 
 
-def estimate_bytes(rows: int, duckdb: bool = True) -> dict[str, int]:
-    """The space each piece takes and the peak (stage 3: JSONL + Parquet + the larger of a trawl
-    database and DuckDB's, which are never on disk together)."""
+def estimate_bytes(rows: int, ratio_rows: int, full_parquet: bool = False) -> dict[str, int]:
+    """The space each piece takes and the peak: the JSONL and its database, plus the larger of the
+    ratio stage's files (a prefix of the JSONL, its Parquet, DuckDB's copy and one database) and the
+    commands' output (a Parquet export of a third of the rows, a second index while reindexing)."""
     jsonl = rows * JSONL_BYTES_PER_ROW
+    ratio = (ratio_rows or rows) * JSONL_BYTES_PER_ROW
     parts = {
         "jsonl": jsonl,
-        "parquet": int(jsonl * PARQUET_FRACTION),
         "database": int(jsonl * DB_FRACTION),
-        "duckdb": int(jsonl * DUCKDB_FRACTION) if duckdb else 0,
+        "ratio stage": int(ratio * (1 + PARQUET_FRACTION + DUCKDB_FRACTION + DB_FRACTION)),
+        "commands": int(jsonl * (PARQUET_FRACTION / 3 + INDEX_FRACTION)),
     }
-    parts["peak"] = int((jsonl + parts["parquet"] + max(parts["database"], parts["duckdb"])) * MARGIN)
+    if full_parquet:
+        parts["full parquet"] = int(jsonl * PARQUET_FRACTION)
+    extra = max(parts["ratio stage"], parts["commands"], parts.get("full parquet", 0) + int(jsonl * DB_FRACTION))
+    parts["peak"] = int((jsonl + parts["database"] + extra) * MARGIN)
     return parts
 
 
@@ -128,7 +136,7 @@ class FullSize(Bench):
         self.rows: int = args.rows
 
     def disk(self) -> bool:
-        est = estimate_bytes(self.rows, not self.args.skip_duckdb)
+        est = estimate_bytes(self.rows, self.args.ratio_rows, self.args.full_parquet)
         free = shutil.disk_usage(self.work).free
         parts = ", ".join(f"{k} ~{v / 1e9:.1f} GB" for k, v in est.items() if k != "peak")
         print(f"disk: {self.rows:,} rows need about {est['peak'] / 1e9:.1f} GB free at the peak ({parts}); "
@@ -154,7 +162,7 @@ class FullSize(Bench):
         self.res.add(Figure("gen: JSONL size", size / MB, "MB", note=f"{self.rows:,} rows in {r.wall_s:.0f} s"))
         return path
 
-    def to_parquet(self, jsonl: Path) -> Path | None:
+    def to_parquet(self, jsonl: Path, rows: int) -> Path | None:
         out = jsonl.with_suffix(".parquet")
         out.unlink(missing_ok=True)
         cmd = [self.args.python, "-c", PARQUET_SCRIPT, str(jsonl), str(out), str(self.args.duckdb_max_object),
@@ -167,7 +175,7 @@ class FullSize(Bench):
         n = int(r.stdout.strip().splitlines()[-1])
         size = out.stat().st_size
         self.res.add(Figure("gen: Parquet size (NV schema, snappy, row groups of 500)", size / MB, "MB",
-                            "rows = JSONL", check(n == self.rows),
+                            "rows = JSONL", check(n == rows),
                             f"{n:,} rows, {size / jsonl.stat().st_size:.2f}x the JSONL, in {r.wall_s:.0f} s"))
         return out
 
@@ -267,6 +275,43 @@ class FullSize(Bench):
         self.command("dedup (near_patch)", ["dedup", "--json"], db)
         self.command("reindex", ["reindex"], db)
 
+    def ratios(self, jsonl: Path) -> None:
+        """Stage 3: trawl against DuckDB on the first --ratio-rows rows, as Parquet and as JSONL."""
+        n = self.args.ratio_rows
+        prefix = jsonl
+        if n and n < self.rows:
+            prefix = self.work / f"full-ratio-{n}.jsonl"
+            with jsonl.open("rb") as src, prefix.open("wb") as dst:
+                for i, line in enumerate(src):
+                    if i >= n:
+                        break
+                    dst.write(line)
+            print(f"ratios on the first {n:,} rows ({prefix.stat().st_size / MB:,.0f} MB)", flush=True)
+        parquet = self.to_parquet(prefix, n or self.rows)
+        if parquet is not None:
+            self.paired(parquet, "parquet", target=0.6, keep_db=False)
+            parquet.unlink(missing_ok=True)
+        self.paired(prefix, "jsonl", target=0.5, keep_db=False)
+        if prefix != jsonl:
+            prefix.unlink(missing_ok=True)
+
+    def full_ingest(self, jsonl: Path) -> Path | None:
+        """Stage 4: the whole file, ingested once (the time a user waits), without DuckDB."""
+        saved = (self.args.pair_runs, self.args.skip_duckdb)
+        self.args.pair_runs, self.args.skip_duckdb = 1, True
+        try:
+            if self.args.full_parquet:
+                parquet = self.to_parquet(jsonl, self.rows)
+                if parquet is not None:
+                    self.paired(parquet, "full-parquet", keep_db=False)
+                    parquet.unlink(missing_ok=True)
+            db, _ = self.paired(jsonl, "full-jsonl")
+        finally:
+            self.args.pair_runs, self.args.skip_duckdb = saved
+        if db is not None:
+            self.ingest_figures(jsonl, db, "full-jsonl")
+        return db
+
     def main(self) -> int:
         a = self.args
         self.start()
@@ -285,14 +330,8 @@ class FullSize(Bench):
         jsonl = self.generate_rows()
         db = None
         if jsonl is not None:
-            parquet = self.to_parquet(jsonl)
-            if parquet is not None:
-                self.paired(parquet, "parquet", target=0.6, keep_db=False)
-                if not a.keep:
-                    parquet.unlink(missing_ok=True)
-            db, _ = self.paired(jsonl, "jsonl", target=0.5)
-            if db is not None:
-                self.ingest_figures(jsonl, db, "jsonl")
+            self.ratios(jsonl)
+            db = self.full_ingest(jsonl)
         if db is not None:
             self.query_kinds(db)
             self.app(db)
@@ -314,6 +353,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add_common_args(p, work="bench-out/full")
     p.add_argument("--rows", type=int, default=300_000, help="generated trajectories (default 300,000)")
     p.add_argument("--keep", action="store_true", help="keep the generated data and databases")
+    p.add_argument("--ratio-rows", type=int, default=10_000,
+                   help="rows of the DuckDB comparisons (default 10,000, about 1 GB; 0 = all)")
+    p.add_argument("--full-parquet", action="store_true",
+                   help="also ingest the whole file as Parquet (time and RSS; about 0.3x the JSONL more disk)")
     p.set_defaults(timeout=6 * 3600.0)
     args = p.parse_args(argv)
     args.work = args.work.resolve()
