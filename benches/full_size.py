@@ -102,18 +102,20 @@ def loadavg() -> str:
 def estimate_bytes(rows: int, ratio_rows: int, full_parquet: bool = False) -> dict[str, int]:
     """The space each piece takes and the peak: the JSONL and its database, plus the larger of the
     ratio stage's files (a prefix of the JSONL, its Parquet, DuckDB's copy and one database) and the
-    commands' output (a Parquet export of a third of the rows, a second index while reindexing)."""
+    commands' output (a Parquet export of a third of the rows, or a second index while reindexing)."""
     jsonl = rows * JSONL_BYTES_PER_ROW
     ratio = (ratio_rows or rows) * JSONL_BYTES_PER_ROW
     parts = {
         "jsonl": jsonl,
         "database": int(jsonl * DB_FRACTION),
         "ratio stage": int(ratio * (1 + PARQUET_FRACTION + DUCKDB_FRACTION + DB_FRACTION)),
-        "commands": int(jsonl * (PARQUET_FRACTION / 3 + INDEX_FRACTION)),
+        "commands": int(jsonl * max(PARQUET_FRACTION / 3, INDEX_FRACTION)),
     }
     if full_parquet:
         parts["full parquet"] = int(jsonl * PARQUET_FRACTION)
-    extra = max(parts["ratio stage"], parts["commands"], parts.get("full parquet", 0) + int(jsonl * DB_FRACTION))
+    extra = max(parts["ratio stage"], parts["commands"])
+    if full_parquet:  # the whole file as Parquet, with its own database (deleted before the JSONL's)
+        extra = max(extra, parts["full parquet"])
     parts["peak"] = int((jsonl + parts["database"] + extra) * MARGIN)
     return parts
 
