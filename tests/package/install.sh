@@ -8,9 +8,11 @@
 # It refuses to run when a `trawl` package is already installed: it would replace and then remove
 # someone's installation.
 set -euo pipefail
+arg="${1:-}"
+[ -z "$arg" ] || [ ! -f "$arg" ] || arg=$(cd "$(dirname "$arg")" && pwd)/$(basename "$arg")
 cd "$(dirname "$0")/../.."
 root=$PWD
-deb="${1:-$(ls -t target/package/trawl_*.deb 2>/dev/null | head -n 1 || true)}"
+deb="${arg:-$(ls -t target/package/trawl_*.deb 2>/dev/null | head -n 1 || true)}"
 [ -n "$deb" ] && [ -f "$deb" ] || { echo "install test: no .deb (run bash scripts/package.sh first, or pass its path)" >&2; exit 1; }
 deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
 sudo_=""
