@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package of Trawl: the desktop app (`trawl-desktop`) and the `trawl` command,
-# both from the `dist` profile (Cargo.toml: fat LTO, stripped), with a desktop entry and icons,
+# both from the `dist` profile (Cargo.toml: fat LTO, stripped), with a desktop entry, icons and
+# the built UI for `trawl serve` (/usr/share/trawl/ui),
 # by Tauri's own bundler (the @tauri-apps/cli in ui/'s devDependencies; no network needed).
 #
 #   bash scripts/package.sh [--out DIR]     # default DIR: target/package
@@ -30,10 +31,12 @@ cli="$target_dir/dist/trawl"
 [ -x "$cli" ] || { echo "package.sh: $cli was not built" >&2; exit 1; }
 
 # `tauri build` runs `cargo build --bins --profile dist` in src-tauri/ and bundles the result
-# (Tauri reads the profile from the cargo arguments after `--`). The CLI goes in through
-# bundle.linux.deb.files: its path depends on the target directory, so it is given here rather
-# than in tauri.conf.json (where a missing file would break a plain `tauri build`).
-extra=$(python3 -c 'import json,sys; print(json.dumps({"bundle": {"linux": {"deb": {"files": {"/usr/bin/trawl": sys.argv[1]}}}}}))' "$cli")
+# (Tauri reads the profile from the cargo arguments after `--`). The CLI, and the UI for
+# `trawl serve` (which looks in <exe dir>/../share/trawl/ui), go in through
+# bundle.linux.deb.files: their paths depend on the checkout and the target directory, so they are
+# given here rather than in tauri.conf.json (where a missing file would break a plain `tauri build`).
+extra=$(python3 -c 'import json,sys; print(json.dumps({"bundle": {"linux": {"deb": {"files": {
+  "/usr/bin/trawl": sys.argv[1], "/usr/share/trawl/ui": sys.argv[2]}}}}}))' "$cli" "$root/ui/dist")
 (cd src-tauri && "$root/ui/node_modules/.bin/tauri" build --ci --bundles deb --config "$extra" -- --profile dist --locked)
 
 deb=$(ls -t "$target_dir"/dist/bundle/deb/*.deb | head -n 1)

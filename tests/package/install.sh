@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the .deb that scripts/package.sh built, checks what it put on the machine, starts the
-# installed desktop app under Xvfb on a small database made by the installed `trawl`, and removes
-# the package again. Needs root (or sudo) and the packages scripts/setup.sh installs.
+# installed desktop app under Xvfb on a small database made by the installed `trawl`, checks that
+# the installed `trawl serve` serves the packaged UI, and removes the package again. Needs root (or sudo) and the packages scripts/setup.sh installs.
 #
 #   bash tests/package/install.sh [DEB]     # default: the newest target/package/trawl_*.deb
 #
@@ -71,6 +71,28 @@ trawl gen --count 40 --out "$work/rows.jsonl" >/dev/null
 trawl --db "$work/small.trawl.db" ingest --quiet "$work/rows.jsonl" >/dev/null
 TRAWL_BIN=/usr/bin/trawl TRAWL_DESKTOP_BIN=/usr/bin/trawl-desktop TRAWL_WINDOW_DB="$work/small.trawl.db" \
   bash "$root/tests/desktop/run.sh"
+
+# The installed `trawl serve` serves the UI the package carries (/usr/share/trawl/ui), not one
+# from a source tree.
+grep -qx /usr/share/trawl/ui/index.html <<<"$files" || fail "dpkg -L $pkg has no /usr/share/trawl/ui/index.html"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$work" && exec trawl --db "$work/small.trawl.db" serve --port "$port" >"$work/serve.log" 2>&1) &
+serve_pid=$!
+page=$(python3 - "$port" <<'PY' || true
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=2).read().decode())
+        break
+    except OSError:
+        time.sleep(0.2)
+PY
+)
+kill "$serve_pid" 2>/dev/null || true
+wait "$serve_pid" 2>/dev/null || true
+grep -q 'UI from /usr/.*share/trawl/ui' "$work/serve.log" || fail "trawl serve did not take the packaged UI: $(cat "$work/serve.log")"
+grep -q '<script' <<<"$page" || fail "trawl serve did not answer / with the UI's page: ${page:0:200}"
+echo "install test: trawl serve answers / with the packaged UI"
 
 DEBIAN_FRONTEND=noninteractive $sudo_ apt-get remove -y -qq "$pkg" >/dev/null
 [ ! -e /usr/bin/trawl ] && [ ! -e /usr/bin/trawl-desktop ] || fail "apt-get remove left /usr/bin/trawl*"
