@@ -2,8 +2,8 @@
 # Runs every test of trawl after installing what they need: the UI's type check, build and unit
 # tests (Vitest); Rust formatting, lints, doc tests and every test binary of the workspace (unit,
 # data-driven, golden, malformed-input corpus, kill -9, HTTP server, TypeScript staleness);
-# end-to-end tests in Debian's Chromium against a real `trawl serve`; and the real desktop window
-# under Xvfb through WebKitWebDriver.
+# end-to-end tests in Debian's Chromium against a real `trawl serve`; the real desktop window
+# under Xvfb through WebKitWebDriver; and the .deb (built, installed, started, removed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -33,4 +33,10 @@ stage "end-to-end (Chromium against trawl serve)"
 TRAWL_BIN="$PWD/target/debug/trawl" npm --prefix ui run e2e
 stage "desktop window (Xvfb, WebKitWebDriver)"
 bash tests/desktop/run.sh
+stage "package: dist build, .deb, install test"
+# The shipped build (the dist profile, its own target/dist) and the .deb of scripts/package.sh,
+# installed with apt, opened under Xvfb and removed by tests/package/install.sh (needs root or
+# sudo; it refuses to touch an already installed `trawl` package).
+bash scripts/package.sh
+bash tests/package/install.sh
 stage "all tests passed"

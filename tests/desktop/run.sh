@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The real desktop window under Xvfb: ingests the real fixtures into a fresh database, starts
 # Debian's WebKitWebDriver with TAURI_WEBVIEW_AUTOMATION=true, and runs window.mjs against the
-# built target/debug/trawl-desktop. Everything is wrapped in timeouts: a WebKit session that cannot
-# start hangs without an error.
+# built target/debug/trawl-desktop (or TRAWL_DESKTOP_BIN, with TRAWL_BIN for the `trawl` command).
+# Everything is wrapped in timeouts: a WebKit session that cannot start hangs without an error.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd ../.. && pwd)
@@ -14,8 +14,10 @@ fixtures="$root/../shared/fixtures/real"
 
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-db="$work/window.db"
-"$trawl" --db "$db" ingest --quiet "$fixtures" >/dev/null
+# TRAWL_WINDOW_DB: an existing database to open instead (tests/package/install.sh passes one made
+# by the installed `trawl`).
+db="${TRAWL_WINDOW_DB:-$work/window.db}"
+[ -n "${TRAWL_WINDOW_DB:-}" ] || "$trawl" --db "$db" ingest --quiet "$fixtures" >/dev/null
 expected=$("$trawl" --db "$db" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["trajectories"])')
 echo "window test: database with $expected trajectories"
 
