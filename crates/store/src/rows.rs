@@ -72,6 +72,21 @@ pub(crate) fn store_calls(
     Ok(())
 }
 
+/// Adds to the command index (`calls_cmd`, migration 0006) the calls whose row id is `first` or
+/// more: the calls a batch inserted since `first = next_call_rowid()`. One statement per batch,
+/// in the batch's transaction, so the index never misses a stored call (a trigger per call cost
+/// more than the rest of the ingest).
+pub(crate) fn index_commands(conn: &Connection, first: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO calls_cmd (rowid, cmd) SELECT rowid, cmd FROM calls WHERE rowid >= ?1")?
+        .execute([first])?;
+    Ok(())
+}
+
+/// The row id the next inserted call gets (calls never reuse a row id below the largest).
+pub(crate) fn next_call_rowid(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.prepare_cached("SELECT coalesce(max(rowid), 0) + 1 FROM calls")?.query_row([], |r| r.get(0))?)
+}
+
 /// `trajectories.kind` of a record kind.
 pub(crate) fn kind_code(kind: trawl_core::RecordKind) -> i64 {
     match kind {
@@ -100,9 +115,11 @@ pub fn refresh_derived(conn: &Connection, id: i64, t: &Trajectory, f: &Facts) ->
         patch_key(t.patch.as_deref()),
     ])?;
     conn.prepare_cached("DELETE FROM calls WHERE traj = ?1")?.execute([id])?;
+    let first = next_call_rowid(conn)?;
     let mut ins_call =
         conn.prepare_cached("INSERT INTO calls (traj, step, tool, cmd, exit_code) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    store_calls(&mut ins_call, id, f)
+    store_calls(&mut ins_call, id, f)?;
+    index_commands(conn, first)
 }
 
 /// The `trajectories.facts` column: the facts search and stats read back as JSON.

@@ -13,7 +13,7 @@ use trawl_core::Diagnostic;
 use super::{note_diagnostic, IngestSummary, PlannedFile, Processed, Progress, INDEX_COMMIT_BYTES};
 use crate::index::{self, DocRow};
 use crate::rows::{
-    dict_id, facts_json, kind_code, outcome_scope, patch_key, store_calls, write_diagnostics_tx, DICT_DATASET,
+    dict_id, facts_json, index_commands, kind_code, next_call_rowid, outcome_scope, patch_key, store_calls, write_diagnostics_tx, DICT_DATASET,
     DICT_FORMAT, DICT_MODEL, DICT_REPO,
 };
 use crate::{db, label_events, predictions, reindex, Store, StoreError};
@@ -142,6 +142,7 @@ fn write_batch(
 ) -> Result<i64, StoreError> {
     let tx = store.conn.transaction()?;
     let seq = db::next_seq(&tx)?;
+    let first_call = next_call_rowid(&tx)?;
     let mut docs: Vec<TantivyDocument> = Vec::new();
     {
         let mut ins_blob = tx.prepare_cached("INSERT OR IGNORE INTO blobs (hash, data) VALUES (?1, ?2)")?;
@@ -262,6 +263,7 @@ fn write_batch(
             docs.push(doc);
             docs.extend(chunk_docs);
         }
+        index_commands(&tx, first_call)?;
         // Outcome statements: record them and fill in labels of trajectories that have none
         // from a more specific source.
         let mut joined_ids: Vec<i64> = Vec::new();
