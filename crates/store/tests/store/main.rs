@@ -19,3 +19,6 @@ mod labels;
 mod predictions;
 // Queries that cannot crash: random, nested and long-phrase queries through the search path.
 mod queries;
+
+// Parquet ingest: the same rows from JSON Lines and Parquet agree; originals; shards; resume.
+mod parquet_ingest;
