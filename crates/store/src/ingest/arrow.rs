@@ -179,67 +179,7 @@ pub(super) fn rows(batch: &RecordBatch) -> Vec<Value> {
 mod tests {
     use std::sync::Arc;
 
-    use arrow_array::{ArrayRef, Float64Array, NullArray, RecordBatch, StringViewArray};
     use arrow_schema::{DataType, Field, Fields, Schema};
-
-    /// Every type converted here, nulls at every level: the direct value of each row is what its
-    /// arrow-json line (the stored original) parses to.
-    #[test]
-    fn direct_values_are_what_the_original_lines_parse_to() {
-        let s = |n: &str, t: DataType| Field::new(n, t, true);
-        let inner =
-            Fields::from(vec![s("a", DataType::Utf8), s("b", DataType::List(Arc::new(s("item", DataType::Int64))))]);
-        let schema = Arc::new(Schema::new(vec![
-            s("text", DataType::Utf8),
-            s("large", DataType::LargeUtf8),
-            s("flag", DataType::Boolean),
-            s("i8", DataType::Int8),
-            s("i16", DataType::Int16),
-            s("i32", DataType::Int32),
-            s("i64", DataType::Int64),
-            s("u8", DataType::UInt8),
-            s("u16", DataType::UInt16),
-            s("u32", DataType::UInt32),
-            s("u64", DataType::UInt64),
-            s("items", DataType::List(Arc::new(s("item", DataType::Struct(inner.clone()))))),
-            s("tags", DataType::LargeList(Arc::new(s("item", DataType::Utf8)))),
-            s("meta", DataType::Struct(inner)),
-        ]));
-        let rows = [
-            r#"{"text":"a \"q\"\n\u0001 é ☃ 😀","large":"L","flag":true,"i8":-128,"i16":-32768,"i32":-2147483648,"i64":-9223372036854775808,"u8":255,"u16":65535,"u32":4294967295,"u64":18446744073709551615,"items":[{"a":"x","b":[1,null,3]},null,{"b":[]}],"tags":["t",null],"meta":{"a":null,"b":null}}"#,
-            r#"{"text":null,"flag":false,"i64":0,"items":[],"tags":null,"meta":null}"#,
-            r#"{"i32":7,"items":null,"meta":{"a":"","b":[9223372036854775807]}}"#,
-            r#"{}"#,
-        ];
-        let decoded = arrow_json::ReaderBuilder::new(Arc::clone(&schema))
-            .build(std::io::Cursor::new(rows.join("\n")))
-            .expect("reader")
-            .next()
-            .expect("a batch")
-            .expect("decodes");
-        // Columns the JSON reader does not build: floats beyond JSON, a Null column, string views.
-        let floats: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), Some(f64::NAN), Some(-0.0), Some(5e-324)]));
-        let floats2: ArrayRef = Arc::new(Float64Array::from(vec![Some(0.1), Some(f64::INFINITY), None, Some(1e300)]));
-        let nulls: ArrayRef = Arc::new(NullArray::new(4));
-        let views: ArrayRef =
-            Arc::new(StringViewArray::from(vec![Some("a view longer than twelve bytes"), None, Some(""), Some("v")]));
-        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-        fields.push(s("f", DataType::Float64));
-        fields.push(s("g", DataType::Float64));
-        fields.push(s("n", DataType::Null));
-        fields.push(s("view", DataType::Utf8View));
-        let mut columns = decoded.columns().to_vec();
-        columns.extend([floats, floats2, nulls, views]);
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("batch");
-        assert!(super::direct_schema(&batch.schema()));
-        let lines = crate::ingest::parquet::original_lines(&batch).expect("lines");
-        let values = super::rows(&batch);
-        assert_eq!(lines.len(), 4);
-        for (line, value) in lines.iter().zip(&values) {
-            let parsed: serde_json::Value = serde_json::from_slice(line).expect("line parses");
-            assert_eq!(&parsed, value, "line {}", String::from_utf8_lossy(line));
-        }
-    }
 
     #[test]
     fn a_trawl_export_and_inexact_types_take_the_json_route() {
