@@ -192,6 +192,11 @@ pub fn record_id(raw: &[u8]) -> String {
     format!("t{}", &hex.as_str()[..19])
 }
 
+/// Whether a text has the shape of a [`record_id`]: `t` and 19 lowercase hex digits.
+pub fn is_record_id(s: &str) -> bool {
+    s.len() == 20 && s.starts_with('t') && s[1..].bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +213,15 @@ mod tests {
         assert_eq!(v["d"], "\u{fffd}");
         assert_eq!(parse_record_counting(br#"{"a": 1}"#).expect("parses").1, 0);
         assert!(parse_record(br#"{"a": "\ud83d"#).is_err());
+    }
+
+    #[test]
+    fn record_ids_have_one_shape() {
+        assert!(is_record_id(&record_id(b"{}")));
+        for bad in
+            ["t0123", "T0123456789abcdef012", "t0123456789ABCDEF012", "x0123456789abcdef012", "t0123456789abcdef0123"]
+        {
+            assert!(!is_record_id(bad), "{bad}");
+        }
     }
 }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_subsets", include_str!("../../../migrations/0003_subsets.sql")),
     ("0004_lz4_records", include_str!("../../../migrations/0004_lz4_records.sql")),
     ("0005_predictions", include_str!("../../../migrations/0005_predictions.sql")),
+    ("0006_calls_index", include_str!("../../../migrations/0006_calls_index.sql")),
 ];
 
 /// The page size of new databases.

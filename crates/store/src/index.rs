@@ -343,6 +343,7 @@ impl Index {
     pub fn writer(&mut self) -> Result<&mut IndexWriter, StoreError> {
         if self.writer.is_none() {
             let w = self.index.writer_with_num_threads(WRITER_THREADS, WRITER_BUDGET)?;
+            w.set_merge_policy(Box::new(crate::merges::BoundedMerges::default()));
             self.writer = Some(w);
         }
         Ok(self.writer.as_mut().expect("writer just set"))

@@ -6,8 +6,9 @@
 //! `label_sets`, the rows behind the `label:` query terms are `search::rows`, queues are `queue`.)
 //!
 //! **Architecture Invariant:** labels are keyed by the stable trajectory id (`uid`) and a step
-//! index, never by a row id, and nothing outside this module writes these tables: ingest, reindex
-//! and later migrations leave them alone. Events are never updated or deleted. An undo is itself an
+//! index, never by a row id, and nothing outside this module and its primitives
+//! (`label_events`, floor 1) writes these tables: reindex and later migrations leave them alone,
+//! and ingest only adds the events a Trawl export row carries (`label_events::import_carried`). Events are never updated or deleted. An undo is itself an
 //! event (`op = 'undo'`, naming the batch); the current value is the latest event (by time, then
 //! event id) whose batch is not undone, so merging histories from several databases in any order
 //! gives the same current values. Adjudications are events by annotator `adjudicator:<name>`; when
@@ -22,9 +23,11 @@ use serde_json::Value;
 use trawl_core::labels::{LabelKind, LabelSet, ADJUDICATOR_PREFIX};
 
 pub use crate::db::now;
+pub use crate::label_events::{check_annotator, Event, Key, Op};
 pub use crate::label_sets::{label_set, label_sets, require_set};
 pub use crate::queue::{matching_uids, queue, Queue, QueueKind};
 
+use crate::label_events::{insert_event, recompute, write_set};
 use crate::label_sets::unknown_set_message;
 use crate::{Store, StoreError, UndoRefusal};
 
@@ -70,80 +73,13 @@ pub fn define_label_set(store: &mut Store, set: &LabelSet) -> Result<(), StoreEr
             });
         }
     }
-    let mut spec = serde_json::Map::new();
-    match set.kind {
-        LabelKind::Single | LabelKind::Multi => {
-            spec.insert("values".into(), Value::from(set.values.clone()));
-        }
-        LabelKind::Rating => {
-            spec.insert("min".into(), Value::from(set.min));
-            spec.insert("max".into(), Value::from(set.max));
-        }
-        LabelKind::Text => {}
-    }
-    if let Some(d) = &set.description {
-        spec.insert("description".into(), Value::from(d.clone()));
-    }
-    tx.execute(
-        "INSERT INTO label_sets (name, kind, level, spec, ord)
-         VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(ord), 0) + 1 FROM label_sets))
-         ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, level = excluded.level, spec = excluded.spec",
-        params![set.name, set.kind.as_str(), set.level.as_str(), Value::Object(spec).to_string()],
-    )?;
+    write_set(&tx, set)?;
     tx.commit()?;
     Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Events
-
-/// One event of the history.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    /// Unique event id.
-    pub event: String,
-    /// Who.
-    pub annotator: String,
-    /// When (stored form).
-    pub at: String,
-    /// What happened.
-    pub op: Op,
-    /// The batch it belongs to (bulk labelling and undo work on batches).
-    pub batch: String,
-}
-
-/// What an event does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Op {
-    /// Sets a value (normalized JSON).
-    Set {
-        /// The key.
-        key: Key,
-        /// The value.
-        value: Value,
-    },
-    /// Removes the annotator's value.
-    Clear {
-        /// The key.
-        key: Key,
-    },
-    /// The events of this batch no longer count.
-    Undo {
-        /// The batch undone.
-        batch: String,
-    },
-}
-
-/// What a label is about: a trajectory (stable id), optionally one of its steps, and a set.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
-    /// Stable trajectory id.
-    pub target: String,
-    /// Step index, `None` at trajectory level.
-    pub step: Option<u64>,
-    /// Label set name.
-    pub set: String,
-}
 
 /// A judgement to write: `value` `None` clears.
 #[derive(Debug, Clone)]
@@ -248,61 +184,6 @@ pub fn write(store: &mut Store, annotator: &str, now: &str, labels: &[NewLabel])
     }
     tx.commit()?;
     Ok(Written { batch, count: events.len() as u64 })
-}
-
-/// An annotator name: non-empty, one line, at most 128 characters.
-pub fn check_annotator(name: &str) -> Result<(), String> {
-    if name.trim().is_empty() || name.len() > 128 || name.contains(['\n', '\r']) || name.trim() != name {
-        return Err(format!("bad annotator name {name:?}: one line, no surrounding spaces, at most 128 bytes"));
-    }
-    Ok(())
-}
-
-/// Inserts an event; returns whether it was new (false = an event with this id exists).
-fn insert_event(conn: &Connection, e: &Event) -> Result<bool, StoreError> {
-    let (op, target, step, set, value, undoes) = match &e.op {
-        Op::Set { key, value } => ("set", Some(&key.target), key.step, Some(&key.set), Some(value.to_string()), None),
-        Op::Clear { key } => ("clear", Some(&key.target), key.step, Some(&key.set), None, None),
-        Op::Undo { batch } => ("undo", None, None, None, None, Some(batch)),
-    };
-    let n = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO label_events (event, annotator, at, op, target, step, label_set, value, batch, undoes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?
-        .execute(params![e.event, e.annotator, e.at, op, target, step.map(|s| s as i64), set, value, e.batch, undoes])?;
-    Ok(n == 1)
-}
-
-/// Recomputes the current value of one (annotator, key) from the history.
-fn recompute(conn: &Connection, annotator: &str, key: &Key) -> Result<(), StoreError> {
-    let step = key.step.map(|s| s as i64);
-    let latest: Option<(String, Option<String>, String, String)> = conn
-        .prepare_cached(
-            "SELECT e.op, e.value, e.event, e.at FROM label_events e
-             WHERE e.target = ?1 AND e.label_set = ?2 AND e.annotator = ?3 AND e.step IS ?4 AND e.op != 'undo'
-               AND NOT EXISTS (SELECT 1 FROM label_events u WHERE u.undoes = e.batch AND u.op = 'undo')
-             ORDER BY e.at DESC, e.event DESC LIMIT 1",
-        )?
-        .query_row(params![key.target, key.set, annotator, step], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    let step_key = step.unwrap_or(-1);
-    match latest {
-        Some((op, Some(value), event, at)) if op == "set" => {
-            conn.prepare_cached(
-                "INSERT OR REPLACE INTO label_current (annotator, target, step_key, label_set, value, event, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![annotator, key.target, step_key, key.set, value, event, at])?;
-        }
-        _ => {
-            conn.prepare_cached(
-                "DELETE FROM label_current WHERE annotator = ?1 AND target = ?2 AND step_key = ?3 AND label_set = ?4",
-            )?
-            .execute(params![annotator, key.target, step_key, key.set])?;
-        }
-    }
-    Ok(())
 }
 
 /// The (annotator, key) pairs a batch wrote.

@@ -17,6 +17,8 @@ mod curation;
 mod curation_export;
 mod curation_export_failures;
 mod curation_parquet;
+// A Trawl export (each format) ingested again keeps ids, formats, outcomes and labels.
+mod roundtrip;
 // `trawl serve` probed as a hostile local user would: file reads, idle sockets, token hygiene.
 mod serve;
 // The index belongs to its database (deleted, copied over, restored, damaged, read-only) and `trawl check`.

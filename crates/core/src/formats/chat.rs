@@ -433,7 +433,7 @@ fn first_string(obj: &Map<String, Value>, paths: &[&[&str]]) -> Option<String> {
     })
 }
 
-fn read_envelope(obj: &Map<String, Value>, format: Format, t: &mut Trajectory, warnings: &mut Vec<String>) {
+pub(crate) fn read_envelope(obj: &Map<String, Value>, format: Format, t: &mut Trajectory, warnings: &mut Vec<String>) {
     t.instance_id = first_string(obj, &[&["instance_id"], &["metadata", "instance_id"]]);
     t.repo = first_string(obj, &[&["repo"], &["metadata", "repo"]]);
     t.dataset = first_string(obj, &[&["dataset"], &["hf_dataset_name"], &["metadata", "dataset"]]);

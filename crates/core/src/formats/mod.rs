@@ -15,7 +15,10 @@ mod openhands;
 mod preds;
 mod reports;
 mod swe_agent;
+mod trawl_export;
 pub(crate) mod util;
+
+pub use trawl_export::{claim as trawl_export_claim, Carried, CarriedLabel};
 
 pub use util::normalize_patch;
 
@@ -26,6 +29,9 @@ pub struct Recognition {
     pub recognized: Recognized,
     /// Problems that did not stop the record from being stored.
     pub warnings: Vec<String>,
+    /// What a Trawl export row carries besides its trajectory (its id and labels); `None` for
+    /// every other record.
+    pub carried: Option<Carried>,
 }
 
 /// Recognises one JSON value read from a file. `file_name` is the file's base name, used only to
@@ -35,6 +41,17 @@ pub struct Recognition {
 /// format it was recognised as; `reason` is a lowercase sentence naming what was wrong.
 pub fn recognize(value: Value, file_name: &str) -> Result<Recognition, String> {
     let mut warnings = Vec::new();
+    // A row of a Trawl export comes back as what it was (see `trawl_export`).
+    if let Some((uid, format)) = trawl_export::claim(&value)? {
+        let mut traj = trawl_export::parse(&value, format, &mut warnings)?;
+        fill_repo_from_instance(&mut traj);
+        let labels = value.as_object().map(|o| trawl_export::labels(o, &mut warnings)).unwrap_or_default();
+        return Ok(Recognition {
+            recognized: Recognized::Trajectory(Box::new(traj)),
+            warnings,
+            carried: Some(Carried { uid, labels }),
+        });
+    }
     let recognized = match detect(&value, file_name)? {
         Detected::Format(format) => {
             let traj = match format {
@@ -58,7 +75,7 @@ pub fn recognize(value: Value, file_name: &str) -> Result<Recognition, String> {
         Detected::Outcomes => Recognized::Outcomes(reports::parse(&value, file_name, &mut warnings)?),
         Detected::Container => Recognized::Records(preds::split_container(value)),
     };
-    Ok(Recognition { recognized, warnings })
+    Ok(Recognition { recognized, warnings, carried: None })
 }
 
 /// SWE-agent 0.x `.traj` and mini-swe-agent files name the instance only in their file name

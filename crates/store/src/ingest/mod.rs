@@ -179,6 +179,8 @@ struct ReadyTrajectory {
     blobs: Vec<([u8; 32], Vec<u8>)>,
     /// Chunk keys of the long text pieces, for the index (see `index::build_doc`).
     chunk_keys: Vec<u64>,
+    /// The labels a Trawl export row carried (imported by the writer, see `label_events`).
+    labels: Vec<trawl_core::formats::CarriedLabel>,
 }
 
 /// What the workers hand to the writer.

@@ -225,7 +225,12 @@ fn process_value(
         Recognized::Trajectory(traj) => {
             let traj = *traj;
             let facts = trawl_core::facts::derive(&traj);
-            let uid = framing::record_id(&rec.bytes);
+            // A Trawl export row keeps the id it had (its stored original is the row as read);
+            // every other record's id is the hash of its bytes.
+            let (uid, labels) = match recognition.carried {
+                Some(c) => (c.uid, c.labels),
+                None => (framing::record_id(&rec.bytes), Vec::new()),
+            };
             let (encoded, cut) = segments::encode(&rec.bytes, &mut sent.compressor);
             let mut blobs = Vec::new();
             for b in cut {
@@ -244,6 +249,7 @@ fn process_value(
                 encoded,
                 blobs,
                 chunk_keys,
+                labels,
             });
         }
         Recognized::Outcomes(facts) => {

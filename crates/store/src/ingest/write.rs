@@ -16,7 +16,7 @@ use crate::rows::{
     dict_id, facts_json, kind_code, outcome_scope, patch_key, store_calls, write_diagnostics_tx, DICT_DATASET,
     DICT_FORMAT, DICT_MODEL, DICT_REPO,
 };
-use crate::{db, predictions, reindex, Store, StoreError};
+use crate::{db, label_events, predictions, reindex, Store, StoreError};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_all(
@@ -167,6 +167,7 @@ fn write_batch(
         let mut same_tid =
             tx.prepare_cached("SELECT uid FROM trajectories WHERE trajectory_id = ?1 AND uid != ?2 LIMIT 1")?;
         let mut diags_extra = Vec::new();
+        let mut label_sets = HashMap::new();
         let mut relink_instances: Vec<String> = Vec::new();
         let mut fresh_predictions: HashSet<i64> = HashSet::new();
         for t in p.trajectories.iter() {
@@ -223,11 +224,16 @@ fn write_batch(
                 traj.base_instance().filter(|b| Some(*b) != traj.instance_id.as_deref()),
                 patch_key(traj.patch.as_deref()),
             ])?;
+            let row_id = tx.last_insert_rowid(); // before the label events' inserts
+            if !t.labels.is_empty() {
+                // Also for a duplicate: the events have deterministic ids, so a second import adds nothing.
+                let (_, warnings) = label_events::import_carried(&tx, &t.uid, f.steps, &t.labels, &mut label_sets)?;
+                diags_extra.extend(warnings.into_iter().map(|w| Diagnostic::warning(&file.display, t.line, w)));
+            }
             if inserted == 0 {
                 summary.duplicates += 1;
                 continue;
             }
-            let row_id = tx.last_insert_rowid();
             store_calls(&mut ins_call, row_id, f)?;
             if let Some(tid) = &traj.trajectory_id {
                 if let Some(other) = same_tid.query_row(params![tid, t.uid], |r| r.get::<_, String>(0)).optional()? {

@@ -13,7 +13,8 @@ use trawl_core::query::{self, Expr, Filter, Pattern, Range};
 
 use super::collect::ChunkKeys;
 use super::pattern::{dict_query, string_query};
-use super::rows::{annotator_rows, base_instance_rows, label_term_rows, noted_rows, step_matches};
+use super::rows::{annotator_rows, base_instance_rows, label_term_rows, noted_rows};
+use super::steps::step_matches;
 use crate::rows::{DICT_DATASET, DICT_FORMAT, DICT_MODEL, DICT_REPO};
 use crate::{Store, StoreError};
 

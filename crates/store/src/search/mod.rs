@@ -10,7 +10,8 @@
 //! types     SearchParams, Sort, TextKey; SearchResult, Hit, Snippet, Facets
 //! pattern   `*` globs as tantivy regex or dictionary-id queries; regexp() for SQLite
 //! collect   collectors of matching documents: trajectory ids, row ids, shared chunk keys
-//! rows      row-id sets answered in SQL: step conditions, base instances, label terms
+//! rows      row-id sets answered in SQL: base instances, label terms
+//! steps     step conditions over `calls`, read through the tool or the trigram index
 //! compile   the AST compiled to one tantivy query
 //! facets    facet counts over the whole result set
 //! hits      a page of hits read from `trajectories`
@@ -25,9 +26,11 @@ mod hits;
 mod pattern;
 mod rows;
 mod snippets;
+mod steps;
 mod types;
 
 pub use self::pattern::{ensure_regexp, glob_regex};
+pub use self::steps::explain_steps;
 pub use self::types::{Facets, Hit, SearchParams, SearchResult, Snippet, Sort, TextKey};
 
 use std::time::{Duration, Instant};

@@ -1,8 +1,7 @@
-//! Row-id sets answered in SQL: step conditions on calls, base instances, and the label terms
+//! Row-id sets answered in SQL: base instances and the label terms
 //! (`label:`, `annotator:`, `noted:`) read from `label_current`.
 
-use rusqlite::params_from_iter;
-use trawl_core::query::{Pattern, Range, StepCond};
+use trawl_core::query::{Pattern, Range};
 
 use super::pattern::{ensure_regexp, glob_regex};
 use crate::label_sets::{label_set, unknown_set_message};
@@ -31,54 +30,6 @@ pub(super) fn base_instance_rows(store: &Store, p: &Pattern) -> Result<Vec<i64>,
             rows.collect::<Result<Vec<i64>, _>>()?
         }
     };
-    Ok(ids)
-}
-
-/// Row ids of trajectories with at least one call satisfying all conditions.
-pub(super) fn step_matches(store: &Store, conds: &[StepCond]) -> Result<Vec<i64>, StoreError> {
-    ensure_regexp(&store.conn)?;
-    let mut wheres = Vec::new();
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
-    for c in conds {
-        match c {
-            StepCond::Tool(Pattern::Exact(t)) => {
-                wheres.push("tool = ?".to_string());
-                args.push(t.clone().into());
-            }
-            StepCond::Tool(Pattern::Glob(g)) => {
-                wheres.push("regexp(?, tool)".to_string());
-                args.push(format!("^(?:{})$", glob_regex(g)).into());
-            }
-            StepCond::CmdRegex(re) => {
-                wheres.push("regexp(?, cmd)".to_string());
-                args.push(re.clone().into());
-            }
-            StepCond::CmdContains(s) => {
-                wheres.push("instr(cmd, ?) > 0".to_string());
-                args.push(s.clone().into());
-            }
-            StepCond::ExitIs(n) => {
-                wheres.push("exit_code = ?".to_string());
-                args.push((*n).into());
-            }
-            StepCond::ExitIsNot(n) => {
-                wheres.push("exit_code IS NOT NULL AND exit_code != ?".to_string());
-                args.push((*n).into());
-            }
-        }
-    }
-    // Cheap conditions first: SQLite evaluates the terms it cannot answer from an index in order,
-    // so the regex callback runs only on calls that already have the right tool and exit code.
-    let mut order: Vec<usize> = (0..wheres.len()).collect();
-    order.sort_by_key(|&i| wheres[i].contains("regexp") || wheres[i].contains("instr"));
-    let wheres: Vec<String> = order.iter().map(|&i| wheres[i].clone()).collect();
-    let args: Vec<rusqlite::types::Value> = order.iter().map(|&i| args[i].clone()).collect();
-    let sql = format!(
-        "SELECT DISTINCT traj FROM calls WHERE {}",
-        if wheres.is_empty() { "1".to_string() } else { wheres.join(" AND ") }
-    );
-    let mut st = store.conn.prepare_cached(&sql)?;
-    let ids = st.query_map(params_from_iter(args), |r| r.get::<_, i64>(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(ids)
 }
 

@@ -22,3 +22,6 @@ mod queries;
 
 // Parquet ingest: the same rows from JSON Lines and Parquet agree; originals; shards; resume.
 mod parquet_ingest;
+
+// Step conditions through the calls indexes: the same answers as a scan of every call, and plans that read an index.
+mod steps;

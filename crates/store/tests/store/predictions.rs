@@ -294,10 +294,13 @@ fn predictions_whose_patches_are_not_diffs_or_match_nothing_are_kept_as_patch_on
 }
 
 /// Turns a database back into what trawl wrote before schema 5 (no kind, join, base instance or
-/// patch key columns), keeping its rows.
+/// patch key columns; and schema 6's calls indexes undone), keeping its rows.
 pub(crate) fn drop_schema_5(conn: &rusqlite::Connection) {
     conn.execute_batch(
-        "DROP INDEX trajectories_base_instance; DROP INDEX trajectories_pred_of; DROP INDEX trajectories_kind;
+        "DROP TRIGGER calls_cmd_insert; DROP TRIGGER calls_cmd_delete; DROP TRIGGER calls_cmd_update;
+         DROP TABLE calls_cmd; DROP INDEX calls_tool_exit_traj;
+         CREATE INDEX calls_tool_exit ON calls (tool, exit_code);
+         DROP INDEX trajectories_base_instance; DROP INDEX trajectories_pred_of; DROP INDEX trajectories_kind;
          ALTER TABLE trajectories DROP COLUMN kind; ALTER TABLE trajectories DROP COLUMN pred_of;
          ALTER TABLE trajectories DROP COLUMN base_instance; ALTER TABLE trajectories DROP COLUMN patch_hash;",
     )
