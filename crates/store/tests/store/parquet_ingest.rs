@@ -311,3 +311,92 @@ fn an_ingest_stopped_inside_a_row_group_resumes_at_its_row() {
         .expect("lines");
     assert_eq!(lines, (1..=150).collect::<Vec<i64>>());
 }
+
+/// Open-SWE-Traces rows (formats.md §1.2): `messages` with `reasoning_content`, `tools`, `resolved`
+/// 1/0/-1, a nested `metadata` struct naming the teacher model and holding the patch.
+#[test]
+fn open_swe_traces_rows_give_the_same_trajectories_from_parquet_as_from_json_lines() {
+    use arrow_schema::{DataType, Field, Fields, Schema};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows: Vec<Value> = nv_rows(5)
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let messages: Vec<Value> = r["trajectory"]
+                .as_array()
+                .expect("messages")
+                .iter()
+                .map(|m| {
+                    let mut m = m.clone();
+                    let o = m.as_object_mut().expect("message");
+                    o.remove("name");
+                    o.remove("tool_call_id");
+                    if o["role"] == "assistant" && i % 2 == 0 {
+                        o.insert("reasoning_content".into(), json!("Thinking about the next step."));
+                    }
+                    m
+                })
+                .collect();
+            let patch = |p: &Value| json!({"patch": p, "num_modified_files": 1, "num_modified_lines": i});
+            let resolved = [1, 0, -1][i % 3];
+            json!({
+                "instance_id": r["instance_id"], "repo": r["repo"], "license": r["license"], "language": "python",
+                "trajectory_id": r["trajectory_id"], "messages": messages,
+                "tools": ["{\"type\": \"function\", \"function\": {\"name\": \"execute_bash\"}}"],
+                "resolved": resolved,
+                "metadata": {
+                    "category": "bugfix",
+                    "teacher_model": {"name": "MiniMax-M2.5", "enable_thinking": i % 2 == 0, "reasoning_effort": "high"},
+                    "reference_patch": patch(&json!("diff --git a/r b/r\n")),
+                    "model_patch": patch(&r["model_patch"]),
+                },
+                "hf_dataset_name": "nvidia/Open-SWE-Traces",
+            })
+        })
+        .collect();
+    let s = |n: &str| Field::new(n, DataType::Utf8, true);
+    let i64f = |n: &str| Field::new(n, DataType::Int64, true);
+    let list = |n: &str, t: DataType| Field::new(n, DataType::List(Arc::new(Field::new("item", t, true))), true);
+    let function = DataType::Struct(Fields::from(vec![s("name"), s("arguments")]));
+    let call = DataType::Struct(Fields::from(vec![s("id"), s("type"), Field::new("function", function, true)]));
+    let message =
+        DataType::Struct(Fields::from(vec![s("role"), s("content"), s("reasoning_content"), list("tool_calls", call)]));
+    let patch =
+        DataType::Struct(Fields::from(vec![s("patch"), i64f("num_modified_files"), i64f("num_modified_lines")]));
+    let teacher = DataType::Struct(Fields::from(vec![
+        s("name"),
+        Field::new("enable_thinking", DataType::Boolean, true),
+        s("reasoning_effort"),
+    ]));
+    let metadata = DataType::Struct(Fields::from(vec![
+        s("category"),
+        Field::new("teacher_model", teacher, true),
+        Field::new("reference_patch", patch.clone(), true),
+        Field::new("model_patch", patch, true),
+    ]));
+    let schema = Schema::new(vec![
+        s("instance_id"),
+        s("repo"),
+        s("license"),
+        s("language"),
+        s("trajectory_id"),
+        list("messages", message),
+        list("tools", DataType::Utf8),
+        i64f("resolved"),
+        Field::new("metadata", metadata, true),
+        s("hf_dataset_name"),
+    ]);
+    let jsonl = dir.path().join("open_swe_traces.jsonl");
+    write_jsonl(&jsonl, &rows);
+    let (store, js) = ingest_one(dir.path(), "jsonl", &jsonl);
+    assert_eq!(js.by_format.get("open-swe-traces"), Some(&(rows.len() as u64)), "{:#?}", js.diagnostics);
+    let pq = dir.path().join("open_swe_traces.parquet");
+    write_parquet_with(&pq, schema, &rows, Some(props(2)));
+    let (pstore, ps) = ingest_one(dir.path(), "parquet", &pq);
+    assert_eq!((ps.stored, ps.errors), (rows.len() as u64, 0), "{:#?}", ps.diagnostics);
+    let (expected, got) = (stored(&store, &js), stored(&pstore, &ps));
+    assert_eq!(got.len(), expected.len());
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(g, e, "an Open-SWE-Traces Parquet row differs from its JSON line");
+    }
+}
