@@ -229,6 +229,8 @@ pub(crate) fn progress_view(p: &trawl_store::ingest::Progress) -> IngestProgress
         mb_per_s,
         eta_s,
         current_file: p.current_file.clone(),
+        file_index: p.file_index,
+        files: p.files,
     }
 }
 

@@ -48,6 +48,10 @@ pub struct IngestProgress {
     pub eta_s: Option<f64>,
     /// The file being read.
     pub current_file: String,
+    /// Its place among the files this ingest reads (1-based: file `file_index` of `files`).
+    pub file_index: usize,
+    /// Files this ingest reads (the shards of a dataset's `data/` folder, say).
+    pub files: usize,
 }
 
 /// A diagnostic: a record or file that could not be stored, or was stored with a warning.

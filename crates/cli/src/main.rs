@@ -540,7 +540,14 @@ fn ingest_with_progress(
     let report = lib.ingest(&req, |p| {
         bar.set_length(p.total_bytes);
         bar.set_position(p.disk_bytes);
-        bar.set_message(format!("{} records, {:.0} MB/s", p.records, p.mb_per_s));
+        // Several files (the shards of a dataset): which one, k of n.
+        let file = if p.files > 1 {
+            let name = std::path::Path::new(&p.current_file).file_name().unwrap_or_default().to_string_lossy();
+            format!("file {} of {} ({name}), ", p.file_index, p.files)
+        } else {
+            String::new()
+        };
+        bar.set_message(format!("{file}{} records, {:.0} MB/s", p.records, p.mb_per_s));
     })?;
     bar.finish_and_clear();
     Ok(report)

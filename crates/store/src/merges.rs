@@ -11,8 +11,8 @@
 //! so segments instead of a few, which a query visits one by one.
 use std::collections::HashMap;
 
-use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 use tantivy::index::SegmentId;
+use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 use tantivy::SegmentMeta;
 
 /// The most documents a merge may produce.

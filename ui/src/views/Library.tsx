@@ -38,6 +38,11 @@ function JobRow({ job, onCancel }: { job: JobView; onCancel: () => void }) {
             {fmtBytes(p.disk_bytes)} / {fmtBytes(p.total_bytes)}
           </span>
           <span>ETA {fmtDuration(p.eta_s)}</span>
+          {p.files > 1 && (
+            <span>
+              file {p.file_index} of {p.files}
+            </span>
+          )}
           <span className="muted small path">{p.current_file}</span>
         </div>
       )}

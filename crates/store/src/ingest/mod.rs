@@ -9,7 +9,14 @@
 //! the batch's documents to the index. A resumed file starts at its last committed offset.
 //!
 //! Files by stage: `plan` (files to read), `read` (the reader thread), `work` (the workers),
-//! `write` (the writer); the row-table SQL they share with reindex is in `crate::rows`.
+//! `write` (the writer); `parquet` decodes a Parquet row group on a worker and `arrow` converts its
+//! rows straight from Arrow arrays; the row-table SQL they share with reindex is in `crate::rows`.
+//!
+//! A Parquet file is not framed by the reader: the reader hands out one task per row group, and
+//! the worker that takes it decodes it in pieces of `parquet::DECODE_ROWS` rows, each piece one
+//! batch for the writer (sub-sequence numbers under the task's sequence number, so the writer
+//! still commits in file order). Workers ahead of the writer wait while more than
+//! `PENDING_BYTES` of input is processed but not yet written (memory stays bounded).
 //!
 //! Nothing is skipped silently: every record is stored, counted as a duplicate of a stored one,
 //! or reported as a diagnostic naming file and line (or row).
@@ -28,6 +35,8 @@ use trawl_core::{Diagnostic, OutcomeFact, Severity, Trajectory};
 use crate::rows::write_diagnostics;
 use crate::{Store, StoreError};
 
+mod arrow;
+mod parquet;
 mod plan;
 mod read;
 mod work;
@@ -43,6 +52,9 @@ const BATCH_RECORDS: usize = 256;
 /// it the queue grows while indexing lags behind parsing, and peak memory grows with the input
 /// (measured: 477 MiB at 1 GB, 761 MiB at 4 GB with 512 MiB; 518 and 606 MiB with 128 MiB).
 const INDEX_COMMIT_BYTES: u64 = 128 * 1024 * 1024;
+/// Input bytes processed but not yet written above which a worker decoding a Parquet row group
+/// waits (unless its group is the one the writer waits for).
+const PENDING_BYTES: u64 = 64 * 1024 * 1024;
 /// How many diagnostics a summary carries in full (all are stored in the database).
 const SUMMARY_DIAGNOSTICS: usize = 50;
 
@@ -72,6 +84,10 @@ pub struct Progress {
     pub elapsed: Duration,
     /// The file being read.
     pub current_file: String,
+    /// Its place among the files read by this run (1-based; `k` of `files`).
+    pub file_index: usize,
+    /// Files read by this run (the shards of a directory, say).
+    pub files: usize,
 }
 
 /// What an ingest run did.
@@ -147,6 +163,8 @@ struct Batch {
     /// dropped (lines of a compressed member that failed its checksum), each range named by a
     /// diagnostic; they count as read and rejected.
     lost: u64,
+    /// A Parquet row group, decoded by the worker (`records` is empty).
+    group: Option<parquet::GroupTask>,
 }
 
 /// A trajectory ready to write.
@@ -168,6 +186,9 @@ struct ReadyTrajectory {
 /// What the workers hand to the writer.
 struct Processed {
     seq: u64,
+    /// The piece of a Parquet row group (0 otherwise); `last` is set on the batch's last piece.
+    sub: u32,
+    last: bool,
     file: usize,
     trajectories: Vec<ReadyTrajectory>,
     outcomes: Vec<OutcomeFact>,
@@ -180,6 +201,15 @@ struct Processed {
     end_line: u64,
     file_done: bool,
     disk_bytes: u64,
+}
+
+/// What the writer has done, for workers that must not run too far ahead of it.
+#[derive(Default)]
+struct Pace {
+    /// The sequence number of the batch the writer waits for.
+    next_seq: std::sync::atomic::AtomicU64,
+    /// Input bytes processed by the workers and not yet written.
+    pending_bytes: std::sync::atomic::AtomicU64,
 }
 
 /// Ingests files and directories into the store.
@@ -239,6 +269,7 @@ fn ingest_locked(
 
     let (batch_tx, batch_rx) = sync_channel::<Batch>(workers * 2);
     let batch_rx = Arc::new(Mutex::new(batch_rx));
+    let pace = Arc::new(Pace::default());
     let (done_tx, done_rx) = sync_channel::<Processed>(workers * 2);
 
     let reader_plan: Vec<(PathBuf, String, Framing, Compression, u64, u64)> = files
@@ -255,15 +286,17 @@ fn ingest_locked(
         let rx = Arc::clone(&batch_rx);
         let tx = done_tx.clone();
         let meta = Arc::clone(&file_meta);
+        let (pace, cancel) = (Arc::clone(&pace), cancel.clone());
         let handle = std::thread::Builder::new()
             .name(format!("trawl-work-{}", worker_handles.len()))
-            .spawn(move || work::work(rx, tx, meta, fields))
+            .spawn(move || work::work(rx, tx, meta, fields, &pace, &cancel))
             .map_err(|e| StoreError::Io { path: "thread".into(), source: e })?;
         worker_handles.push(handle);
     }
     drop(done_tx);
 
-    let result = write::write_all(store, &files, done_rx, &mut summary, total_bytes, started, &cancel, &mut progress);
+    let result =
+        write::write_all(store, &files, done_rx, &mut summary, (total_bytes, started), (&cancel, &pace), &mut progress);
     // Asked to stop before the pipeline ran dry (read before the flag is raised below).
     let cancelled = cancel.load(Ordering::SeqCst);
     // Drain the pipeline whatever happened, so threads end.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use trawl_core::framing::{self, Compression, Framing};
 use trawl_core::Diagnostic;
 
+use super::parquet::GroupTask;
 use super::{Batch, RawRecord, BATCH_BYTES, BATCH_RECORDS};
 
 /// Counts bytes read from the file on disk (before decompression), for progress.
@@ -190,18 +191,19 @@ pub(super) fn read_files(
     tx: SyncSender<Batch>,
     cancel: Arc<AtomicBool>,
 ) {
-    let mut seq = 0u64;
+    let seq = std::cell::Cell::new(0u64);
     for (file_idx, (path, display, framing, compression, start_offset, start_line)) in plan.into_iter().enumerate() {
         let disk = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let lost = std::cell::Cell::new(0u64);
+        let send = |b: Batch| tx.send(b).is_ok() && !cancel.load(Ordering::SeqCst);
         let mut emit = |records: Vec<RawRecord>,
                         diagnostics: Vec<Diagnostic>,
                         end_offset: u64,
                         end_line: u64,
                         file_done: bool|
          -> bool {
-            let b = Batch {
-                seq,
+            send(Batch {
+                seq: seq.replace(seq.get() + 1),
                 file: file_idx,
                 records,
                 diagnostics,
@@ -210,9 +212,22 @@ pub(super) fn read_files(
                 file_done,
                 disk_bytes: disk.load(Ordering::Relaxed),
                 lost: lost.take(),
-            };
-            seq += 1;
-            tx.send(b).is_ok() && !cancel.load(Ordering::SeqCst)
+                group: None,
+            })
+        };
+        let mut emit_group = |task: GroupTask| -> bool {
+            send(Batch {
+                seq: seq.replace(seq.get() + 1),
+                file: file_idx,
+                records: Vec::new(),
+                diagnostics: Vec::new(),
+                end_offset: task.first_row,
+                end_line: task.first_row,
+                file_done: false,
+                disk_bytes: task.disk.0,
+                lost: 0,
+                group: Some(task),
+            })
         };
         let keep_going = match framing {
             Framing::Lines => read_lines(
@@ -225,7 +240,7 @@ pub(super) fn read_files(
                 &mut emit,
             ),
             Framing::Whole => read_whole(&path, &display, compression, Arc::clone(&disk), &mut emit),
-            Framing::Parquet => read_parquet(&path, &display, start_line, &lost, &mut emit),
+            Framing::Parquet => read_parquet(&path, &display, start_line, &mut emit, &mut emit_group),
         };
         if !keep_going {
             return;
@@ -234,6 +249,7 @@ pub(super) fn read_files(
 }
 
 type Emit<'a> = dyn FnMut(Vec<RawRecord>, Vec<Diagnostic>, u64, u64, bool) -> bool + 'a;
+type EmitGroup<'a> = dyn FnMut(GroupTask) -> bool + 'a;
 
 fn read_lines(
     path: &Path,
@@ -421,104 +437,53 @@ fn looks_like_json_lines(bytes: &[u8]) -> bool {
     lines >= 2 && objects >= 1 && objects * 2 >= lines
 }
 
-/// Reads a Parquet file row group by row group, 64 rows at a time, each row as a JSON line
-/// (its "line" is its 1-based row number). A row group that cannot be decoded (a damaged page, a
-/// bad codec) is one diagnostic naming its rows, which count as read and rejected; the next row
-/// group is read as if nothing happened. Rows up to `start_row` were committed by an earlier run.
-fn read_parquet(path: &Path, display: &str, start_row: u64, lost: &std::cell::Cell<u64>, emit: &mut Emit<'_>) -> bool {
-    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+/// Plans a Parquet file: reads its metadata and hands out one task per row group, decoded on a
+/// worker ([`parquet::decode_group`]; each row's "line" is its 1-based row number). Groups whose
+/// rows were all committed by an earlier run (up to `start_row`) are skipped.
+fn read_parquet(
+    path: &Path,
+    display: &str,
+    start_row: u64,
+    emit: &mut Emit<'_>,
+    emit_group: &mut EmitGroup<'_>,
+) -> bool {
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     let opened = File::open(path).map_err(|e| format!("cannot open file: {e}")).and_then(|file| {
-        let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
-            .map_err(|e| format!("not a readable parquet file: {e}"))?;
-        Ok((file, meta))
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+            .map_err(|e| format!("not a readable parquet file: {e}"))
     });
-    let (file, meta) = match opened {
-        Ok(o) => o,
+    let meta = match opened {
+        Ok(m) => m,
         Err(reason) => return emit(Vec::new(), vec![Diagnostic::error(display, 0, reason)], 0, 0, true),
     };
-    let sizes: Vec<u64> = meta.metadata().row_groups().iter().map(|g| g.num_rows().max(0) as u64).collect();
-    let mut row = 0u64; // rows before the current row group
-    for (group, &size) in sizes.iter().enumerate() {
-        let first = row;
+    let direct = super::arrow::direct_schema(meta.schema());
+    let groups: Vec<(u64, u64)> = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| (g.num_rows().max(0) as u64, g.compressed_size().max(0) as u64))
+        .collect();
+    let (mut row, mut disk) = (0u64, 0u64); // rows and bytes before the current row group
+    for (group, &(size, bytes)) in groups.iter().enumerate() {
+        let (first, disk_before) = (row, disk);
         row += size;
+        disk += bytes;
         if row <= start_row {
             continue;
         }
-        let reader = file.try_clone().map_err(|e| e.to_string()).and_then(|f| {
-            ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone())
-                .with_row_groups(vec![group])
-                .with_batch_size(64)
-                .build()
-                .map_err(|e| e.to_string())
-        });
-        let mut at = first; // rows of this group read so far
-        let mut failure = None;
-        match reader {
-            Err(e) => failure = Some(e),
-            Ok(reader) => {
-                for batch in reader {
-                    let batch = match batch {
-                        Ok(b) => b,
-                        Err(e) => {
-                            failure = Some(e.to_string());
-                            break;
-                        }
-                    };
-                    let n = batch.num_rows() as u64;
-                    let (records, diags) = parquet_rows_as_json(&batch, at, start_row, display, lost);
-                    at += n;
-                    if !emit(records, diags, at, at, false) {
-                        return false;
-                    }
-                }
-            }
-        }
-        if let Some(e) = failure {
-            // The rest of this row group is unreadable; the next one starts fresh.
-            let from = (at + 1).max(start_row + 1);
-            lost.set(lost.get() + (row + 1).saturating_sub(from));
-            let diag = Diagnostic::error(
-                display,
-                from,
-                format!("rows {from}..{row} (row group {}) not read: parquet read error: {e}", group + 1),
-            );
-            if !emit(Vec::new(), vec![diag], row, row, false) {
-                return false;
-            }
+        let task = GroupTask {
+            path: path.to_path_buf(),
+            meta: meta.clone(),
+            group,
+            first_row: first,
+            rows: size,
+            start_row,
+            direct,
+            disk: (disk_before, disk),
+        };
+        if !emit_group(task) {
+            return false;
         }
     }
     emit(Vec::new(), Vec::new(), row, row, true)
-}
-
-/// The rows of a Parquet batch as JSON records (`at`: rows of the file before the batch; rows up
-/// to `start_row` were stored by an earlier run). A batch arrow-json cannot write is one
-/// diagnostic and its rows count in `lost`. (That failure depends on the column types, not on
-/// values: arrow-json writes a value it cannot format, such as a date past year 262,143, as `""`.)
-fn parquet_rows_as_json(
-    batch: &arrow_array::RecordBatch,
-    at: u64,
-    start_row: u64,
-    display: &str,
-    lost: &std::cell::Cell<u64>,
-) -> (Vec<RawRecord>, Vec<Diagnostic>) {
-    let mut out = Vec::new();
-    let mut w = arrow_json::LineDelimitedWriter::new(&mut out);
-    let written = w.write(batch).and_then(|_| w.finish());
-    drop(w);
-    let n = batch.num_rows() as u64;
-    match written {
-        Ok(()) => {
-            let records = (out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).zip(at + 1..))
-                .filter(|&(_, line)| line > start_row)
-                .map(|(bytes, line)| RawRecord { bytes: bytes.to_vec(), offset: 0, line })
-                .collect();
-            (records, Vec::new())
-        }
-        Err(e) => {
-            let from = (at + 1).max(start_row + 1);
-            lost.set(lost.get() + (at + n + 1).saturating_sub(from));
-            let reason = format!("rows {}..{}: cannot convert parquet rows to json: {e}", from, at + n);
-            (Vec::new(), vec![Diagnostic::error(display, from, reason)])
-        }
-    }
 }

@@ -1,12 +1,15 @@
 //! The worker threads: parse and recognise each record, derive its facts, cut its
 //! content-addressed blobs and note its index chunk keys, ready for the writer.
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use trawl_core::framing;
 use trawl_core::{Diagnostic, Recognized};
 
-use super::{Batch, Processed, RawRecord, ReadyTrajectory};
+use super::parquet::{self, GroupTask};
+use super::{Batch, Pace, Processed, RawRecord, ReadyTrajectory, PENDING_BYTES};
 use crate::{index, segments};
 
 /// Per-worker memory of blob hashes whose data this worker already sent in an earlier (or the
@@ -35,6 +38,8 @@ pub(super) fn work(
     tx: SyncSender<Processed>,
     meta: Arc<Vec<(String, String)>>,
     fields: index::Fields,
+    pace: &Pace,
+    cancel: &AtomicBool,
 ) {
     let mut sent = SentBlobs { hashes: Default::default(), compressor: segments::Compressor::default() };
     loop {
@@ -49,8 +54,17 @@ pub(super) fn work(
             }
         };
         let (display, file_name) = &meta[batch.file];
+        if let Some(task) = &batch.group {
+            let ctx = Ctx { display, file_name, fields: &fields, pace, cancel };
+            if !work_group(task, batch.seq, batch.file, &ctx, &tx, &mut sent) {
+                return;
+            }
+            continue;
+        }
         let mut p = Processed {
             seq: batch.seq,
+            sub: 0,
+            last: true,
             file: batch.file,
             trajectories: Vec::new(),
             outcomes: Vec::new(),
@@ -69,10 +83,73 @@ pub(super) fn work(
             p.bytes += rec.bytes.len() as u64;
             process_record(rec, display, file_name, None, &mut p, &mut sent, &fields);
         }
+        pace.pending_bytes.fetch_add(p.bytes, Ordering::SeqCst);
         if tx.send(p).is_err() {
             return;
         }
     }
+}
+
+/// What a worker needs to process a row group's pieces.
+struct Ctx<'a> {
+    display: &'a str,
+    file_name: &'a str,
+    fields: &'a index::Fields,
+    pace: &'a Pace,
+    cancel: &'a AtomicBool,
+}
+
+/// Decodes a Parquet row group and processes it piece by piece, each piece one batch for the
+/// writer (`seq`, piece number). A worker ahead of the writer waits while too much processed
+/// input is not yet written. Returns false when the ingest is ending.
+fn work_group(
+    task: &GroupTask,
+    seq: u64,
+    file: usize,
+    ctx: &Ctx<'_>,
+    tx: &SyncSender<Processed>,
+    sent: &mut SentBlobs,
+) -> bool {
+    let mut sub = 0u32;
+    parquet::decode_group(task, ctx.display, |piece| {
+        while ctx.pace.pending_bytes.load(Ordering::SeqCst) > PENDING_BYTES
+            && ctx.pace.next_seq.load(Ordering::SeqCst) < seq
+        {
+            if ctx.cancel.load(Ordering::SeqCst) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let mut p = Processed {
+            seq,
+            sub,
+            last: piece.last,
+            file,
+            trajectories: Vec::new(),
+            outcomes: Vec::new(),
+            diagnostics: piece.diagnostics,
+            records: piece.lost,
+            reports: 0,
+            rejected: piece.lost,
+            bytes: 0,
+            end_offset: piece.end_row,
+            end_line: piece.end_row,
+            file_done: false,
+            disk_bytes: piece.disk_bytes,
+        };
+        sub += 1;
+        for (rec, value) in piece.records {
+            p.records += 1;
+            p.bytes += rec.bytes.len() as u64;
+            match value {
+                // Straight from Arrow: the value the line would parse to.
+                Some(value) => process_value(rec, value, ctx.display, ctx.file_name, None, &mut p, sent, ctx.fields),
+                None => process_record(rec, ctx.display, ctx.file_name, None, &mut p, sent, ctx.fields),
+            }
+        }
+        ctx.pace.pending_bytes.fetch_add(p.bytes, Ordering::SeqCst);
+        tx.send(p).is_ok()
+    })
 }
 
 fn process_record(
@@ -99,6 +176,25 @@ fn process_record(
             p.rejected += 1;
             return;
         }
+    };
+    process_value(rec, value, display, file_name, element, p, sent, fields);
+}
+
+/// [`process_record`] past parsing: `value` is what `rec.bytes` parse to.
+#[allow(clippy::too_many_arguments)]
+fn process_value(
+    rec: RawRecord,
+    value: serde_json::Value,
+    display: &str,
+    file_name: &str,
+    element: Option<usize>,
+    p: &mut Processed,
+    sent: &mut SentBlobs,
+    fields: &index::Fields,
+) {
+    let at = |msg: String| match element {
+        Some(i) => format!("element {}: {msg}", i + 1),
+        None => msg,
     };
     // An array of records with some elements that are not objects (a `null`, a stray string):
     // each element is read on its own, so the records land and the others are reported, instead

@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tantivy::TantivyDocument;
 use trawl_core::Diagnostic;
 
-use super::{note_diagnostic, IngestSummary, PlannedFile, Processed, Progress, INDEX_COMMIT_BYTES};
+use super::{note_diagnostic, IngestSummary, Pace, PlannedFile, Processed, Progress, INDEX_COMMIT_BYTES};
 use crate::index::{self, DocRow};
 use crate::rows::{
     dict_id, facts_json, index_commands, kind_code, next_call_rowid, outcome_scope, patch_key, store_calls, write_diagnostics_tx, DICT_DATASET,
@@ -24,13 +24,14 @@ pub(super) fn write_all(
     files: &[PlannedFile],
     rx: Receiver<Processed>,
     summary: &mut IngestSummary,
-    total_bytes: u64,
-    started: Instant,
-    cancel: &AtomicBool,
+    (total_bytes, started): (u64, Instant),
+    (cancel, pace): (&AtomicBool, &Pace),
     progress: &mut impl FnMut(&Progress),
 ) -> Result<(), StoreError> {
-    let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
-    let mut next = 0u64;
+    // Batches arrive out of order; each is written when all before it are: (sequence number,
+    // piece of a Parquet row group).
+    let mut pending: BTreeMap<(u64, u32), Processed> = BTreeMap::new();
+    let mut next = (0u64, 0u32);
     let mut dicts = DictCache::default();
     let mut joined = Joined::default();
     // Predictions stored by this run that joined no trajectory when stored (warned about at the end).
@@ -38,15 +39,18 @@ pub(super) fn write_all(
     let mut since_commit = 0u64;
     let mut last_seq = 0i64;
     let mut disk_done_before = 0u64; // disk bytes of files already finished
-    let mut prog = Progress { total_bytes, ..Progress::default() };
+    let mut prog = Progress { total_bytes, files: files.len(), ..Progress::default() };
     while let Ok(p) = rx.recv() {
-        pending.insert(p.seq, p);
+        pending.insert((p.seq, p.sub), p);
         while let Some(p) = pending.remove(&next) {
-            next += 1;
+            next = if p.last { (next.0 + 1, 0) } else { (next.0, next.1 + 1) };
+            pace.next_seq.store(next.0, Ordering::SeqCst);
+            pace.pending_bytes.fetch_sub(p.bytes, Ordering::SeqCst);
             let file = &files[p.file];
             since_commit += p.bytes;
             let (records, reports, rejected, bytes, disk_bytes, file_done) =
                 (p.records, p.reports, p.rejected, p.bytes, p.disk_bytes, p.file_done);
+            let p_file = p.file;
             let seq = write_batch(store, file, file_done, p, summary, &mut dicts, &mut joined, &mut unjoined)?;
             last_seq = seq;
             prog.records += records;
@@ -62,6 +66,7 @@ pub(super) fn write_all(
             }
             prog.elapsed = started.elapsed();
             prog.current_file.clone_from(&file.display);
+            prog.file_index = p_file + 1;
             progress(&prog);
             if since_commit >= INDEX_COMMIT_BYTES {
                 store.index.commit(last_seq)?;
@@ -75,7 +80,7 @@ pub(super) fn write_all(
         }
     }
     warn_unjoined(store, &unjoined, summary)?;
-    if next > 0 {
+    if next.0 > 0 {
         store.index.commit(last_seq)?;
     }
     Ok(())

@@ -20,5 +20,8 @@ mod predictions;
 // Queries that cannot crash: random, nested and long-phrase queries through the search path.
 mod queries;
 
+// Parquet ingest: the same rows from JSON Lines and Parquet agree; originals; shards; resume.
+mod parquet_ingest;
+
 // Step conditions through the calls indexes: the same answers as a scan of every call, and plans that read an index.
 mod steps;

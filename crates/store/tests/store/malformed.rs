@@ -573,7 +573,7 @@ pub(crate) fn nv_schema() -> arrow_schema::Schema {
 }
 
 /// The same row with every field a string (`trajectory` as JSON text).
-fn string_schema() -> arrow_schema::Schema {
+pub(crate) fn string_schema() -> arrow_schema::Schema {
     use arrow_schema::{DataType, Field, Schema};
     let s = |n: &str| Field::new(n, DataType::Utf8, true);
     Schema::new(vec![
@@ -593,7 +593,7 @@ pub(crate) fn write_parquet(path: &Path, schema: arrow_schema::Schema, rows: &[V
 }
 
 /// [`write_parquet`] with writer properties.
-fn write_parquet_with(
+pub(crate) fn write_parquet_with(
     path: &Path,
     schema: arrow_schema::Schema,
     rows: &[Value],

@@ -35,4 +35,12 @@ eta_s: number | null,
 /**
  * The file being read.
  */
-current_file: string, };
+current_file: string, 
+/**
+ * Its place among the files this ingest reads (1-based: file `file_index` of `files`).
+ */
+file_index: number, 
+/**
+ * Files this ingest reads (the shards of a dataset's `data/` folder, say).
+ */
+files: number, };
