@@ -13,8 +13,8 @@ use trawl_core::Diagnostic;
 use super::{note_diagnostic, IngestSummary, Pace, PlannedFile, Processed, Progress, INDEX_COMMIT_BYTES};
 use crate::index::{self, DocRow};
 use crate::rows::{
-    dict_id, facts_json, index_commands, kind_code, next_call_rowid, outcome_scope, patch_key, store_calls, write_diagnostics_tx, DICT_DATASET,
-    DICT_FORMAT, DICT_MODEL, DICT_REPO,
+    dict_id, facts_json, index_commands, kind_code, next_call_rowid, outcome_scope, patch_key, store_calls,
+    write_diagnostics_tx, DICT_DATASET, DICT_FORMAT, DICT_MODEL, DICT_REPO,
 };
 use crate::{db, label_events, predictions, reindex, Store, StoreError};
 
