@@ -266,10 +266,17 @@ impl Store {
 
     /// The rows that have an index document ([`INDEXED_ROWS`]).
     pub(crate) fn trajectory_count(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row(&format!("SELECT count(*) FROM trajectories WHERE {INDEXED_ROWS}"), [], |r| r.get::<_, i64>(0))?
-            as u64)
+        // All rows less the joined predictions, not `count(*) … WHERE INDEXED_ROWS`: `kind` and
+        // `pred_of` come after `raw` in the row, so that filter reads every record (1.3 s of the
+        // app's start at 300,000 trajectories). A bare count reads the smallest index; joined
+        // predictions are found through the partial index on `pred_of`.
+        let all: i64 = self.conn.query_row("SELECT count(*) FROM trajectories", [], |r| r.get(0))?;
+        let joined: i64 = self.conn.query_row(
+            "SELECT count(*) FROM trajectories WHERE pred_of IS NOT NULL AND kind != 0",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok((all - joined) as u64)
     }
 
     /// Becomes the index's one writer for `what` (`ingest`, `reindex`, `check --repair`) and
