@@ -12,6 +12,7 @@ use tantivy::Term;
 use trawl_core::query::{self, Expr, Filter, Pattern, Range};
 
 use super::collect::ChunkKeys;
+use super::idset::IdSetQuery;
 use super::pattern::{dict_query, string_query};
 use super::rows::{annotator_rows, base_instance_rows, label_term_rows, noted_rows};
 use super::steps::step_matches;
@@ -115,7 +116,6 @@ pub(super) fn compile(
     analyzer: &TextAnalyzer,
     expr: &Expr,
 ) -> Result<Box<dyn Query>, StoreError> {
-    let f = &store.index.fields;
     Ok(match expr {
         Expr::And(items) if items.is_empty() => Box::new(AllQuery),
         Expr::And(items) => {
@@ -144,14 +144,7 @@ pub(super) fn compile(
         ])),
         Expr::Word(w) | Expr::Phrase(w) => text_leaf(store, searcher, tokens(analyzer, w))?,
         Expr::Field(filter) => compile_filter(store, filter)?,
-        Expr::Step(conds) => {
-            let ids = step_matches(store, conds)?;
-            if ids.is_empty() {
-                Box::new(EmptyQuery)
-            } else {
-                Box::new(TermSetQuery::new(ids.into_iter().map(|id| Term::from_field_u64(f.id, id as u64))))
-            }
-        }
+        Expr::Step(conds) => id_set(store, step_matches(store, conds)?),
     })
 }
 
@@ -190,10 +183,14 @@ pub(super) fn compile_filter(store: &Store, filter: &Filter) -> Result<Box<dyn Q
     })
 }
 
-/// A term-set query on the `id` field (empty when there are no ids).
+/// The documents whose `id` is one of `ids`: a bitset test of each document's id (a term set
+/// only for ids beyond a u32), empty when there are no ids.
 pub(super) fn id_set(store: &Store, ids: Vec<i64>) -> Box<dyn Query> {
     if ids.is_empty() {
         return Box::new(EmptyQuery);
+    }
+    if let Some(q) = IdSetQuery::new(&ids) {
+        return Box::new(q);
     }
     let f = store.index.fields.id;
     Box::new(TermSetQuery::new(ids.into_iter().map(|id| Term::from_field_u64(f, id as u64))))
