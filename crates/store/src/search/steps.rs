@@ -22,6 +22,9 @@ const PROBE_CAP: i64 = 20_000;
 /// Trigrams per literal in the trigram query (a superset filter needs only some of them).
 const MAX_TRIGRAMS: usize = 12;
 
+/// Selective trigrams per literal read when a literal has any (see [`selective_query`]).
+const SELECTIVE_TRIGRAMS: usize = 3;
+
 /// Which index reads the candidate calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Driver {
@@ -40,8 +43,8 @@ struct StepSql {
     branches: Vec<(Vec<String>, Vec<Value>)>,
     /// Per branch: the conditions the tool index answers (exact tool, exit code) and their arguments.
     indexed: Vec<(Vec<String>, Vec<Value>)>,
-    /// An FTS5 query over `calls_cmd` that every matching command satisfies.
-    trigrams: Option<String>,
+    /// Literals of which every matching command contains one (the trigram index's input).
+    literals: Option<Vec<String>>,
     has_tool: bool,
 }
 
@@ -106,8 +109,8 @@ fn build(conds: &[StepCond]) -> StepSql {
             }
         }
     }
-    let trigrams = literals.iter().max_by_key(|l| l.iter().map(|s| s.chars().count()).min()).map(|l| trigram_query(l));
-    StepSql { branches, indexed, trigrams, has_tool }
+    let literals = literals.into_iter().max_by_key(|l| l.iter().map(|s| s.chars().count()).min().unwrap_or(0));
+    StepSql { branches, indexed, literals, has_tool }
 }
 
 /// Literals of which every match of `re` contains one (its prefixes or its suffixes, whichever
@@ -145,23 +148,61 @@ fn regex_literals(re: &str) -> Option<Vec<String>> {
     best
 }
 
+/// The distinct trigrams of a literal, lowercased (as the index folds them), in order.
+fn trigrams(lit: &str) -> Vec<String> {
+    let chars: Vec<char> = lit.chars().collect();
+    let mut grams: Vec<String> = chars.windows(3).map(|w| w.iter().collect::<String>().to_lowercase()).collect();
+    grams.sort();
+    grams.dedup();
+    grams
+}
+
+/// An FTS5 query: any of the groups, each as all of its trigrams.
+fn grams_query(groups: &[Vec<String>]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let groups: Vec<String> =
+        groups.iter().map(|g| format!("({})", g.iter().map(|t| quote(t)).collect::<Vec<_>>().join(" AND "))).collect();
+    groups.join(" OR ")
+}
+
 /// An FTS5 query: any of the literals, each as all of (up to [`MAX_TRIGRAMS`] of) its trigrams.
 fn trigram_query(literals: &[String]) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let groups: Vec<String> = literals
+    let groups: Vec<Vec<String>> = literals
         .iter()
         .map(|lit| {
-            let chars: Vec<char> = lit.chars().collect();
-            let mut grams: Vec<String> =
-                chars.windows(3).map(|w| w.iter().collect::<String>().to_lowercase()).collect();
-            grams.sort();
-            grams.dedup();
+            let grams = trigrams(lit);
             let step = grams.len().div_ceil(MAX_TRIGRAMS).max(1);
-            let picked: Vec<String> = grams.iter().step_by(step).map(|g| quote(g)).collect();
-            format!("({})", picked.join(" AND "))
+            grams.into_iter().step_by(step).collect()
         })
         .collect();
-    groups.join(" OR ")
+    grams_query(&groups)
+}
+
+/// The trigram query to read: for each literal, only its selective trigrams (fewer than
+/// [`PROBE_CAP`] calls each, at most [`SELECTIVE_TRIGRAMS`], rarest first), since FTS5 reads every
+/// trigram's whole list and a common one (`est`, `tes`: a million calls each at 300,000
+/// trajectories) costs more than all the rest; a literal without one keeps all its trigrams.
+fn selective_query(store: &Store, literals: &[String]) -> Result<String, StoreError> {
+    let mut groups = Vec::with_capacity(literals.len());
+    for lit in literals {
+        let mut counted = Vec::new();
+        for g in trigrams(lit) {
+            let n = probe(
+                store,
+                "SELECT 1 FROM calls_cmd WHERE calls_cmd MATCH ?",
+                vec![grams_query(&[vec![g.clone()]]).into()],
+            )?;
+            counted.push((n, g));
+        }
+        counted.sort();
+        let rare: Vec<String> =
+            counted.iter().filter(|(n, _)| *n < PROBE_CAP).take(SELECTIVE_TRIGRAMS).map(|(_, g)| g.clone()).collect();
+        if rare.is_empty() {
+            return Ok(trigram_query(literals));
+        }
+        groups.push(rare);
+    }
+    Ok(grams_query(&groups))
 }
 
 /// How many rows a query returns, reading at most [`PROBE_CAP`] of them.
@@ -170,7 +211,7 @@ fn probe(store: &Store, sql: &str, args: Vec<Value>) -> Result<i64, StoreError> 
     Ok(store.conn.prepare_cached(&sql)?.query_row(params_from_iter(args), |r| r.get(0))?)
 }
 
-fn choose(store: &Store, s: &StepSql) -> Result<Driver, StoreError> {
+fn choose(store: &Store, s: &StepSql) -> Result<(Driver, Option<String>), StoreError> {
     let tool_rows = if s.has_tool {
         let mut n = 0;
         for (w, a) in &s.indexed {
@@ -184,39 +225,51 @@ fn choose(store: &Store, s: &StepSql) -> Result<Driver, StoreError> {
     // A tool side under the cap is cheap to read whole: the trigram probe (which reads the
     // literal's posting lists in full) would cost more than it could save.
     if tool_rows.is_some_and(|t| t < PROBE_CAP) {
-        return Ok(Driver::ToolExit);
+        return Ok((Driver::ToolExit, None));
     }
-    let gram_rows = match &s.trigrams {
+    let query = match &s.literals {
+        Some(l) => Some(selective_query(store, l)?),
+        None => None,
+    };
+    let gram_rows = match &query {
         Some(q) => Some(probe(store, "SELECT 1 FROM calls_cmd WHERE calls_cmd MATCH ?", vec![q.clone().into()])?),
         None => None,
     };
-    Ok(match (tool_rows, gram_rows) {
+    let driver = match (tool_rows, gram_rows) {
         (Some(t), Some(g)) if g < PROBE_CAP && g < t => Driver::Trigrams,
         (None, Some(g)) if g < PROBE_CAP => Driver::Trigrams,
         (Some(_), _) => Driver::ToolExit,
         _ => Driver::Any,
-    })
+    };
+    Ok((driver, query))
 }
 
 /// The SQL (and its arguments) that lists the trajectories with a call satisfying every condition.
 fn step_sql(store: &Store, conds: &[StepCond]) -> Result<(String, Vec<Value>), StoreError> {
     let s = build(conds);
-    let driver = choose(store, &s)?;
+    let (driver, query) = choose(store, &s)?;
     let mut args = Vec::new();
+    let cond = |w: &[String]| if w.is_empty() { "1".to_string() } else { w.join(" AND ") };
+    if let (Driver::Trigrams, Some(q)) = (driver, query) {
+        // One read of the trigram index, its calls tested against every branch.
+        args.push(Value::from(q));
+        let mut ors = Vec::with_capacity(s.branches.len());
+        for (w, a) in &s.branches {
+            args.extend(a.iter().cloned());
+            ors.push(format!("({})", cond(w)));
+        }
+        let sql = format!(
+            "SELECT DISTINCT c.traj FROM calls_cmd f CROSS JOIN calls c ON c.rowid = f.rowid \
+             WHERE calls_cmd MATCH ? AND ({})",
+            ors.join(" OR ")
+        );
+        return Ok((sql, args));
+    }
+    let from = if driver == Driver::ToolExit { "calls c INDEXED BY calls_tool_exit_traj" } else { "calls c" };
     let mut selects = Vec::new();
     for (w, a) in &s.branches {
-        let (from, extra) = match (driver, &s.trigrams) {
-            (Driver::Trigrams, Some(q)) => {
-                args.push(Value::from(q.clone()));
-                ("calls_cmd f CROSS JOIN calls c ON c.rowid = f.rowid", Some("calls_cmd MATCH ?"))
-            }
-            (Driver::ToolExit, _) => ("calls c INDEXED BY calls_tool_exit_traj", None),
-            _ => ("calls c", None),
-        };
         args.extend(a.iter().cloned());
-        let conds: Vec<&str> = extra.into_iter().chain(w.iter().map(String::as_str)).collect();
-        let cond = if conds.is_empty() { "1".to_string() } else { conds.join(" AND ") };
-        selects.push(format!("SELECT c.traj FROM {from} WHERE {cond}"));
+        selects.push(format!("SELECT c.traj FROM {from} WHERE {}", cond(w)));
     }
     let sql = match selects.len() {
         1 => selects[0].replacen("SELECT", "SELECT DISTINCT", 1),
