@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_lz4_records", include_str!("../../../migrations/0004_lz4_records.sql")),
     ("0005_predictions", include_str!("../../../migrations/0005_predictions.sql")),
     ("0006_calls_index", include_str!("../../../migrations/0006_calls_index.sql")),
+    ("0007_zstd_records", include_str!("../../../migrations/0007_zstd_records.sql")),
 ];
 
 /// The page size of new databases.

@@ -6,11 +6,13 @@
 //! references), compressed. Rebuilding concatenates the segments, so the original bytes come
 //! back exactly, whatever the format. The system prompt of 300k rows is stored once.
 //!
-//! Compression is LZ4 (an LZ4 block behind a tag byte and the plain length): it compresses
-//! these texts about 2.5 times as fast as zstd level 1 and decompresses them about 5 times as
-//! fast, for a database about a fifth larger; both ingest and every export rebuild records, so
-//! speed wins. Databases written before schema 4 hold zstd frames, which are still read (a
-//! zstd frame starts with 0x28, never with the LZ4 tag).
+//! Compression is zstd level 1, one frame per value, with a context reused per worker. Schemas 4
+//! to 6 wrote LZ4 (an LZ4 block behind a tag byte and the plain length) for speed; at full size
+//! that made the database about a fifth larger than zstd (database + index 0.41x the JSONL at
+//! 300,000 trajectories, against a budget of 0.4x) while zstd level 1 measured the same ingest
+//! time (the writer, not compression on the workers, is the bottleneck) and an export 7% slower
+//! (benches/RESULTS.md, "Record compression"). Both older encodings are still read: a zstd frame
+//! starts with 0x28, never with the LZ4 tag.
 //!
 //! This module only encodes and decodes; the store decides where blobs live.
 
@@ -25,33 +27,38 @@ const TAG_BLOB: u8 = 1;
 /// follow.
 const LZ4_TAG: u8 = b'L';
 /// zstd's frame magic number (little-endian), the first bytes of values written before schema 4
-/// (and of values too long for a u32 length).
+/// and from schema 7 on.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+/// zstd level of new values: level 1 compresses these texts about as fast as the pipeline feeds
+/// them (see the module docs).
+const ZSTD_LEVEL: i32 = 1;
 
-/// A compressor with a scratch buffer reused across calls.
+/// A compressor (a zstd context) reused across calls.
 #[derive(Default)]
 pub struct Compressor {
-    scratch: Vec<u8>,
+    zstd: Option<zstd::bulk::Compressor<'static>>,
 }
 
 impl Compressor {
-    /// Compresses `plain` into a value for storage.
+    /// Compresses `plain` into a value for storage: a zstd frame (level 1) that records its
+    /// content size.
     pub fn compress(&mut self, plain: &[u8]) -> Vec<u8> {
-        let Ok(len) = u32::try_from(plain.len()) else {
-            // Beyond any record trawl frames, but kept correct: zstd records its own length.
-            return zstd::bulk::compress(plain, 1).expect("zstd compression of memory");
+        let z = match &mut self.zstd {
+            Some(z) => z,
+            None => self.zstd.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL).expect("a zstd context")),
         };
-        let max = lz4_flex::block::get_maximum_output_size(plain.len());
-        if self.scratch.len() < max {
-            self.scratch.resize(max, 0);
-        }
-        let n = lz4_flex::block::compress_into(plain, &mut self.scratch).expect("output sized for the input");
-        let mut out = Vec::with_capacity(5 + n);
-        out.push(LZ4_TAG);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&self.scratch[..n]);
-        out
+        z.compress(plain).expect("zstd compression of memory")
     }
+}
+
+/// Builds a value as trawl wrote them from schema 4 to 6 (an LZ4 block behind [`LZ4_TAG`] and the
+/// plain length): for tests of databases written then.
+pub fn lz4_value(plain: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(plain.len()).expect("an LZ4 value holds less than 4 GiB");
+    let mut out = vec![LZ4_TAG];
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&lz4_flex::block::compress(plain));
+    out
 }
 
 /// A blob cut from a record: its hash and its raw bytes.
@@ -195,7 +202,8 @@ fn lz4_append(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
     }
 }
 
-/// Decompresses a zstd frame (a value written before schema 4), reusing a per-thread context.
+/// Decompresses a zstd frame (a value written before schema 4 or from schema 7 on), reusing a
+/// per-thread context.
 fn zstd_append(data: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
     let size = zstd::zstd_safe::get_frame_content_size(data)
         .ok()
@@ -398,27 +406,33 @@ mod tests {
     }
 
     #[test]
-    fn values_are_written_as_lz4_and_zstd_values_of_older_databases_still_read() {
+    fn values_are_written_as_zstd_and_lz4_values_of_older_databases_still_read() {
         let plain = "fn main() { println!(\"hello\"); }\n".repeat(200);
-        let lz4 = Compressor::default().compress(plain.as_bytes());
-        assert_eq!(lz4[0], LZ4_TAG);
-        assert!(lz4.len() < plain.len() / 4, "{} bytes", lz4.len());
-        assert_eq!(decompress(&lz4).unwrap(), plain.as_bytes());
-        // What a schema-3 database holds: a zstd level-1 frame with its content size.
-        let zstd = zstd::bulk::compress(plain.as_bytes(), 1).unwrap();
+        let zstd = Compressor::default().compress(plain.as_bytes());
+        assert!(zstd.starts_with(&ZSTD_MAGIC));
+        assert!(zstd.len() < plain.len() / 4, "{} bytes", zstd.len());
         assert_eq!(decompress(&zstd).unwrap(), plain.as_bytes());
+        // What a schema 4-6 database holds: an LZ4 block behind the tag and the plain length.
+        let lz4 = lz4_value(plain.as_bytes());
+        assert_eq!(lz4[0], LZ4_TAG);
+        assert_eq!(decompress(&lz4).unwrap(), plain.as_bytes());
+        // What a schema-3 database holds: a zstd frame written without a reused context.
+        let old = zstd::bulk::compress(plain.as_bytes(), 3).unwrap();
+        assert_eq!(decompress(&old).unwrap(), plain.as_bytes());
         let mut out = b"kept".to_vec();
         decompress_blob_into(&zstd, &mut out).unwrap();
         decompress_blob_into(&lz4, &mut out).unwrap();
         assert_eq!(out.len(), 4 + 2 * plain.len());
-        // Empty values round-trip too.
-        assert_eq!(decompress(&Compressor::default().compress(b"")).unwrap(), b"");
+        // Empty values round-trip too, and one compressor serves many values.
+        let mut c = Compressor::default();
+        assert_eq!(decompress(&c.compress(b"")).unwrap(), b"");
+        assert_eq!(decompress(&c.compress(plain.as_bytes())).unwrap(), plain.as_bytes());
     }
 
     #[test]
     fn damaged_lz4_values_are_errors_and_leave_the_buffer_as_it_was() {
         let plain = "abcdefgh".repeat(500);
-        let good = Compressor::default().compress(plain.as_bytes());
+        let good = lz4_value(plain.as_bytes());
         let mut cases: Vec<(Vec<u8>, &str)> = vec![
             (vec![LZ4_TAG, 1, 0], "truncated"),
             (vec![], "unknown compression"),

@@ -255,8 +255,28 @@ fn all_raw(db: &std::path::Path) -> Vec<Vec<u8>> {
     ids.iter().map(|&id| trawl_store::show::raw_of_row(&conn, id).unwrap().0).collect()
 }
 
-#[test]
-fn a_schema_3_database_of_zstd_values_migrates_and_reads_the_same_records() {
+/// Rewrites every stored value (blobs and records) of a database with `f` of its plain bytes.
+fn rewrite_values(db: &std::path::Path, f: impl Fn(&[u8]) -> Vec<u8>) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    for (table, col) in [("blobs", "data"), ("trajectories", "raw")] {
+        let rows: Vec<(i64, Vec<u8>)> = {
+            let mut st = conn.prepare(&format!("SELECT rowid, {col} FROM {table}")).unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        };
+        assert!(!rows.is_empty());
+        for (id, v) in rows {
+            assert_eq!(&v[..4], &[0x28, 0xB5, 0x2F, 0xFD], "new values are zstd frames");
+            let mut plain = Vec::new();
+            trawl_store::segments::decompress_blob_into(&v, &mut plain).unwrap();
+            conn.execute(&format!("UPDATE {table} SET {col} = ?1 WHERE rowid = ?2"), rusqlite::params![f(&plain), id])
+                .unwrap();
+        }
+    }
+}
+
+/// A database as an older schema wrote it (`version`, its values rewritten by `encode`) migrates
+/// to this one, reads back the same records byte for byte, and searches as before.
+fn migrates_and_reads_the_same_records(version: i64, encode: impl Fn(&[u8]) -> Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     {
@@ -268,43 +288,39 @@ fn a_schema_3_database_of_zstd_values_migrates_and_reads_the_same_records() {
     assert_eq!(page_size, trawl_store::db::PAGE_SIZE);
     let before = all_raw(&db);
     assert_eq!(before.len(), 16);
-    // Turn it into what trawl wrote before schema 4: every value a zstd frame.
+    rewrite_values(&db, encode);
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        let to_zstd = |lz4: &[u8]| {
-            assert_eq!(lz4[0], b'L', "new values are LZ4");
-            let mut plain = Vec::new();
-            trawl_store::segments::decompress_blob_into(lz4, &mut plain).unwrap();
-            zstd::bulk::compress(&plain, 1).unwrap()
-        };
-        for (table, col) in [("blobs", "data"), ("trajectories", "raw")] {
-            let rows: Vec<(i64, Vec<u8>)> = {
-                let mut st = conn.prepare(&format!("SELECT rowid, {col} FROM {table}")).unwrap();
-                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
-            };
-            assert!(!rows.is_empty());
-            for (id, v) in rows {
-                conn.execute(
-                    &format!("UPDATE {table} SET {col} = ?1 WHERE rowid = ?2"),
-                    rusqlite::params![to_zstd(&v), id],
-                )
-                .unwrap();
-            }
+        if version < 4 {
+            conn.execute("DELETE FROM meta WHERE key = 'codec'", []).unwrap();
+        } else {
+            conn.execute("UPDATE meta SET value = 'lz4' WHERE key = 'codec'", []).unwrap();
         }
-        conn.execute("DELETE FROM meta WHERE key = 'codec'", []).unwrap();
-        crate::predictions::drop_schema_5(&conn);
-        conn.pragma_update(None, "user_version", 3).unwrap();
+        if version < 5 {
+            crate::predictions::drop_schema_5(&conn);
+        }
+        conn.pragma_update(None, "user_version", version).unwrap();
     }
-    // Opening migrates to schema 4; the zstd values read back byte for byte.
+    // Opening migrates; the old values read back byte for byte.
     assert_eq!(all_raw(&db), before);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, trawl_store::db::SCHEMA_VERSION);
+    let now: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(now, trawl_store::db::SCHEMA_VERSION);
     let codec: String = conn.query_row("SELECT value FROM meta WHERE key = 'codec'", [], |r| r.get(0)).unwrap();
-    assert_eq!(codec, "lz4");
+    assert_eq!(codec, "zstd");
     // A search still finds what it found; the predictions stored as rows of their own before
     // schema 5 joined their trajectories when it migrated.
     let store = Store::open(&db).unwrap();
     assert!(!find(&store, "separability").hits.is_empty());
     assert_eq!(find(&store, "").total, 12);
+}
+
+#[test]
+fn a_schema_3_database_of_zstd_values_migrates_and_reads_the_same_records() {
+    migrates_and_reads_the_same_records(3, |plain| zstd::bulk::compress(plain, 3).unwrap());
+}
+
+#[test]
+fn a_schema_6_database_of_lz4_values_migrates_and_reads_the_same_records() {
+    migrates_and_reads_the_same_records(6, trawl_store::segments::lz4_value);
 }
