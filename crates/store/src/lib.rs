@@ -41,15 +41,16 @@ use rusqlite::Connection;
 
 pub use crate::error::{StoreError, UndoRefusal};
 
-/// Rank tables per text column, each with the change sequence it was built at.
-type RankCache = HashMap<search::TextKey, (i64, Arc<Vec<u32>>)>;
+/// Rank tables per text column, each with the change sequence and the index searcher generation
+/// it was built at.
+type RankCache = HashMap<search::TextKey, ((i64, u64), Arc<Vec<u32>>)>;
 
 /// An open trawl database: the SQLite file and its index directory beside it.
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) index: index::Index,
     pub(crate) db_path: PathBuf,
-    /// Rank tables for ordering by text columns, with the change sequence they were built at.
+    /// Rank tables for ordering by text columns, with what they were built at.
     ranks: std::sync::Mutex<RankCache>,
     /// The database's identity (`meta.db_id`); None only for a read-only database written by an
     /// older trawl.
@@ -372,16 +373,20 @@ impl Store {
     }
 
     /// The rank table of a text column, rebuilt when the database changed since it was built.
-    pub(crate) fn ranks(&self, key: search::TextKey) -> Result<Arc<Vec<u32>>, StoreError> {
-        let seq = index::db_seq(&self.conn)?;
+    pub(crate) fn ranks(
+        &self,
+        searcher: &tantivy::Searcher,
+        key: search::TextKey,
+    ) -> Result<Arc<Vec<u32>>, StoreError> {
+        let at = (index::db_seq(&self.conn)?, searcher.generation().generation_id());
         let mut cache = self.ranks.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, table)) = cache.get(&key) {
-            if *at == seq {
+        if let Some((built, table)) = cache.get(&key) {
+            if *built == at {
                 return Ok(table.clone());
             }
         }
-        let table = Arc::new(search::rank_table(&self.conn, key)?);
-        cache.insert(key, (seq, table.clone()));
+        let table = Arc::new(search::rank_table(self, searcher, key)?);
+        cache.insert(key, (at, table.clone()));
         Ok(table)
     }
 

@@ -78,7 +78,7 @@ pub fn search(store: &Store, params: &SearchParams) -> Result<SearchResult, Stor
         Sort::ResolvedDesc => ordered(&searcher, &compiled, top, "resolved", Order::Desc)?,
         Sort::Text(key, desc) => {
             let (mut all, f) = searcher.search(&compiled, &(IdCollector, FacetCollector))?;
-            let ranks = store.ranks(key)?;
+            let ranks = store.ranks(&searcher, key)?;
             let rank = |id: u64| ranks.get(id as usize).copied().unwrap_or(u32::MAX);
             all.sort_unstable_by_key(|&id| rank(id));
             if desc {
@@ -130,18 +130,66 @@ pub fn matching_ids(store: &Store, query_text: &str) -> Result<Vec<i64>, StoreEr
     Ok(ids.into_iter().map(|id| id as i64).collect())
 }
 
-/// Every row id's position when all trajectories are ordered by `key` (then by id), indexed by
-/// row id (`u32::MAX` for ids that do not exist).
-pub(crate) fn rank_table(conn: &rusqlite::Connection, key: TextKey) -> Result<Vec<u32>, StoreError> {
-    let max: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM trajectories", [], |r| r.get(0))?;
+/// Every row id's position when the trajectories are ordered as `ORDER BY key COLLATE NOCASE, id`
+/// orders them (no value first, ASCII case folded, then by id), indexed by row id (`u32::MAX` for
+/// ids without a position). No record is read: repo and dataset come from the index's fast fields
+/// (dictionary ids, ranked by name once), instance ids from their SQLite index; the scan of the
+/// table this replaces took about 430 ms at 300,000 trajectories.
+pub(crate) fn rank_table(store: &Store, searcher: &tantivy::Searcher, key: TextKey) -> Result<Vec<u32>, StoreError> {
+    let mut order: Vec<(u32, u64)> = match key {
+        TextKey::Instance => {
+            let mut st = store.conn.prepare("SELECT id, instance_id FROM trajectories ORDER BY instance_id")?;
+            let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Option<String>>(1)?)))?;
+            let mut rows = rows.collect::<Result<Vec<_>, _>>()?;
+            rows.sort_by(|a, b| nocase(a.1.as_deref(), b.1.as_deref()).then(a.0.cmp(&b.0)));
+            rows.into_iter().map(|(id, _)| (0, id)).collect()
+        }
+        TextKey::Repo | TextKey::Dataset => {
+            let (field, kind) = match key {
+                TextKey::Repo => ("repo", crate::rows::DICT_REPO),
+                _ => ("dataset", crate::rows::DICT_DATASET),
+            };
+            // Each dictionary id's place among the names (0: no value).
+            let mut names: Vec<(u64, String)> =
+                dict_names(store)?.into_iter().filter(|((k, _), _)| *k == kind).map(|((_, id), v)| (id, v)).collect();
+            names.sort_by(|a, b| nocase(Some(&a.1), Some(&b.1)).then(a.0.cmp(&b.0)));
+            let place: std::collections::HashMap<u64, u32> =
+                names.iter().enumerate().map(|(i, (id, _))| (*id, i as u32 + 1)).collect();
+            let mut out = Vec::new();
+            for seg in searcher.segment_readers() {
+                let ff = seg.fast_fields();
+                let (ids, vals) = (ff.u64("id")?, ff.u64(field)?);
+                let alive = seg.alive_bitset();
+                for doc in 0..seg.max_doc() {
+                    if alive.is_some_and(|a| !a.is_alive(doc)) {
+                        continue;
+                    }
+                    // Chunk documents have no id.
+                    let Some(id) = ids.first(doc) else { continue };
+                    let v = vals.first(doc).unwrap_or(0);
+                    out.push((if v == 0 { 0 } else { place.get(&v).copied().unwrap_or(u32::MAX) }, id));
+                }
+            }
+            out
+        }
+    };
+    if key != TextKey::Instance {
+        order.sort_unstable();
+    }
+    let max = order.iter().map(|&(_, id)| id).max().unwrap_or(0);
     let mut ranks = vec![u32::MAX; max as usize + 1];
-    let sql = format!("SELECT id FROM trajectories ORDER BY {} COLLATE NOCASE, id", key.column());
-    let mut st = conn.prepare(&sql)?;
-    let rows = st.query_map([], |r| r.get::<_, i64>(0))?;
-    for (pos, id) in rows.enumerate() {
-        ranks[id? as usize] = pos as u32;
+    for (pos, &(_, id)) in order.iter().enumerate() {
+        ranks[id as usize] = pos as u32;
     }
     Ok(ranks)
+}
+
+/// SQLite's NOCASE order (ASCII letters folded, bytes otherwise), with no value first.
+fn nocase(a: Option<&str>, b: Option<&str>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase())),
+        _ => a.is_some().cmp(&b.is_some()),
+    }
 }
 
 /// Counts matches only (no facets, no hits): the fastest path, used for phrase counts.

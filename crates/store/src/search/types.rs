@@ -39,16 +39,6 @@ pub enum TextKey {
     Dataset,
 }
 
-impl TextKey {
-    pub(super) fn column(self) -> &'static str {
-        match self {
-            TextKey::Instance => "instance_id",
-            TextKey::Repo => "repo",
-            TextKey::Dataset => "dataset",
-        }
-    }
-}
-
 /// A search request.
 #[derive(Debug, Clone)]
 pub struct SearchParams {

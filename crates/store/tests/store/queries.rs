@@ -196,3 +196,87 @@ fn random_and_deeply_nested_queries_answer_or_name_a_column_on_a_real_store() {
     }
     assert!(answered > 100 && refused > 100, "answered {answered}, refused {refused}");
 }
+
+/// Ordering results by a text column (instance, repo, dataset; ascending and descending) gives
+/// SQLite's `ORDER BY column COLLATE NOCASE, id` (no value first, ASCII case folded), reversed for
+/// descending: the rank tables are built from the index's fast fields and the instance index, not
+/// from the rows, and must order exactly as the rows do; after an ingest adds rows, they are
+/// placed too.
+#[test]
+fn text_sorts_order_as_sqlite_nocase_and_follow_new_rows() {
+    use trawl_store::search::TextKey;
+    let dir = tempfile::tempdir().unwrap();
+    let row = |i: usize, repo: Option<&str>, inst: Option<&str>, dataset: &str| {
+        let messages = serde_json::json!([
+            {"role": "user", "content": format!("Task {i}.")},
+            {"role": "assistant", "content": "Done."},
+        ]);
+        let mut rec = serde_json::json!({"trajectory_id": format!("t{i}"), "trajectory": messages,
+            "model_patch": "", "dataset": dataset});
+        if let Some(r) = repo {
+            rec["repo"] = r.into();
+        }
+        if let Some(x) = inst {
+            rec["instance_id"] = x.into();
+        }
+        format!("{rec}\n")
+    };
+    let first = dir.path().join("a.jsonl");
+    std::fs::write(
+        &first,
+        [
+            row(1, Some("Zeta/x"), Some("Zeta__x-2"), "B"),
+            row(2, Some("alpha/y"), Some("alpha__y-1"), "a"),
+            row(3, Some("ALPHA/y"), Some("ALPHA__y-1"), "b"),
+            row(4, None, None, "A"),
+            row(5, Some("beta/q"), Some("beta__q-9"), "c"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    ingest(&mut store, &[real(), first], &IngestOptions::default(), |_| {}).unwrap();
+    let check = |store: &Store, when: &str| {
+        for (key, col) in [(TextKey::Instance, "instance_id"), (TextKey::Repo, "repo"), (TextKey::Dataset, "dataset")] {
+            for desc in [false, true] {
+                let r = search::search(
+                    store,
+                    &SearchParams {
+                        query: String::new(),
+                        limit: 1000,
+                        offset: 0,
+                        sort: Sort::Text(key, desc),
+                        snippets: false,
+                    },
+                )
+                .unwrap();
+                let got: Vec<i64> = r.hits.iter().map(|h| h.row_id).collect();
+                let list = got.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let mut want: Vec<i64> = store
+                    .connection()
+                    .prepare(&format!(
+                        "SELECT id FROM trajectories WHERE id IN ({list}) ORDER BY {col} COLLATE NOCASE, id"
+                    ))
+                    .unwrap()
+                    .query_map([], |r| r.get(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                if desc {
+                    want.reverse();
+                }
+                assert!(got.len() > 10, "{when}: {} hits", got.len());
+                assert_eq!(got, want, "{when}: {col} desc={desc}");
+            }
+        }
+    };
+    check(&store, "after the first ingest");
+    let second = dir.path().join("b.jsonl");
+    std::fs::write(
+        &second,
+        [row(6, Some("AAA/first"), Some("AAA__first-1"), "0"), row(7, Some("zzz/last"), None, "z")].concat(),
+    )
+    .unwrap();
+    ingest(&mut store, &[second], &IngestOptions::default(), |_| {}).unwrap();
+    check(&store, "after a second ingest");
+}

@@ -20,6 +20,8 @@ const QUERIES: &[&str] = &[
     "step:(tool:execute_bash cmd:pytest)",
     "step:(tool:str_replace_editor cmd:/create/)",
     "step:(cmd:/pytest/)",
+    "step:(cmd:/pytest/ exit:!0)",
+    "step:(cmd:pytest exit:!1)",
     "step:(cmd:/(?i)PYTEST/)",
     "step:(cmd:/^sed -n '[0-9]+,/)",
     "step:(cmd:/test_[a-z]+\\.py$/)",
