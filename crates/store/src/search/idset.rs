@@ -83,15 +83,11 @@ impl Weight for IdSetQuery {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        explain(self.scorer(reader, 1.0)?, doc, "IdSetQuery")
-    }
-}
-
-fn explain(mut scorer: Box<dyn Scorer>, doc: DocId, name: &'static str) -> tantivy::Result<Explanation> {
-    if scorer.seek(doc) == doc {
-        Ok(Explanation::new(name, 1.0))
-    } else {
-        Err(TantivyError::InvalidArgument(format!("document {doc} does not match")))
+        if self.scorer(reader, 1.0)?.seek(doc) == doc {
+            Ok(Explanation::new("IdSetQuery", 1.0))
+        } else {
+            Err(TantivyError::InvalidArgument(format!("document {doc} does not match")))
+        }
     }
 }
 
