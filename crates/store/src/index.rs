@@ -87,10 +87,21 @@ pub struct Index {
     pub(crate) db_id: Option<String>,
     /// The opstamp of the commit the reader last loaded.
     loaded_opstamp: u64,
+    /// Whether `chunk_ref` is a fast field, so that a large set of chunk keys is answered from the
+    /// column (`search::fastset::RefSetQuery`). Indexes written before it was are still opened
+    /// and kept up to date as they are, their sets answered by a term set; `reindex` upgrades them.
+    pub chunk_ref_fast: bool,
 }
 
 fn schema() -> (Schema, Fields) {
+    schema_with(true)
+}
+
+/// The schema; with `chunk_ref_fast` false, the one before `chunk_ref` became a fast field (still
+/// read and written: see [`Index::chunk_ref_fast`]).
+fn schema_with(chunk_ref_fast: bool) -> (Schema, Fields) {
     let mut b = Schema::builder();
+    let chunk_ref = NumericOptions::default().set_indexed();
     let num = NumericOptions::default().set_indexed().set_fast();
     let text_opts = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -115,7 +126,7 @@ fn schema() -> (Schema, Fields) {
         patch_lines: b.add_u64_field("patch_lines", num.clone()),
         kind: b.add_u64_field("kind", num.clone()),
         chunk: b.add_u64_field("chunk", num),
-        chunk_ref: b.add_u64_field("chunk_ref", NumericOptions::default().set_indexed()),
+        chunk_ref: b.add_u64_field("chunk_ref", if chunk_ref_fast { chunk_ref.set_fast() } else { chunk_ref }),
     };
     (b.build(), fields)
 }
@@ -315,21 +326,31 @@ impl Index {
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| e.to_string())?;
         let mut index = tantivy::Index::open(ReadableDir(mmap)).map_err(|e| e.to_string())?;
         search_threads(&mut index).map_err(|e| e.to_string())?;
-        if index.schema() != schema {
+        let chunk_ref_fast = if index.schema() == schema {
+            true
+        } else if index.schema() == schema_with(false).0 {
+            false
+        } else {
             return Err("it was written by another version of trawl".into());
-        }
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| e.to_string())?;
         let loaded_opstamp = index.load_metas().map_err(|e| e.to_string())?.opstamp;
-        Ok(Index { index, reader, fields, writer: None, db_id: None, loaded_opstamp })
+        Ok(Index { index, reader, fields, writer: None, db_id: None, loaded_opstamp, chunk_ref_fast })
     }
 
     /// Creates an empty index in `dir`, first removing the files of whatever index was there
     /// (the caller holds the writer lock).
     pub fn create(dir: &Path) -> Result<Index, StoreError> {
+        Index::create_with(dir, true)
+    }
+
+    /// [`Index::create`]; with `chunk_ref_fast` false, in the schema of indexes written before
+    /// `chunk_ref` was a fast field (which are still opened: tests use this to make one).
+    pub fn create_with(dir: &Path, chunk_ref_fast: bool) -> Result<Index, StoreError> {
         let io = |e| StoreError::Io { path: dir.display().to_string(), source: e };
         std::fs::create_dir_all(dir).map_err(io)?;
         for entry in std::fs::read_dir(dir).map_err(io)? {
@@ -339,7 +360,7 @@ impl Index {
                 std::fs::remove_file(entry.path()).map_err(io)?;
             }
         }
-        let (schema, fields) = schema();
+        let (schema, fields) = schema_with(chunk_ref_fast);
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| StoreError::Io {
             path: dir.display().to_string(),
             source: std::io::Error::other(e.to_string()),
@@ -348,7 +369,7 @@ impl Index {
         search_threads(&mut index)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let loaded_opstamp = index.load_metas()?.opstamp;
-        Ok(Index { index, reader, fields, writer: None, db_id: None, loaded_opstamp })
+        Ok(Index { index, reader, fields, writer: None, db_id: None, loaded_opstamp, chunk_ref_fast })
     }
 
     /// The writer, created on first use (it takes tantivy's own lock; the caller holds ours).
@@ -404,6 +425,14 @@ impl Index {
         let opstamp = prepared.commit()?;
         self.reader.reload()?;
         self.loaded_opstamp = opstamp;
+        Ok(())
+    }
+
+    /// Drops the documents added since the last commit (their rows did not commit).
+    pub fn rollback(&mut self) -> Result<(), StoreError> {
+        if let Some(w) = self.writer.as_mut() {
+            w.rollback()?;
+        }
         Ok(())
     }
 

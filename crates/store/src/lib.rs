@@ -380,6 +380,12 @@ impl Store {
         Ok(table)
     }
 
+    /// Whether the index keeps `chunk_ref` as a column (indexes written before it did are still
+    /// read and kept up to date; `reindex` rewrites them with it).
+    pub fn index_has_chunk_ref_column(&self) -> bool {
+        self.index.chunk_ref_fast
+    }
+
     /// The underlying connection, for read-only use by callers in this workspace (stats).
     pub fn connection(&self) -> &Connection {
         &self.conn

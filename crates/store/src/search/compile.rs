@@ -12,7 +12,7 @@ use tantivy::Term;
 use trawl_core::query::{self, Expr, Filter, Pattern, Range};
 
 use super::collect::ChunkKeys;
-use super::idset::IdSetQuery;
+use super::fastset::{IdSetQuery, RefSetQuery};
 use super::pattern::{dict_query, string_query};
 use super::rows::{annotator_rows, base_instance_rows, label_term_rows, noted_rows};
 use super::steps::step_matches;
@@ -82,6 +82,10 @@ pub(super) fn prediction_docs(store: &Store) -> Result<Box<dyn Query>, StoreErro
     dict_query(store, store.index.fields.format, DICT_FORMAT, &Pattern::Exact(name))
 }
 
+/// Chunk keys beyond which a text's references are read from the `chunk_ref` column (one pass
+/// over every reference) rather than as a term set (one posting list per key).
+const REF_SET_MIN: usize = 2_000;
+
 /// A full-text leaf: the trajectories that contain the text inline, or that reference a shared
 /// chunk containing it (see `index::build_doc`).
 pub(super) fn text_leaf(
@@ -106,8 +110,12 @@ pub(super) fn text_leaf(
     if keys.is_empty() {
         return Ok(inline);
     }
-    let refs = TermSetQuery::new(keys.into_iter().map(|k| Term::from_field_u64(f.chunk_ref, k)));
-    Ok(Box::new(BooleanQuery::new(vec![(Occur::Should, inline), (Occur::Should, Box::new(refs) as Box<dyn Query>)])))
+    let refs: Box<dyn Query> = if store.index.chunk_ref_fast && keys.len() > REF_SET_MIN {
+        Box::new(RefSetQuery::new(keys))
+    } else {
+        Box::new(TermSetQuery::new(keys.into_iter().map(|k| Term::from_field_u64(f.chunk_ref, k))))
+    };
+    Ok(Box::new(BooleanQuery::new(vec![(Occur::Should, inline), (Occur::Should, refs)])))
 }
 
 pub(super) fn compile(

@@ -11,7 +11,7 @@
 //! pattern   `*` globs as tantivy regex or dictionary-id queries; regexp() for SQLite
 //! collect   collectors of matching documents: trajectory ids, row ids, shared chunk keys
 //! rows      row-id sets answered in SQL: base instances, label terms
-//! idset     a row-id set as a query: a bitset test of each document's id
+//! fastset   value sets as queries from fast fields: row ids (a bitset), chunk keys (a hash set)
 //! steps     step conditions over `calls`, read through the tool or the trigram index
 //! compile   the AST compiled to one tantivy query
 //! facets    facet counts over the whole result set
@@ -23,8 +23,8 @@
 mod collect;
 mod compile;
 mod facets;
+mod fastset;
 mod hits;
-mod idset;
 mod pattern;
 mod rows;
 mod snippets;

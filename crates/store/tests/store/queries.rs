@@ -280,3 +280,98 @@ fn text_sorts_order_as_sqlite_nocase_and_follow_new_rows() {
     ingest(&mut store, &[second], &IngestOptions::default(), |_| {}).unwrap();
     check(&store, "after a second ingest");
 }
+
+/// A word in thousands of shared texts is found in every trajectory that references one of them,
+/// alone, beside a rarer word and negated: in today's index (past a few thousand chunks the
+/// references are read from the `chunk_ref` column) and in an index written before `chunk_ref`
+/// was a fast field (a term set). Both give exactly the rows the data was built with.
+#[test]
+fn a_word_in_thousands_of_shared_texts_is_found_through_every_reference() {
+    const N: usize = 2_300;
+    let dir = tempfile::tempdir().unwrap();
+    // Shared text k: the common word `package`, the rare word `marker` when k % 97 == 0, and an
+    // id that makes it unique; long enough to be indexed once as a chunk.
+    let shared = |k: usize| {
+        let rare = if k.is_multiple_of(97) { " marker" } else { "" };
+        format!("text{k} package{rare} {}", "lorem ipsum dolor sit amet ".repeat(24))
+    };
+    let call = |id: &str, out: String| {
+        [
+            serde_json::json!({"role": "assistant", "content": "Looking.", "tool_calls": [{"id": id,
+                "type": "function", "function": {"name": "execute_bash", "arguments": "{\"command\": \"cat a\"}"}}]}),
+            serde_json::json!({"role": "tool", "content": out, "tool_call_id": id, "name": "execute_bash"}),
+        ]
+    };
+    let line = |tid: String, task: String, calls: Vec<serde_json::Value>| {
+        let mut messages = vec![serde_json::json!({"role": "user", "content": task})];
+        messages.extend(calls);
+        let rec = serde_json::json!({"trajectory_id": tid, "trajectory": messages, "model_patch": "",
+            "dataset": "shared"});
+        format!("{rec}\n")
+    };
+    // First s0..=sN, each the first to hold shared text k (indexed inline); then t0..tN-1, each
+    // holding texts i and i + 1, which by then are chunks it references. Every tenth t says
+    // `inline` in its task.
+    let first: String =
+        (0..=N).map(|k| line(format!("s{k}"), format!("Seed {k}."), call("a", shared(k)).to_vec())).collect();
+    let second: String = (0..N)
+        .map(|i| {
+            let task = if i % 10 == 0 { format!("Task {i} inline.") } else { format!("Task {i}.") };
+            let mut calls = call("a", shared(i)).to_vec();
+            calls.extend(call("b", shared(i + 1)));
+            line(format!("t{i}"), task, calls)
+        })
+        .collect();
+    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    std::fs::write(&a, first).unwrap();
+    std::fs::write(&b, second).unwrap();
+    let db = dir.path().join("t.db");
+    let mut store = Store::open(&db).unwrap();
+    ingest(&mut store, &[a, b], &IngestOptions::default(), |_| {}).unwrap();
+    let marked = |i: &usize| i.is_multiple_of(97) || (i + 1).is_multiple_of(97);
+    let names = |s: Vec<usize>, t: Vec<usize>| -> Vec<String> {
+        let mut v: Vec<String> =
+            s.into_iter().map(|k| format!("s{k}")).chain(t.into_iter().map(|i| format!("t{i}"))).collect();
+        v.sort();
+        v
+    };
+    let all_s: Vec<usize> = (0..=N).collect();
+    let all_t: Vec<usize> = (0..N).collect();
+    let want = [
+        ("package", names(all_s.clone(), all_t.clone())),
+        (
+            "marker package",
+            names((0..=N).filter(|k| k % 97 == 0).collect(), all_t.iter().copied().filter(marked).collect()),
+        ),
+        ("inline package", names(vec![], (0..N).filter(|i| i % 10 == 0).collect())),
+        ("inline marker", names(vec![], (0..N).filter(|i| i % 10 == 0 && marked(i)).collect())),
+        ("package -marker", names((0..=N).filter(|k| k % 97 != 0).collect(), (0..N).filter(|i| !marked(i)).collect())),
+        ("text1000", names(vec![1000], vec![999, 1000])),
+    ];
+    let check = |store: &Store, when: &str| {
+        for (q, want) in &want {
+            let mut got: Vec<String> = search::matching_ids(store, q)
+                .unwrap()
+                .into_iter()
+                .map(|id| {
+                    store
+                        .connection()
+                        .query_row("SELECT trajectory_id FROM trajectories WHERE id = ?1", [id], |r| r.get(0))
+                        .unwrap()
+                })
+                .collect();
+            got.sort();
+            assert_eq!(got.len(), want.len(), "{when}: {q}");
+            assert_eq!(&got, want, "{when}: {q}");
+        }
+    };
+    assert!(store.index_has_chunk_ref_column());
+    check(&store, "today's index");
+    drop(store);
+    let index_dir = trawl_store::index_dir_for(&db);
+    std::fs::remove_dir_all(&index_dir).unwrap();
+    drop(trawl_store::index::Index::create_with(&index_dir, false).unwrap());
+    let store = Store::open(&db).unwrap();
+    assert!(!store.index_has_chunk_ref_column(), "the older index is kept and caught up, not rebuilt");
+    check(&store, "an index without the chunk_ref column");
+}
