@@ -71,6 +71,9 @@ fn ingest_and_kill(db: &Path, data: &str, delay: Duration) -> bool {
         .arg("--db")
         .arg(db)
         .args(["ingest", data, "-q"])
+        // A transaction per batch (8 MB): the 42 MB file would otherwise be one or two
+        // transactions, and kills would rarely land between commits.
+        .env("TRAWL_INGEST_COMMIT_BYTES", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
