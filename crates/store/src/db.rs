@@ -20,6 +20,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_predictions", include_str!("../../../migrations/0005_predictions.sql")),
     ("0006_calls_index", include_str!("../../../migrations/0006_calls_index.sql")),
     ("0007_zstd_records", include_str!("../../../migrations/0007_zstd_records.sql")),
+    ("0008_calls_cmd_covering", include_str!("../../../migrations/0008_calls_cmd_covering.sql")),
 ];
 
 /// The page size of new databases.

@@ -69,17 +69,24 @@ pub(super) fn dict_query(store: &Store, field: Field, kind: i64, p: &Pattern) ->
 }
 
 /// Registers `regexp(pattern, text)` on a connection (compiled patterns are cached per statement).
+/// The text is matched as bytes: a command of many kilobytes (a heredoc) is not first checked
+/// for valid UTF-8, which costs more than an anchored regex that fails at its first byte.
 pub fn ensure_regexp(conn: &rusqlite::Connection) -> Result<(), StoreError> {
     conn.create_scalar_function(
         "regexp",
         2,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| {
-            let re =
-                ctx.get_or_create_aux(0, |vr| -> Result<regex::Regex, Box<dyn std::error::Error + Send + Sync>> {
-                    Ok(regex::Regex::new(vr.as_str()?)?)
-                })?;
-            let text = ctx.get_raw(1).as_str().unwrap_or("");
+            let re = ctx.get_or_create_aux(
+                0,
+                |vr| -> Result<regex::bytes::Regex, Box<dyn std::error::Error + Send + Sync>> {
+                    Ok(regex::bytes::Regex::new(vr.as_str()?)?)
+                },
+            )?;
+            let text = match ctx.get_raw(1) {
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => t,
+                _ => b"",
+            };
             Ok(re.is_match(text))
         },
     )?;

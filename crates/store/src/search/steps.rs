@@ -1,7 +1,8 @@
 //! Step conditions (`step:( … )`) answered in SQL over `calls`, from an index where one is
-//! selective: the covering index on (tool, exit code, trajectory), or the trigram index of
-//! commands (`calls_cmd`, migration 0006) for a command regex or substring with a literal of 3 or
-//! more characters. `regexp()` then checks only the calls the chosen index returns.
+//! selective: the covering index on (tool, exit code, trajectory, command) (migration 0008: the
+//! command regex is checked in the index, without reading the call's row), or the trigram index
+//! of commands (`calls_cmd`, migration 0006) for a command regex or substring with a literal of 3
+//! or more characters. `regexp()` then checks only the calls the chosen index returns.
 //!
 //! Which index drives is decided per query by probing with a cap ([`PROBE_CAP`] rows): an exact
 //! tool (with its exit code) under the cap reads the tool index; else the trigram index when its
@@ -28,7 +29,7 @@ const SELECTIVE_TRIGRAMS: usize = 3;
 /// Which index reads the candidate calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Driver {
-    /// `calls_tool_exit_traj`: an exact tool, with the exit code when there is one.
+    /// `calls_tool_exit_traj_cmd`: an exact tool, with the exit code when there is one.
     ToolExit,
     /// `calls_cmd`: the trigrams of a literal every matching command contains.
     Trigrams,
@@ -215,7 +216,7 @@ fn choose(store: &Store, s: &StepSql) -> Result<(Driver, Option<String>), StoreE
     let tool_rows = if s.has_tool {
         let mut n = 0;
         for (w, a) in &s.indexed {
-            let sql = format!("SELECT 1 FROM calls c INDEXED BY calls_tool_exit_traj WHERE {}", w.join(" AND "));
+            let sql = format!("SELECT 1 FROM calls c INDEXED BY calls_tool_exit_traj_cmd WHERE {}", w.join(" AND "));
             n += probe(store, &sql, a.clone())?;
         }
         Some(n)
@@ -265,7 +266,7 @@ fn step_sql(store: &Store, conds: &[StepCond]) -> Result<(String, Vec<Value>), S
         );
         return Ok((sql, args));
     }
-    let from = if driver == Driver::ToolExit { "calls c INDEXED BY calls_tool_exit_traj" } else { "calls c" };
+    let from = if driver == Driver::ToolExit { "calls c INDEXED BY calls_tool_exit_traj_cmd" } else { "calls c" };
     let mut selects = Vec::new();
     for (w, a) in &s.branches {
         args.extend(a.iter().cloned());

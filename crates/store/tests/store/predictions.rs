@@ -293,9 +293,18 @@ fn predictions_whose_patches_are_not_diffs_or_match_nothing_are_kept_as_patch_on
     assert_eq!((st.predictions, st.predictions_joined), (4, 1));
 }
 
+/// Turns a database back into what trawl wrote before schema 8: the calls index without commands.
+pub(crate) fn undo_schema_8(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP INDEX calls_tool_exit_traj_cmd; CREATE INDEX calls_tool_exit_traj ON calls (tool, exit_code, traj);",
+    )
+    .unwrap();
+}
+
 /// Turns a database back into what trawl wrote before schema 5 (no kind, join, base instance or
 /// patch key columns; and schema 6's calls indexes undone), keeping its rows.
 pub(crate) fn drop_schema_5(conn: &rusqlite::Connection) {
+    undo_schema_8(conn);
     conn.execute_batch(
         "DROP TRIGGER calls_cmd_delete; DROP TRIGGER calls_cmd_update;
          DROP TABLE calls_cmd; DROP INDEX calls_tool_exit_traj;

@@ -298,6 +298,8 @@ fn migrates_and_reads_the_same_records(version: i64, encode: impl Fn(&[u8]) -> V
         }
         if version < 5 {
             crate::predictions::drop_schema_5(&conn);
+        } else if version < 8 {
+            crate::predictions::undo_schema_8(&conn);
         }
         conn.pragma_update(None, "user_version", version).unwrap();
     }

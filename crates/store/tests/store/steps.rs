@@ -143,10 +143,17 @@ fn selective_step_conditions_search_an_index() {
             "{q} scans calls: {plan:?}"
         );
         let reads_index =
-            plan.iter().any(|l| l.starts_with("SEARCH c USING") && l.contains("INDEX calls_tool_exit_traj"))
+            plan.iter().any(|l| l.starts_with("SEARCH c USING") && l.contains("INDEX calls_tool_exit_traj_cmd"))
                 || (plan.iter().any(|l| l.contains("VIRTUAL TABLE INDEX"))
                     && plan.iter().any(|l| l.contains("USING INTEGER PRIMARY KEY")));
         assert!(reads_index, "{q}: {plan:?}");
+        if q.contains("tool:") {
+            // The tool index holds the command too: the regex is checked without reading a row.
+            assert!(
+                plan.iter().any(|l| l.contains("USING COVERING INDEX calls_tool_exit_traj_cmd")),
+                "{q} reads rows of calls: {plan:?}"
+            );
+        }
     }
     // a command regex alone is answered through the trigram index
     let plan = &search::explain_steps(&store, "step:(cmd:/pytest/)").unwrap()[0];
