@@ -71,10 +71,14 @@ impl Outer {
     }
 
     /// Rolls back whatever is uncommitted, with the index documents added since the index's last
-    /// commit (rows of transactions that did commit are indexed by the next catch-up).
+    /// commit (rows of transactions that did commit are indexed by the next catch-up). The index
+    /// is rolled back whenever the transaction was open, also when SQLite has already rolled it
+    /// back itself (a failed `COMMIT` may): its documents must never reach a later index commit.
     fn abandon(&mut self, store: &mut Store) {
         if !store.conn.is_autocommit() {
             let _ = store.conn.execute_batch("ROLLBACK");
+        }
+        if self.open {
             let _ = store.index.rollback();
         }
         self.open = false;
