@@ -457,8 +457,9 @@ fn write_batch(
     }
 }
 
-/// What a batch wrote: its change sequence number, the index documents of its rows (added once
-/// they commit) and the rows it changed that need their documents rebuilt.
+/// What a batch wrote: its change sequence number, the index documents of its rows (for the index
+/// writer, which commits only after SQLite has) and the rows it changed that need their documents
+/// rebuilt once they commit.
 struct Written {
     seq: i64,
     docs: Vec<TantivyDocument>,
