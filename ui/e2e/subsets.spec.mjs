@@ -90,6 +90,16 @@ export const tests = [
       await until(async () => ((await page.getByTestId('export-result').textContent().catch(() => '')) ?? '').includes('data.parquet'), 'the parquet export');
       const pm = JSON.parse(readFileSync(join(pqOut, 'manifest.json'), 'utf8'));
       assert(pm.compression === 'zstd' && pm.format === 'parquet', `manifest compression: ${pm.compression}`);
+      // sft-chat lines carry the record's fields unless "messages and tools only" is ticked
+      const sftOut = join(env.work, 'export-e2e-sft-bare');
+      await page.getByTestId('export-format').selectOption('sft-chat');
+      await page.getByTestId('export-bare').check();
+      await page.getByTestId('export-out').fill(sftOut);
+      await page.getByTestId('export-run').click();
+      await until(async () => ((await page.getByTestId('export-result').textContent().catch(() => '')) ?? '').includes('data.jsonl'), 'the sft-chat export');
+      const sm = JSON.parse(readFileSync(join(sftOut, 'manifest.json'), 'utf8'));
+      const first = JSON.parse(readFileSync(join(sftOut, 'data.jsonl'), 'utf8').split('\n')[0]);
+      assert(sm.sft_lines === 1 && Object.keys(first).join(',') === 'messages,tools', `bare sft-chat: ${sm.sft_lines} ${Object.keys(first)}`);
       // duplicates in the version, as the API counts them
       const dd = await api(env, 'dedup_report', { query: null, subset: { subset: 'e2e-capped', version: null }, mode: 'exact_patch', threshold: null, limit: 20 });
       await page.getByTestId('dedup-mode').selectOption('exact_patch');

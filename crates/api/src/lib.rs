@@ -86,6 +86,7 @@ impl From<StoreError> for ApiError {
             | StoreError::BadListFile { .. }
             | StoreError::BadSplitRatios { .. }
             | StoreError::CompressionNeedsParquet { .. }
+            | StoreError::BareNeedsSftChat { .. }
             | StoreError::ExportTarget { .. }
             | StoreError::NotAManifest { .. }
             | StoreError::ChecksumMismatch { .. }

@@ -189,6 +189,7 @@ impl Library {
             redact: req.redact,
             codec: convert::codec(req.compression),
             parquet_pages: export::PARQUET_PAGES,
+            sft_lines: if req.bare { export::SFT_LINES_BARE } else { export::SFT_LINES },
         };
         Ok(convert::export_view(&export::export_subset(&mut self.store, &req.subset, req.version, &opts)?))
     }

@@ -172,6 +172,10 @@ pub struct ExportArgs {
     /// Page codec of a parquet export: snappy (default, what pyarrow writes), zstd (smaller) or none.
     #[arg(long)]
     compression: Option<String>,
+    /// sft-chat lines with messages and tools alone (by default each line also carries the record's
+    /// uid, format, outcome, labels and envelope, so that the file can be ingested back as it was).
+    #[arg(long, conflicts_with = "from_manifest")]
+    bare: bool,
     /// Rebuild the export a manifest describes (records by id, same options) and check every sha256.
     #[arg(long)]
     from_manifest: Option<PathBuf>,
@@ -538,6 +542,7 @@ pub fn export(db: &Option<PathBuf>, a: ExportArgs) -> Result<()> {
                 seed: a.seed,
                 redact: a.redact,
                 compression,
+                bare: a.bare,
             })?
         }
     };
@@ -630,6 +635,7 @@ pub fn bench(db: &Option<PathBuf>, a: BenchArgs) -> Result<()> {
                 seed: 0,
                 redact: false,
                 compression: None,
+                bare: false,
             })?;
             let wall = t0.elapsed().as_secs_f64();
             eprintln!(

@@ -244,6 +244,14 @@ pub enum StoreError {
         /// Test.
         test: f64,
     },
+    /// `--bare` asked of a format other than sft-chat.
+    #[error(
+        "--bare applies to sft-chat exports only (lines with messages and tools alone); {format} has no such lines"
+    )]
+    BareNeedsSftChat {
+        /// The format.
+        format: &'static str,
+    },
     /// Compression asked of a format that is written as plain text.
     #[error("compression '{codec}' applies to parquet exports only; {format} is written as plain text")]
     CompressionNeedsParquet {
@@ -289,8 +297,8 @@ pub enum StoreError {
         first: String,
     },
     /// A manifest field with a value this trawl does not know (`field`: format, group_by,
-    /// compression, parquet_pages).
-    #[error("{}", if *field == "parquet_pages" { format!("manifest {field} {value} is unknown (1, 2)") } else { format!("manifest {field} '{value}' is unknown") })]
+    /// compression, parquet_pages, sft_lines).
+    #[error("{}", if *field == "parquet_pages" || *field == "sft_lines" { format!("manifest {field} {value} is unknown (1, 2)") } else { format!("manifest {field} '{value}' is unknown") })]
     ManifestValue {
         /// The field.
         field: &'static str,

@@ -358,6 +358,11 @@ pub struct ExportRequest {
     /// Page codec of a `parquet` export: `snappy` (null: the default), `zstd` or `none`.
     #[serde(default)]
     pub compression: Option<Compression>,
+    /// `sft-chat` lines with `messages` and `tools` alone, without the record's id, format,
+    /// outcome, labels and envelope (by default a line carries them, so that the file comes back
+    /// as what it was). Other formats refuse it.
+    #[serde(default)]
+    pub bare: bool,
 }
 
 /// `export_from_manifest`: rebuilds an export from its manifest, checking every sha256.

@@ -35,16 +35,15 @@ fn redaction_replaces_secrets_and_counts_them() {
             run_json(&db, &["export", "--subset", "all", "--format", format, "--out", s(&out), "--redact", "--json"]);
         assert_eq!(u(&r["redactions"], "github"), 1, "{format}: {r}");
         assert_eq!(u(&r["redactions"], "bearer"), 1, "{format}: {r}");
-        // The patch (where the AWS key is) is not part of a chat conversation.
-        let aws_n = if format == "sft-chat" { 0 } else { 1 };
-        assert_eq!(u(&r["redactions"], "aws"), aws_n, "{format}: {r}");
+        // The patch holds the AWS key (an sft-chat line carries it beside the conversation).
+        assert_eq!(u(&r["redactions"], "aws"), 1, "{format}: {r}");
         assert_eq!(u(&r["redactions"], "openai"), 0);
         assert_eq!(manifest(&out)["redactions"], r["redactions"]);
         let bytes = std::fs::read(out.join(r["outputs"][0]["file"].as_str().unwrap())).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         if format != "parquet" {
             assert!(!text.contains(&gh) && !text.contains(aws) && !text.contains("tok.en-tok"), "{format}: {text}");
-            assert!(text.contains("o__r-1") || format == "sft-chat");
+            assert!(text.contains("o__r-1"), "{format}");
             assert!(text.contains("[REDACTED:github]") && text.contains("Bearer [REDACTED:bearer]"), "{format}");
         }
         if format == "jsonl-original" {

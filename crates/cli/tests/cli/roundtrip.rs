@@ -2,8 +2,9 @@
 //! patch-only predictions, own outcomes, labels of two annotators in two label sets, one of them
 //! a set the receiving database does not have) is exported in each format and ingested into a
 //! fresh database. Parquet keeps ids, formats, outcomes and labels; `jsonl-original` keeps ids,
-//! formats and outcomes, and the source's label file matches every id; `sft-chat` is a training
-//! format and comes back as new chat records (the documented behaviour).
+//! formats and outcomes, and the source's label file matches every id; `sft-chat` keeps ids,
+//! formats, outcomes and labels of the records it exports (not patch-only predictions, which have
+//! no conversation), and `--bare` lines come back as new chat records.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -164,7 +165,13 @@ fn ingest_fresh(src: &Source, name: &str, file: &Path) -> (PathBuf, Value) {
 
 /// Ids, kinds, formats, outcomes and step counts of the subset's members are the same in `db`.
 fn same_records(src: &Source, db: &Path) {
-    let want: BTreeMap<_, _> = records(&src.db).into_iter().filter(|(k, _)| src.ids.contains(k)).collect();
+    same_records_of(src, db, &src.ids)
+}
+
+/// Ids, kinds, formats, outcomes and step counts of `ids` are the same in `db`, which holds
+/// nothing else.
+fn same_records_of(src: &Source, db: &Path, ids: &[String]) {
+    let want: BTreeMap<_, _> = records(&src.db).into_iter().filter(|(k, _)| ids.contains(k)).collect();
     let got = records(db);
     let (wk, gk): (BTreeSet<&String>, BTreeSet<&String>) = (want.keys().collect(), got.keys().collect());
     assert_eq!(gk, wk, "ids differ");
@@ -285,16 +292,108 @@ fn a_jsonl_original_export_keeps_ids_formats_and_outcomes_and_the_label_file_mat
 }
 
 #[test]
-fn an_sft_chat_export_is_training_data_and_comes_back_as_new_chat_records() {
-    // Documented: an sft-chat line is `{messages, tools}` only (no id, format, outcome or labels),
-    // so its records come back as new `openai-chat` records; patch-only rows are not exported.
+fn an_sft_chat_export_comes_back_with_its_ids_formats_outcomes_and_labels() {
+    // Each line is `{messages, tools}` plus the record's fields (the Parquet export's columns but
+    // `trajectory`); patch-only predictions have no conversation and are not exported.
     let src = source();
     let file = export(&src, "sft-chat");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 10);
+    let mut want = [
+        "messages",
+        "tools",
+        "instance_id",
+        "repo",
+        "license",
+        "trajectory_id",
+        "model_patch",
+        "dataset",
+        "uid",
+        "format",
+        "resolved",
+        "flags",
+        "labels",
+    ];
+    want.sort_unstable();
+    for (l, raw) in lines.iter().zip(text.lines()) {
+        assert!(raw.starts_with(r#"{"messages":[{"#), "the conversation comes first: {}", &raw[..80]);
+        let keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, want);
+        assert!(l["labels"].is_null() || l["labels"].is_string(), "labels are a JSON string, as in Parquet");
+    }
+    let manifest = |dir: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    assert_eq!(manifest(file.parent().unwrap())["sft_lines"], 2);
+
     let (db, r) = ingest_fresh(&src, "from-sft", &file);
-    assert_eq!((u(&r, "stored"), u(&r, "rejected")), (10, 0), "{r}");
-    let got = records(&db);
+    assert_eq!((u(&r, "stored"), u(&r, "rejected"), u(&r, "errors"), u(&r, "warnings")), (10, 0, 0, 0), "{r}");
+    let all = records(&src.db);
+    let exported: Vec<String> = src.ids.iter().filter(|id| all[*id].0 != "prediction").cloned().collect();
+    assert_eq!(exported.len(), 10);
+    same_records_of(&src, &db, &exported);
+    for (id, (_, _, _, steps)) in records(&db) {
+        assert!(steps > 0, "{id}: the conversation came back as steps");
+    }
+    let labelled: Vec<&String> = src.labelled.iter().filter(|id| exported.contains(id)).collect();
+    assert_eq!(labelled.len(), 3);
+    for id in &labelled {
+        assert!(!current(&src.db, id).is_empty());
+        assert_eq!(current(&db, id), current(&src.db, id), "labels of {id}");
+    }
+    let n = events(&db);
+    assert_eq!(n, 6, "one event per current label of an exported record");
+    let again = run_json(&db, &["ingest", s(&file), "--force", "--json", "-q"]);
+    assert_eq!((u(&again, "stored"), u(&again, "duplicates")), (0, 10), "{again}");
+    assert_eq!(events(&db), n, "ingesting the same export twice duplicates no label event");
+
+    // --bare: `{messages, tools}` alone, for a trainer that takes no other keys; such lines come
+    // back as new `openai-chat` records. The manifest says which layout it wrote, and a manifest
+    // written before the layout was recorded rebuilds bare lines, byte for byte.
+    let bare = src.tmp.path().join("export-bare");
+    run_json(&src.db, &["export", "--subset", "shared", "--format", "sft-chat", "--bare", "--out", s(&bare), "--json"]);
+    let bare_text = std::fs::read_to_string(bare.join("data.jsonl")).unwrap();
+    for (l, full) in bare_text.lines().zip(&lines) {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), ["messages", "tools"]);
+        assert!(l.starts_with(r#"{"messages":[{"#));
+        assert_eq!((&v["messages"], &v["tools"]), (&full["messages"], &full["tools"]));
+    }
+    let mut m = manifest(&bare);
+    assert_eq!(m["sft_lines"], 1);
+    let (db_bare, rb) = ingest_fresh(&src, "from-sft-bare", &bare.join("data.jsonl"));
+    assert_eq!((u(&rb, "stored"), u(&rb, "rejected")), (10, 0), "{rb}");
+    let got = records(&db_bare);
     assert!(got.values().all(|v| v.1 == "openai-chat" && v.2.is_null()), "{got:?}");
-    assert!(got.keys().all(|id| !src.ids.contains(id)), "sft-chat lines carry no id");
+    assert!(got.keys().all(|id| !src.ids.contains(id)), "bare lines carry no id");
+    m.as_object_mut().unwrap().remove("sft_lines");
+    let old = bare.join("manifest.json"); // beside its members.txt
+    std::fs::write(&old, m.to_string()).unwrap();
+    let rebuilt = src.tmp.path().join("rebuilt");
+    run_json(&src.db, &["export", "--from-manifest", s(&old), "--out", s(&rebuilt), "--json"]);
+    assert_eq!(std::fs::read_to_string(rebuilt.join("data.jsonl")).unwrap(), bare_text);
+    m["sft_lines"] = json!(3);
+    std::fs::write(&old, m.to_string()).unwrap();
+    let out = trawl()
+        .arg("--db")
+        .arg(&src.db)
+        .args(["export", "--from-manifest", s(&old), "--out"])
+        .arg(&rebuilt)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("manifest sft_lines 3 is unknown (1, 2)"), "{out:?}");
+    // --bare belongs to sft-chat.
+    let out = trawl()
+        .arg("--db")
+        .arg(&src.db)
+        .args(["export", "--subset", "shared", "--format", "parquet", "--bare", "--out"])
+        .arg(src.tmp.path().join("bare-parquet"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bare applies to sft-chat exports only"), "{out:?}");
 }
 
 #[test]

@@ -11,6 +11,9 @@
 //! bad value, never a record with a new id. A row where neither is valid is someone else's
 //! columns and goes through detection as usual.
 //!
+//! An `sft-chat` line of a Trawl export is the same row with its conversation under `messages`
+//! (and the tool schemas under `tools`) instead of `trajectory`.
+//!
 //! **Read as**: the messages through the chat family's walk (as an NV row), the envelope as NV;
 //! then the format becomes the one the row names, the outcome the row's `resolved`. A row whose
 //! format is a prediction format (`swebench-preds`) is a patch-only record: envelope and patch,
@@ -84,7 +87,7 @@ pub(crate) fn parse(v: &Value, format: Format, warnings: &mut Vec<String>) -> Re
             warnings.push(format!("a {} row has messages; they are not read", format.as_str()));
         }
         t
-    } else if obj.get("trajectory").is_none_or(Value::is_null) {
+    } else if ["trajectory", "messages"].iter().all(|k| obj.get(*k).is_none_or(Value::is_null)) {
         // A record with no steps was exported with a null list.
         let mut with_list = obj.clone();
         with_list.insert("trajectory".into(), Value::Array(Vec::new()));

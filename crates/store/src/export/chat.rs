@@ -196,6 +196,27 @@ pub(super) fn synthesized_tools(shapes: &ToolShapes<'_>) -> Vec<serde_json::Valu
 pub(super) struct SftLine<'a> {
     pub(super) messages: Vec<Msg<'a>>,
     pub(super) tools: Vec<serde_json::Value>,
+    /// The record's fields (layout 2, [`super::SFT_LINES`]); none in a bare line.
+    #[serde(flatten)]
+    pub(super) record: Option<SftRecord<'a>>,
+}
+
+/// The fields of an `sft-chat` line besides the conversation: the Parquet export's columns
+/// without `trajectory`, with the same names and values, so that the line is read back as a Trawl
+/// export row (`trawl_core::formats::trawl_export`).
+#[derive(Serialize)]
+pub(super) struct SftRecord<'a> {
+    pub(super) instance_id: Option<&'a str>,
+    pub(super) repo: Option<&'a str>,
+    pub(super) license: Option<&'a str>,
+    pub(super) trajectory_id: Option<&'a str>,
+    pub(super) model_patch: Option<std::borrow::Cow<'a, str>>,
+    pub(super) dataset: Option<&'a str>,
+    pub(super) uid: &'a str,
+    pub(super) format: &'a str,
+    pub(super) resolved: Option<bool>,
+    pub(super) flags: Vec<&'static str>,
+    pub(super) labels: Option<String>,
 }
 
 pub(super) struct NvRow<'a> {

@@ -56,7 +56,7 @@ use crate::{Store, StoreError};
 
 pub use self::options::{
     Codec, Format, GroupBy, Manifest, MembersFile, Options, OutputFile, Ratios, SourceEntry, SubsetRef, Summary,
-    PARQUET_PAGES,
+    PARQUET_PAGES, SFT_LINES, SFT_LINES_BARE,
 };
 pub use self::output::sha256_file;
 pub use self::parquet::{labels_json_for, parquet_schema};
@@ -172,6 +172,12 @@ pub fn from_manifest(store: &mut Store, manifest_path: &Path, out_dir: &Path) ->
             None => 1,
             Some(v @ (1 | 2)) => v,
             Some(v) => return Err(StoreError::ManifestValue { field: "parquet_pages", value: v.to_string() }),
+        },
+        sft_lines: match (format, m.sft_lines) {
+            (Format::SftChat, None) => SFT_LINES_BARE,
+            (Format::SftChat, Some(v @ (SFT_LINES_BARE | SFT_LINES))) => v,
+            (_, None) => SFT_LINES,
+            (_, Some(v)) => return Err(StoreError::ManifestValue { field: "sft_lines", value: v.to_string() }),
         },
     };
     let summary =
@@ -356,6 +362,7 @@ fn run(
         redact: opts.redact,
         compression: (opts.format == Format::Parquet).then(|| opts.codec.as_str().to_string()),
         parquet_pages: (opts.format == Format::Parquet).then_some(opts.parquet_pages),
+        sft_lines: (opts.format == Format::SftChat).then_some(opts.sft_lines),
         redactions: SECRET_KINDS.iter().zip(redactions).map(|((k, _), n)| (k.to_string(), n)).collect(),
         sources,
         members: MembersFile {

@@ -138,6 +138,10 @@ pub struct Options {
     /// Data page version of a Parquet export: 2 (the default) or 1 (what manifests written before
     /// version 2 was used describe, so that their rebuilds stay byte-identical).
     pub parquet_pages: u8,
+    /// Layout of an `sft-chat` line: 2 (the default) adds the record's own fields beside
+    /// `messages` and `tools`; 1 is `{messages, tools}` alone (`--bare`, and what manifests
+    /// written before the record's fields were added describe).
+    pub sft_lines: u8,
 }
 
 /// The data page version of new Parquet exports. Version 2 pages keep their repetition and
@@ -146,6 +150,16 @@ pub struct Options {
 /// 4.1-4.2 s against 4.3-4.5 s, alternated); values stay `PLAIN`, which every reader reads, and
 /// pyarrow, `datasets`, DuckDB, Polars and Spark read version 2 pages.
 pub const PARQUET_PAGES: u8 = 2;
+
+/// The layout of new `sft-chat` lines: `messages` and `tools`, then the record's envelope
+/// (`instance_id`, `repo`, `license`, `trajectory_id`, `model_patch`, `dataset`) and Trawl's own
+/// fields (`uid`, `format`, `resolved`, `flags`, `labels` as a JSON string), the same fields and
+/// names as a Parquet export's columns. So a line says which record it came from, and ingesting
+/// the file gives each record back its id, format, outcome and labels. Trainers read `messages`
+/// and `tools` and leave other columns alone (`datasets`, TRL); `--bare` writes the two alone.
+pub const SFT_LINES: u8 = 2;
+/// The `sft-chat` layout with `messages` and `tools` only.
+pub const SFT_LINES_BARE: u8 = 1;
 
 /// The manifest every export writes (`manifest.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,6 +194,10 @@ pub struct Manifest {
     /// before it was recorded (their pages are version 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parquet_pages: Option<u8>,
+    /// Layout of an `sft-chat` export's lines (see [`SFT_LINES`]); absent for other formats and in
+    /// manifests written before it was recorded (their lines are `{messages, tools}`, layout 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sft_lines: Option<u8>,
     /// What was redacted, per kind.
     pub redactions: BTreeMap<String, u64>,
     /// Source files of the exported records, with their sha256.
@@ -272,6 +290,9 @@ pub(super) fn check_options(opts: &Options) -> Result<(), StoreError> {
     }
     if opts.format != Format::Parquet && opts.codec != Codec::default() {
         return Err(StoreError::CompressionNeedsParquet { codec: opts.codec.as_str(), format: opts.format.as_str() });
+    }
+    if opts.format != Format::SftChat && opts.sft_lines != SFT_LINES {
+        return Err(StoreError::BareNeedsSftChat { format: opts.format.as_str() });
     }
     Ok(())
 }

@@ -12,7 +12,10 @@ use rusqlite::Connection;
 use trawl_core::facts::FlagSet;
 use trawl_core::Trajectory;
 
-use super::chat::{chat_messages, own_nv_record, own_tools, synthesized_tools, Messages, NvRow, SftLine, ToolShapes};
+use super::chat::{
+    chat_messages, own_nv_record, own_tools, synthesized_tools, Messages, NvRow, SftLine, SftRecord, ToolShapes,
+};
+use super::options::SFT_LINES_BARE;
 use super::options::{Format, Options};
 use super::parquet::{encode_batch, labels_json_for, parquet_err, NvCols, BATCH_TEXT_BYTES};
 use super::redact::{redact_bytes, redact_str, Counts, SECRET_KINDS};
@@ -121,7 +124,31 @@ pub(super) fn convert_chunk(
                     continue;
                 }
                 let tools = own_tools(&row.raw).unwrap_or_else(|| synthesized_tools(&shapes));
-                serde_json::to_writer(&mut buf, &SftLine { messages, tools }).expect("serializing to memory");
+                let record = if opts.sft_lines == SFT_LINES_BARE {
+                    None
+                } else {
+                    let t = &traj;
+                    Some(SftRecord {
+                        instance_id: t.instance_id.as_deref(),
+                        repo: t.repo.as_deref(),
+                        license: t.license.as_deref(),
+                        trajectory_id: t.trajectory_id.as_deref(),
+                        model_patch: t.patch.as_deref().map(|p| {
+                            if opts.redact {
+                                redact_str(p, &mut counts)
+                            } else {
+                                p.into()
+                            }
+                        }),
+                        dataset: t.dataset.as_deref(),
+                        uid: &row.uid,
+                        format: t.format.as_str(),
+                        resolved: row.resolved,
+                        flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
+                        labels: labels_json_for(conn, &row.uid)?,
+                    })
+                };
+                serde_json::to_writer(&mut buf, &SftLine { messages, tools, record }).expect("serializing to memory");
                 buf.push(b'\n');
                 records += 1;
                 cache.recycle(row.raw);

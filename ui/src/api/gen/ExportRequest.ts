@@ -43,4 +43,10 @@ redact: boolean,
 /**
  * Page codec of a `parquet` export: `snappy` (null: the default), `zstd` or `none`.
  */
-compression: Compression | null, };
+compression: Compression | null, 
+/**
+ * `sft-chat` lines with `messages` and `tools` alone, without the record's id, format,
+ * outcome, labels and envelope (by default a line carries them, so that the file comes back
+ * as what it was). Other formats refuse it.
+ */
+bare: boolean, };

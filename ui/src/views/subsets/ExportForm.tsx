@@ -1,4 +1,5 @@
-// Export of a subset version: format, output directory, splits, seed, redaction; the files written.
+// Export of a subset version: format (a Parquet codec, bare sft-chat lines), output directory, splits, seed,
+// redaction; the files written.
 
 import { useState } from 'react';
 import { call } from '../../api/client';
@@ -30,6 +31,7 @@ export function ExportForm({ name, version }: { name: string; version: number })
   const [seed, setSeed] = useState('0');
   const [redact, setRedact] = useState(false);
   const [compression, setCompression] = useState<Compression>('snappy');
+  const [bare, setBare] = useState(false);
   const exp = useCall((req: Methods['export'][0]) => call('export', req));
   const { busy, error: err, result: res } = exp;
   const run = async () => {
@@ -42,7 +44,7 @@ export function ExportForm({ name, version }: { name: string; version: number })
         return exp.fail('splits: three ratios (train, validation, test) that add up to 1');
       split = { train: r[0], validation: r[1], test: r[2] };
     }
-    await exp.run({ subset: name, version, format, out_dir: out.trim(), splits: split, group_by: splits ? groupBy : null, seed: Number(seed), redact, compression: format === 'parquet' ? compression : null });
+    await exp.run({ subset: name, version, format, out_dir: out.trim(), splits: split, group_by: splits ? groupBy : null, seed: Number(seed), redact, compression: format === 'parquet' ? compression : null, bare: format === 'sft-chat' && bare });
   };
   return (
     <section className="card">
@@ -73,6 +75,14 @@ export function ExportForm({ name, version }: { name: string; version: number })
                 </option>
               ))}
             </select>
+          </>
+        )}
+        {format === 'sft-chat' && (
+          <>
+            <label htmlFor="export-bare" title="each line keeps only messages and tools; by default it also carries the record's id, format, outcome and labels, so that the file can be ingested back as it was">
+              messages and tools only
+            </label>
+            <input id="export-bare" type="checkbox" data-testid="export-bare" checked={bare} onChange={(e) => setBare(e.target.checked)} />
           </>
         )}
         <label htmlFor="export-out">output directory</label>
