@@ -165,6 +165,8 @@ struct Batch {
     lost: u64,
     /// A Parquet row group, decoded by the worker (`records` is empty).
     group: Option<parquet::GroupTask>,
+    /// With `file_done`: the sha256 of the whole file, when the reader read all of it.
+    source_sha256: Option<String>,
 }
 
 /// A trajectory ready to write.
@@ -201,6 +203,8 @@ struct Processed {
     end_line: u64,
     file_done: bool,
     disk_bytes: u64,
+    /// The whole file's sha256, from the reader (see `Batch`).
+    source_sha256: Option<String>,
 }
 
 /// What the writer has done, for workers that must not run too far ahead of it.

@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
 
 use trawl_core::framing::{self, Compression, Framing};
 use trawl_core::Diagnostic;
@@ -13,17 +15,42 @@ use trawl_core::Diagnostic;
 use super::parquet::GroupTask;
 use super::{Batch, RawRecord, BATCH_BYTES, BATCH_RECORDS};
 
-/// Counts bytes read from the file on disk (before decompression), for progress.
+/// Counts bytes read from the file on disk (before decompression), for progress, and hashes
+/// them: a file read to its end gets its sha256 (what an export's manifest lists for its source)
+/// while its bytes pass anyway, instead of a second read of the whole file at the first export.
 struct CountingReader<R> {
     inner: R,
     count: Arc<std::sync::atomic::AtomicU64>,
+    sha: Arc<Mutex<Sha256>>,
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
+        self.sha.lock().expect("hash lock").update(&buf[..n]);
         Ok(n)
+    }
+}
+
+/// The bytes of one file read so far, and their running sha256.
+#[derive(Clone, Default)]
+pub(super) struct FileRead {
+    disk: Arc<std::sync::atomic::AtomicU64>,
+    sha: Arc<Mutex<Sha256>>,
+}
+
+impl FileRead {
+    /// The file's sha256 (hex) when every byte it holds now was read, else `None` (a read error,
+    /// a decoder that stopped before the end, a file that grew or shrank meanwhile, a Parquet file,
+    /// which is not read through this reader).
+    fn whole_file_sha256(&self, path: &Path) -> Option<String> {
+        let size = std::fs::metadata(path).ok()?.len();
+        if self.disk.load(Ordering::Relaxed) != size {
+            return None;
+        }
+        let h = std::mem::take(&mut *self.sha.lock().ok()?);
+        Some(crate::export::hex(&h.finalize()))
     }
 }
 
@@ -33,11 +60,11 @@ impl<R: Read> Read for CountingReader<R> {
 fn open_decoded(
     path: &Path,
     compression: Compression,
-    disk: Arc<std::sync::atomic::AtomicU64>,
+    read: &FileRead,
     past_bad_members: bool,
 ) -> std::io::Result<Box<dyn BufRead + Send>> {
     let file = File::open(path)?;
-    let counted = CountingReader { inner: file, count: disk };
+    let counted = CountingReader { inner: file, count: Arc::clone(&read.disk), sha: Arc::clone(&read.sha) };
     Ok(match compression {
         Compression::None => Box::new(BufReader::with_capacity(1 << 20, counted)),
         Compression::Gzip if past_bad_members => {
@@ -193,7 +220,8 @@ pub(super) fn read_files(
 ) {
     let seq = std::cell::Cell::new(0u64);
     for (file_idx, (path, display, framing, compression, start_offset, start_line)) in plan.into_iter().enumerate() {
-        let disk = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let read = FileRead::default();
+        let disk = &read.disk;
         let lost = std::cell::Cell::new(0u64);
         let send = |b: Batch| tx.send(b).is_ok() && !cancel.load(Ordering::SeqCst);
         let mut emit = |records: Vec<RawRecord>,
@@ -213,6 +241,7 @@ pub(super) fn read_files(
                 disk_bytes: disk.load(Ordering::Relaxed),
                 lost: lost.take(),
                 group: None,
+                source_sha256: if file_done { read.whole_file_sha256(&path) } else { None },
             })
         };
         let mut emit_group = |task: GroupTask| -> bool {
@@ -227,19 +256,14 @@ pub(super) fn read_files(
                 disk_bytes: task.disk.0,
                 lost: 0,
                 group: Some(task),
+                source_sha256: None,
             })
         };
         let keep_going = match framing {
-            Framing::Lines => read_lines(
-                &path,
-                &display,
-                compression,
-                (start_offset, start_line),
-                Arc::clone(&disk),
-                &lost,
-                &mut emit,
-            ),
-            Framing::Whole => read_whole(&path, &display, compression, Arc::clone(&disk), &mut emit),
+            Framing::Lines => {
+                read_lines(&path, &display, compression, (start_offset, start_line), &read, &lost, &mut emit)
+            }
+            Framing::Whole => read_whole(&path, &display, compression, &read, &mut emit),
             Framing::Parquet => read_parquet(&path, &display, start_line, &mut emit, &mut emit_group),
         };
         if !keep_going {
@@ -256,12 +280,12 @@ fn read_lines(
     display: &str,
     compression: Compression,
     (start_offset, start_line): (u64, u64),
-    disk: Arc<std::sync::atomic::AtomicU64>,
+    read: &FileRead,
     lost: &std::cell::Cell<u64>,
     emit: &mut Emit<'_>,
 ) -> bool {
     let bad = damaged_members(path, compression);
-    let mut reader = match open_decoded(path, compression, disk, true) {
+    let mut reader = match open_decoded(path, compression, read, true) {
         Ok(r) => r,
         Err(e) => {
             return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot open file: {e}"))], 0, 0, true)
@@ -383,12 +407,12 @@ fn read_whole(
     path: &Path,
     display: &str,
     compression: Compression,
-    disk: Arc<std::sync::atomic::AtomicU64>,
+    read: &FileRead,
     emit: &mut Emit<'_>,
 ) -> bool {
     let mut bytes = Vec::new();
-    let read = open_decoded(path, compression, disk, false).and_then(|mut r| r.read_to_end(&mut bytes));
-    if let Err(e) = read {
+    let done = open_decoded(path, compression, read, false).and_then(|mut r| r.read_to_end(&mut bytes));
+    if let Err(e) = done {
         return emit(Vec::new(), vec![Diagnostic::error(display, 0, format!("cannot read file: {e}"))], 0, 0, true);
     }
     let size = bytes.len() as u64;

@@ -77,6 +77,7 @@ pub(super) fn work(
             end_line: batch.end_line,
             file_done: batch.file_done,
             disk_bytes: batch.disk_bytes,
+            source_sha256: batch.source_sha256,
         };
         for rec in batch.records {
             p.records += 1;
@@ -136,6 +137,7 @@ fn work_group(
             end_line: piece.end_row,
             file_done: false,
             disk_bytes: piece.disk_bytes,
+            source_sha256: None,
         };
         sub += 1;
         for (rec, value) in piece.records {

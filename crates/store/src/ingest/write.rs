@@ -449,6 +449,14 @@ fn write_batch(
             "UPDATE sources SET committed_offset = ?2, committed_line = ?3, complete = ?4 WHERE id = ?1",
             params![file.source_id, p.end_offset as i64, p.end_line as i64, file_done],
         )?;
+        if let Some(sha) = &p.source_sha256 {
+            // The file's sha256 for export manifests, under the fingerprint the file has now.
+            tx.execute(
+                "INSERT OR REPLACE INTO source_hashes (source_id, fingerprint, sha256)
+                 SELECT id, fingerprint, ?2 FROM sources WHERE id = ?1",
+                params![file.source_id, sha],
+            )?;
+        }
         drop((ins_blob, ins_traj, ins_call, find_outcome, same_tid));
         tx.commit()?;
         joined_ids.sort_unstable();

@@ -25,3 +25,6 @@ mod parquet_ingest;
 
 // Step conditions through the calls indexes: the same answers as a scan of every call, and plans that read an index.
 mod steps;
+
+// Ingest records the sha256 of each file it reads whole, for export manifests.
+mod source_hashes;
