@@ -58,7 +58,6 @@ pub use self::options::{
     Codec, Format, GroupBy, Manifest, MembersFile, Options, OutputFile, Ratios, SourceEntry, SubsetRef, Summary,
     PARQUET_PAGES, SFT_LINES, SFT_LINES_BARE,
 };
-pub(crate) use self::output::hex;
 pub use self::output::sha256_file;
 pub use self::parquet::{labels_json_for, parquet_schema};
 pub use self::pipeline::compact_json;
@@ -66,7 +65,7 @@ pub use self::redact::{redact_str, secret_kinds};
 
 use self::options::{check_options, SPLITS};
 use self::output::{
-    create_tmp, io_err, sync_dir, tmp_path, write_err, write_synced, Hashing, OutFile, Sink, Stage, Target,
+    create_tmp, hex, io_err, sync_dir, tmp_path, write_err, write_synced, Hashing, OutFile, Sink, Stage, Target,
     TempGuard,
 };
 use self::pipeline::{pipeline, Job, Payload, CHUNK, ROW_GROUP};

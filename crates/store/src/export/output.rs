@@ -129,7 +129,7 @@ pub(super) struct OutFile {
     pub(super) sha256: String,
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

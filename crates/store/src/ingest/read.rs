@@ -50,7 +50,7 @@ impl FileRead {
             return None;
         }
         let h = std::mem::take(&mut *self.sha.lock().ok()?);
-        Some(crate::export::hex(&h.finalize()))
+        Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
@@ -403,13 +403,7 @@ fn read_lines(
     }
 }
 
-fn read_whole(
-    path: &Path,
-    display: &str,
-    compression: Compression,
-    read: &FileRead,
-    emit: &mut Emit<'_>,
-) -> bool {
+fn read_whole(path: &Path, display: &str, compression: Compression, read: &FileRead, emit: &mut Emit<'_>) -> bool {
     let mut bytes = Vec::new();
     let done = open_decoded(path, compression, read, false).and_then(|mut r| r.read_to_end(&mut bytes));
     if let Err(e) = done {
