@@ -11,6 +11,22 @@ use sha2::{Digest, Sha256};
 
 use crate::support::{run, run_json, trawl, u};
 
+/// The columns of a Parquet export, in order (an sft-chat line carries all but `trajectory`).
+pub(crate) const EXPORT_COLUMNS: [&str; 12] = [
+    "instance_id",
+    "repo",
+    "license",
+    "trajectory_id",
+    "trajectory",
+    "model_patch",
+    "dataset",
+    "uid",
+    "format",
+    "resolved",
+    "flags",
+    "labels",
+];
+
 pub(crate) fn gen(path: &Path, seed: u64, count: u64) {
     let status = trawl()
         .args(["gen", "--seed", &seed.to_string(), "--count", &count.to_string(), "--out"])

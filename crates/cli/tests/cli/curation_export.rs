@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-use crate::curation::{fails, generated_db, s, sha256_hex};
+use crate::curation::{fails, generated_db, s, sha256_hex, EXPORT_COLUMNS};
 use crate::support::{run_json, u};
 
 /// Lines of a file as byte strings.
@@ -224,23 +224,7 @@ print(json.dumps(out))
             assert_eq!(u(g, "rows"), u(o, "records"));
             rows += u(g, "rows");
             let cols: Vec<&str> = g["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-            assert_eq!(
-                cols,
-                [
-                    "instance_id",
-                    "repo",
-                    "license",
-                    "trajectory_id",
-                    "trajectory",
-                    "model_patch",
-                    "dataset",
-                    "uid",
-                    "format",
-                    "resolved",
-                    "flags",
-                    "labels"
-                ]
-            );
+            assert_eq!(cols, EXPORT_COLUMNS);
             if u(g, "rows") > 0 {
                 assert_eq!(g["roles"], json!(["assistant", "system", "tool", "user"]));
                 assert_eq!(g["patch"], true);

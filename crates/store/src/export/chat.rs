@@ -198,14 +198,14 @@ pub(super) struct SftLine<'a> {
     pub(super) tools: Vec<serde_json::Value>,
     /// The record's fields (layout 2, [`super::SFT_LINES`]); none in a bare line.
     #[serde(flatten)]
-    pub(super) record: Option<SftRecord<'a>>,
+    pub(super) record: Option<RowFields<'a>>,
 }
 
-/// The fields of an `sft-chat` line besides the conversation: the Parquet export's columns
-/// without `trajectory`, with the same names and values, so that the line is read back as a Trawl
-/// export row (`trawl_core::formats::trawl_export`).
+/// A record's fields besides its conversation: the Parquet export's columns but `trajectory`,
+/// which an `sft-chat` line carries with the same names and values, so that either is read back
+/// as a Trawl export row (`trawl_core::formats::trawl_export`).
 #[derive(Serialize)]
-pub(super) struct SftRecord<'a> {
+pub(super) struct RowFields<'a> {
     pub(super) instance_id: Option<&'a str>,
     pub(super) repo: Option<&'a str>,
     pub(super) license: Option<&'a str>,
@@ -219,19 +219,10 @@ pub(super) struct SftRecord<'a> {
     pub(super) labels: Option<String>,
 }
 
+/// One row of a Parquet export.
 pub(super) struct NvRow<'a> {
-    pub(super) instance_id: Option<&'a str>,
-    pub(super) repo: Option<&'a str>,
-    pub(super) license: Option<&'a str>,
-    pub(super) trajectory_id: Option<&'a str>,
     pub(super) trajectory: Messages<'a>,
-    pub(super) model_patch: Option<std::borrow::Cow<'a, str>>,
-    pub(super) dataset: Option<&'a str>,
-    pub(super) uid: &'a str,
-    pub(super) format: &'a str,
-    pub(super) resolved: Option<bool>,
-    pub(super) flags: Vec<&'static str>,
-    pub(super) labels: Option<String>,
+    pub(super) fields: RowFields<'a>,
 }
 
 /// The `trajectory` column of one row: chat messages derived from the normalized trajectory, or

@@ -197,10 +197,10 @@ pub(super) const BATCH_TEXT_BYTES: usize = 4 << 20;
 impl NvCols {
     pub(super) fn push(&mut self, nv: &NvRow<'_>) -> Result<(), StoreError> {
         self.rows += 1;
-        self.instance_id.push(nv.instance_id)?;
-        self.repo.push(nv.repo)?;
-        self.license.push(nv.license)?;
-        self.trajectory_id.push(nv.trajectory_id)?;
+        self.instance_id.push(nv.fields.instance_id)?;
+        self.repo.push(nv.fields.repo)?;
+        self.license.push(nv.fields.license)?;
+        self.trajectory_id.push(nv.fields.trajectory_id)?;
         match &nv.trajectory {
             Messages::Derived(messages) => {
                 for m in messages {
@@ -229,16 +229,16 @@ impl NvCols {
             }
         }
         self.trajectory.push(self.m_role.len(), true);
-        self.model_patch.push(nv.model_patch.as_deref())?;
-        self.dataset.push(nv.dataset)?;
-        self.uid.push(Some(nv.uid))?;
-        self.format.push(Some(nv.format))?;
-        self.resolved.push(nv.resolved);
-        for f in &nv.flags {
+        self.model_patch.push(nv.fields.model_patch.as_deref())?;
+        self.dataset.push(nv.fields.dataset)?;
+        self.uid.push(Some(nv.fields.uid))?;
+        self.format.push(Some(nv.fields.format))?;
+        self.resolved.push(nv.fields.resolved);
+        for f in &nv.fields.flags {
             self.flag_names.push(Some(f))?;
         }
         self.flags.push(self.flag_names.len(), true);
-        self.labels.push(nv.labels.as_deref())?;
+        self.labels.push(nv.fields.labels.as_deref())?;
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use trawl_core::facts::FlagSet;
 use trawl_core::Trajectory;
 
 use super::chat::{
-    chat_messages, own_nv_record, own_tools, synthesized_tools, Messages, NvRow, SftLine, SftRecord, ToolShapes,
+    chat_messages, own_nv_record, own_tools, synthesized_tools, Messages, NvRow, RowFields, SftLine, ToolShapes,
 };
 use super::options::SFT_LINES_BARE;
 use super::options::{Format, Options};
@@ -127,26 +127,7 @@ pub(super) fn convert_chunk(
                 let record = if opts.sft_lines == SFT_LINES_BARE {
                     None
                 } else {
-                    let t = &traj;
-                    Some(SftRecord {
-                        instance_id: t.instance_id.as_deref(),
-                        repo: t.repo.as_deref(),
-                        license: t.license.as_deref(),
-                        trajectory_id: t.trajectory_id.as_deref(),
-                        model_patch: t.patch.as_deref().map(|p| {
-                            if opts.redact {
-                                redact_str(p, &mut counts)
-                            } else {
-                                p.into()
-                            }
-                        }),
-                        dataset: t.dataset.as_deref(),
-                        uid: &row.uid,
-                        format: t.format.as_str(),
-                        resolved: row.resolved,
-                        flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
-                        labels: labels_json_for(conn, &row.uid)?,
-                    })
+                    Some(derived_fields(conn, &traj, &row, opts.redact.then_some(&mut counts))?)
                 };
                 serde_json::to_writer(&mut buf, &SftLine { messages, tools, record }).expect("serializing to memory");
                 buf.push(b'\n');
@@ -164,41 +145,28 @@ pub(super) fn convert_chunk(
                 let traj: Trajectory;
                 let nv = match own {
                     Some(rec) => NvRow {
-                        instance_id: row.instance_id.as_deref(),
-                        repo: row.repo.as_deref(),
-                        license: row.license.as_deref(),
-                        trajectory_id: row.trajectory_id.as_deref(),
                         trajectory: Messages::Own(rec.trajectory),
-                        model_patch: rec.model_patch,
-                        dataset: row.dataset.as_deref(),
-                        uid: &row.uid,
-                        format: &row.format,
-                        resolved: row.resolved,
-                        flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
-                        labels: labels_json_for(conn, &row.uid)?,
+                        fields: RowFields {
+                            instance_id: row.instance_id.as_deref(),
+                            repo: row.repo.as_deref(),
+                            license: row.license.as_deref(),
+                            trajectory_id: row.trajectory_id.as_deref(),
+                            model_patch: rec.model_patch,
+                            dataset: row.dataset.as_deref(),
+                            uid: &row.uid,
+                            format: &row.format,
+                            resolved: row.resolved,
+                            flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
+                            labels: labels_json_for(conn, &row.uid)?,
+                        },
                     },
                     None => {
                         traj = crate::show::normalize_record(&row.raw, &row.path)
                             .map_err(|reason| StoreError::Damaged { id: row.uid.clone(), reason })?;
-                        let t = &traj;
                         let mut shapes = ToolShapes::new();
-                        let trajectory = chat_messages(t, opts.redact.then_some(&mut local), &mut shapes);
-                        let model_patch =
-                            t.patch.as_deref().map(|p| if opts.redact { redact_str(p, &mut local) } else { p.into() });
-                        NvRow {
-                            instance_id: t.instance_id.as_deref(),
-                            repo: t.repo.as_deref(),
-                            license: t.license.as_deref(),
-                            trajectory_id: t.trajectory_id.as_deref(),
-                            trajectory: Messages::Derived(trajectory),
-                            model_patch,
-                            dataset: t.dataset.as_deref(),
-                            uid: &row.uid,
-                            format: t.format.as_str(),
-                            resolved: row.resolved,
-                            flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
-                            labels: labels_json_for(conn, &row.uid)?,
-                        }
+                        let trajectory = chat_messages(&traj, opts.redact.then_some(&mut local), &mut shapes);
+                        let fields = derived_fields(conn, &traj, &row, opts.redact.then_some(&mut local))?;
+                        NvRow { trajectory: Messages::Derived(trajectory), fields }
                     }
                 };
                 for (c, l) in counts.iter_mut().zip(local) {
@@ -226,6 +194,32 @@ pub(super) fn convert_chunk(
         None => Payload::Bytes(buf),
     };
     Ok(ChunkOut { payload, records, skipped, redactions: counts })
+}
+
+/// A record's fields from its normalized trajectory (the envelope, the patch, redacted when
+/// `redact` counts), with its id, outcome, flags and current labels from the database.
+fn derived_fields<'a>(
+    conn: &Connection,
+    t: &'a Trajectory,
+    row: &'a crate::records::CachedRow,
+    redact: Option<&mut Counts>,
+) -> Result<RowFields<'a>, StoreError> {
+    Ok(RowFields {
+        instance_id: t.instance_id.as_deref(),
+        repo: t.repo.as_deref(),
+        license: t.license.as_deref(),
+        trajectory_id: t.trajectory_id.as_deref(),
+        model_patch: t.patch.as_deref().map(|p| match redact {
+            Some(counts) => redact_str(p, counts),
+            None => p.into(),
+        }),
+        dataset: t.dataset.as_deref(),
+        uid: &row.uid,
+        format: t.format.as_str(),
+        resolved: row.resolved,
+        flags: FlagSet(row.flags).iter().map(|f| f.as_str()).collect(),
+        labels: labels_json_for(conn, &row.uid)?,
+    })
 }
 
 /// Runs the conversion on worker threads and hands each chunk's output, in job order, to `sink`.
