@@ -335,6 +335,34 @@ fn an_sft_chat_export_comes_back_with_its_ids_formats_outcomes_and_labels() {
     assert_eq!((u(&again, "stored"), u(&again, "duplicates")), (0, 10), "{again}");
     assert_eq!(events(&db), n, "ingesting the same export twice duplicates no label event");
 
+    // The lines carry labels: a fresh database ingested from the same sources rebuilds the same
+    // bytes from the manifest once it holds the source's labels (and not before).
+    let fresh = src.tmp.path().join("fresh.db");
+    let files: Vec<PathBuf> =
+        ["nv.jsonl", "openhands.jsonl", "preds.jsonl"].iter().map(|f| src.tmp.path().join(f)).collect();
+    let mut args = vec!["ingest"];
+    args.extend(files.iter().map(|f| s(f)));
+    args.extend(["--json", "-q"]);
+    run_json(&fresh, &args);
+    let m_path = file.parent().unwrap().join("manifest.json");
+    let rebuild = |to: &str| {
+        trawl()
+            .arg("--db")
+            .arg(&fresh)
+            .args(["export", "--from-manifest", s(&m_path), "--out"])
+            .arg(src.tmp.path().join(to))
+            .output()
+            .unwrap()
+    };
+    let before = rebuild("rebuilt-unlabelled");
+    assert!(!before.status.success(), "labels differ, so the bytes do");
+    assert!(String::from_utf8_lossy(&before.stderr).contains("sha256"), "{before:?}");
+    run_json(&fresh, &["labelsets", "define", "--file", s(&src.tmp.path().join("sets.json")), "--json"]);
+    as_annotator(&fresh, "x", &["labels", "import", s(&src.labels_file), "--json"]);
+    let after = rebuild("rebuilt-labelled");
+    assert!(after.status.success(), "{}", String::from_utf8_lossy(&after.stderr));
+    assert_eq!(std::fs::read_to_string(src.tmp.path().join("rebuilt-labelled/data.jsonl")).unwrap(), text);
+
     // --bare: `{messages, tools}` alone, for a trainer that takes no other keys; such lines come
     // back as new `openai-chat` records. The manifest says which layout it wrote, and a manifest
     // written before the layout was recorded rebuilds bare lines, byte for byte.
