@@ -34,7 +34,7 @@ impl<R: Read> Read for CountingReader<R> {
 }
 
 /// The bytes of one file read so far, and their running sha256.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(super) struct FileRead {
     disk: Arc<std::sync::atomic::AtomicU64>,
     sha: Arc<Mutex<Sha256>>,
